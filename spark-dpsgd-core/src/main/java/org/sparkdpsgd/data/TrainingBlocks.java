@@ -1,0 +1,109 @@
+package org.sparkdpsgd.data;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkdpsgd.util.InvalidInputException;
+import org.sparkdpsgd.util.UserErrors;
+
+/**
+ * The cached, validated blocks of one dataset and what the trainer needs to know about them.
+ * Packing and validation run eagerly in {@link #prepare}, so a bad row fails before any privacy is
+ * spent. {@link #close()} unpersists the blocks.
+ */
+public final class TrainingBlocks implements AutoCloseable {
+  private final JavaRDD<ExampleBlock> blocks;
+  private final long numExamples;
+  private final int dim;
+  private final int numClasses;
+
+  private TrainingBlocks(JavaRDD<ExampleBlock> blocks, long numExamples, int dim, int numClasses) {
+    this.blocks = blocks;
+    this.numExamples = numExamples;
+    this.dim = dim;
+    this.numClasses = numClasses;
+  }
+
+  /**
+   * Validates and packs {@code df}. {@code dim} and {@code numClasses} may be 0 to take them from
+   * the data (the first row's vector size; the largest label + 1).
+   */
+  public static TrainingBlocks prepare(
+      Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
+      int blockRows, String sourceName) {
+    BlockPacker.checkSchema(df, featuresCol, labelCol, sourceName);
+    if (dim <= 0) {
+      java.util.List<Row> head = UserErrors.unwrapping(() -> df.select(featuresCol).takeAsList(1));
+      Row first = head.isEmpty() ? null : head.get(0);
+      if (first == null) {
+        throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
+      }
+      Vector v = first.getAs(0);
+      dim = v == null ? 0 : v.size();
+      if (dim == 0) {
+        throw new InvalidInputException(sourceName + ": the first row has an empty features vector");
+      }
+    }
+    if (numClasses <= 0) {
+      numClasses = inferNumClasses(df, labelCol, sourceName);
+    }
+    BlockPacker.Spec spec =
+        new BlockPacker.Spec(featuresCol, labelCol, dim, numClasses, blockRows, sourceName, null);
+    return prepare(df, spec);
+  }
+
+  public static TrainingBlocks prepare(Dataset<Row> df, BlockPacker.Spec spec) {
+    JavaRDD<ExampleBlock> blocks = BlockPacker.pack(df, spec);
+    blocks.persist(StorageLevel.MEMORY_ONLY());
+    blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
+    long n;
+    try {
+      n = UserErrors.unwrapping(() -> blocks.map(b -> (long) b.rows()).fold(0L, Long::sum));
+    } catch (RuntimeException e) {
+      blocks.unpersist(false);
+      throw e;
+    }
+    if (n == 0) {
+      blocks.unpersist(false);
+      throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
+    }
+    return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses());
+  }
+
+  private static int inferNumClasses(Dataset<Row> df, String labelCol, String sourceName) {
+    Row r = UserErrors.unwrapping(() -> df.agg(org.apache.spark.sql.functions.max(labelCol)).first());
+    if (r.isNullAt(0)) {
+      throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
+    }
+    double maxLabel = ((Number) r.get(0)).doubleValue();
+    if (!(maxLabel >= 0) || maxLabel != Math.rint(maxLabel) || maxLabel > 1_000_000) {
+      throw new InvalidInputException(
+          sourceName + ": column '" + labelCol + "' must hold integer class indices 0..K-1; largest value: "
+              + maxLabel);
+    }
+    return Math.max(2, (int) maxLabel + 1);
+  }
+
+  public JavaRDD<ExampleBlock> rdd() {
+    return blocks;
+  }
+
+  public long numExamples() {
+    return numExamples;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public void close() {
+    blocks.unpersist(false);
+  }
+}

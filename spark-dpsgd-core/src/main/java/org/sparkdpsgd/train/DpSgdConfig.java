@@ -1,0 +1,178 @@
+package org.sparkdpsgd.train;
+
+import java.io.Serializable;
+import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.optim.OptimizerSpec;
+import org.sparkdpsgd.privacy.AccountantKind;
+import org.sparkdpsgd.util.Checks;
+import org.sparkdpsgd.util.InvalidInputException;
+
+/**
+ * The knobs of a DP-SGD run, named as in TensorFlow Privacy. Each setter validates its value, so
+ * a bad value fails where it enters; {@link TrainingPlan#resolve} checks the combination against
+ * the data size before any step runs.
+ *
+ * <p>Exactly one of noiseMultiplier / targetEpsilon, one of expectedBatchSize / samplingRate and
+ * one of epochs / steps must be set (unset = NaN or 0).
+ */
+public final class DpSgdConfig implements Serializable {
+  double l2NormClip = 1.0;
+  double noiseMultiplier = Double.NaN;
+  double targetEpsilon = Double.NaN;
+  double delta = 1e-5;
+  long expectedBatchSize = 0;
+  double samplingRate = Double.NaN;
+  double epochs = Double.NaN;
+  long steps = 0;
+  OptimizerSpec optimizer = OptimizerSpec.sgd(0.1);
+  int[] hiddenLayers = new int[0];
+  Activation activation = Activation.TANH;
+  AccountantKind accountant = AccountantKind.RDP;
+  int aggregationDepth = 2;
+  int blockRows = 4096;
+  long initSeed = 1L;
+  boolean nonPrivate = false;
+
+  public DpSgdConfig l2NormClip(double c) {
+    l2NormClip = Checks.positive("l2NormClip", c);
+    return this;
+  }
+
+  public DpSgdConfig noiseMultiplier(double sigma) {
+    noiseMultiplier = Checks.nonNegative("noiseMultiplier", sigma);
+    targetEpsilon = Double.NaN;
+    return this;
+  }
+
+  public DpSgdConfig targetEpsilon(double epsilon) {
+    targetEpsilon = Checks.positive("targetEpsilon", epsilon);
+    noiseMultiplier = Double.NaN;
+    return this;
+  }
+
+  public DpSgdConfig delta(double d) {
+    delta = Checks.openProbability("delta", d);
+    return this;
+  }
+
+  public DpSgdConfig expectedBatchSize(long b) {
+    expectedBatchSize = Checks.positive("expectedBatchSize", b);
+    samplingRate = Double.NaN;
+    return this;
+  }
+
+  public DpSgdConfig samplingRate(double q) {
+    samplingRate = Checks.probability("samplingRate", q);
+    expectedBatchSize = 0;
+    return this;
+  }
+
+  public DpSgdConfig epochs(double e) {
+    epochs = Checks.positive("epochs", e);
+    steps = 0;
+    return this;
+  }
+
+  public DpSgdConfig steps(long t) {
+    steps = Checks.positive("steps", t);
+    epochs = Double.NaN;
+    return this;
+  }
+
+  public DpSgdConfig optimizer(OptimizerSpec spec) {
+    optimizer = spec;
+    return this;
+  }
+
+  public DpSgdConfig hiddenLayers(int... sizes) {
+    for (int s : sizes) {
+      Checks.positive("hidden layer size", s);
+    }
+    hiddenLayers = sizes.clone();
+    return this;
+  }
+
+  public DpSgdConfig activation(Activation a) {
+    activation = a;
+    return this;
+  }
+
+  public DpSgdConfig accountant(AccountantKind kind) {
+    accountant = kind;
+    return this;
+  }
+
+  public DpSgdConfig aggregationDepth(int depth) {
+    aggregationDepth = (int) Checks.positive("aggregationDepth", depth);
+    return this;
+  }
+
+  public DpSgdConfig blockRows(int rows) {
+    blockRows = (int) Checks.positive("blockRows", rows);
+    return this;
+  }
+
+  /** Seed of the weight initialisation only (sampling and noise are always secure). */
+  public DpSgdConfig initSeed(long seed) {
+    initSeed = seed;
+    return this;
+  }
+
+  /** Train without clipping and noise: the baseline for benchmarks. Gives NO privacy guarantee. */
+  public DpSgdConfig nonPrivate(boolean b) {
+    nonPrivate = b;
+    return this;
+  }
+
+  public double l2NormClip() {
+    return l2NormClip;
+  }
+
+  public double delta() {
+    return delta;
+  }
+
+  public OptimizerSpec optimizer() {
+    return optimizer;
+  }
+
+  public int[] hiddenLayers() {
+    return hiddenLayers.clone();
+  }
+
+  public Activation activation() {
+    return activation;
+  }
+
+  public AccountantKind accountant() {
+    return accountant;
+  }
+
+  public int aggregationDepth() {
+    return aggregationDepth;
+  }
+
+  public int blockRows() {
+    return blockRows;
+  }
+
+  public long initSeed() {
+    return initSeed;
+  }
+
+  public boolean isNonPrivate() {
+    return nonPrivate;
+  }
+
+  void requireComplete() {
+    if (!nonPrivate && Double.isNaN(noiseMultiplier) && Double.isNaN(targetEpsilon)) {
+      throw new InvalidInputException("set either noiseMultiplier or targetEpsilon (with delta)");
+    }
+    if (expectedBatchSize == 0 && Double.isNaN(samplingRate)) {
+      throw new InvalidInputException("set either expectedBatchSize or samplingRate");
+    }
+    if (steps == 0 && Double.isNaN(epochs)) {
+      throw new InvalidInputException("set either epochs or steps");
+    }
+  }
+}
