@@ -23,6 +23,14 @@ public final class ClippedGradientAggregator implements Serializable {
   private double[] gradientSum;
   private double lossSum;
   private transient Network network;
+  private transient Network doubleNetwork;
+
+  /**
+   * Rows with a feature beyond this magnitude are computed in double precision: in float, the
+   * clip factor times a delta would underflow into subnormal numbers and lose the precision that
+   * keeps each clipped contribution within C.
+   */
+  static final double FLOAT_SAFE_MAGNITUDE = 1e12;
 
   /**
    * @param weights the step's parameters; on a cluster a supplier that reads a broadcast variable
@@ -47,7 +55,7 @@ public final class ClippedGradientAggregator implements Serializable {
     for (int k = 0; k < rows.length; k++) {
       labels[k] = block.labels()[rows[k]];
     }
-    Network net = network();
+    Network net = largestMagnitude(x) > FLOAT_SAFE_MAGNITUDE ? doubleNetwork() : network();
     INDArray input = net.input(x, rows.length);
     BatchGradients g = net.forwardBackward(input, labels);
     double[] factors =
@@ -87,6 +95,21 @@ public final class ClippedGradientAggregator implements Serializable {
       gradientSum = new double[context.spec().numParams()];
     }
     return gradientSum;
+  }
+
+  private static double largestMagnitude(float[] x) {
+    float max = 0f;
+    for (float v : x) {
+      max = Math.max(max, Math.abs(v));
+    }
+    return max;
+  }
+
+  private Network doubleNetwork() {
+    if (doubleNetwork == null) {
+      doubleNetwork = new Network(context.spec(), weights.get(), DataType.DOUBLE);
+    }
+    return doubleNetwork;
   }
 
   private Network network() {

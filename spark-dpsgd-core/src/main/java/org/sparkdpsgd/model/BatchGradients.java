@@ -25,8 +25,15 @@ public final class BatchGradients {
     return (int) losses.length();
   }
 
+  /** Sum of the per-example losses; an example whose loss overflowed is left out. */
   public double lossSum() {
-    return losses.sumNumber().doubleValue();
+    double sum = 0;
+    for (double l : DenseLayer.flat(losses)) {
+      if (Double.isFinite(l)) {
+        sum += l;
+      }
+    }
+    return sum;
   }
 
   /** ‖g_i‖² over all layers (in double precision). */
@@ -47,8 +54,26 @@ public final class BatchGradients {
         factors == null
             ? null
             : Nd4j.create(factors, new long[] {factors.length, 1}, 'c').castTo(losses.dataType());
+    if (factors != null) {
+      zeroDroppedRows(factors);
+    }
     for (int l = 0; l < inputs.length; l++) {
       DenseLayer.addWeightedGradientSum(inputs[l], deltas[l], c, out, spec.weightOffset(l));
+    }
+  }
+
+  /**
+   * Rows with factor 0 (non-finite gradients) are set to zero in every layer: multiplying an
+   * infinite activation by a zero factor would give NaN and poison the whole sum.
+   */
+  private void zeroDroppedRows(double[] factors) {
+    for (int i = 0; i < factors.length; i++) {
+      if (factors[i] == 0.0) {
+        for (int l = 0; l < inputs.length; l++) {
+          inputs[l].getRow(i).assign(0.0);
+          deltas[l].getRow(i).assign(0.0);
+        }
+      }
     }
   }
 }

@@ -39,7 +39,7 @@ public final class DenseLayer {
   static double[] rowSquaredNorms(INDArray x) {
     int m = (int) x.rows();
     int n = (int) x.columns();
-    double[] flat = x.dup('c').toDoubleVector();
+    double[] flat = flat(x);
     double[] sq = new double[m];
     for (int i = 0; i < m; i++) {
       double s = 0;
@@ -65,9 +65,14 @@ public final class DenseLayer {
   }
 
   private static void addInto(INDArray x, double[] out, int offset) {
-    double[] v = x.dup('c').toDoubleVector();
+    double[] v = flat(x);
     for (int k = 0; k < v.length; k++) {
       out[offset + k] += v[k];
     }
+  }
+
+  /** The elements of {@code x} in row-major order, as doubles. */
+  static double[] flat(INDArray x) {
+    return x.dup('c').reshape(x.length()).toDoubleVector();
   }
 }

@@ -1,0 +1,96 @@
+package org.sparkdpsgd.aggregate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.SparkTestSession;
+import org.sparkdpsgd.TestData;
+import org.sparkdpsgd.data.ExampleBlock;
+import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.sampling.PoissonSampler;
+import org.sparkdpsgd.sampling.SamplingKey;
+import org.sparkdpsgd.train.DistributedStep;
+
+/** The distributed step (local[2], several partitions) equals a local fold of the same blocks. */
+class DistributedStepTest {
+  static TrainingBlocks data;
+  static final ModelSpec SPEC = ModelSpec.mlp(6, new int[] {5}, Activation.TANH, 3);
+
+  @BeforeAll
+  static void setUp() {
+    data = TrainingBlocks.prepare(TestData.gaussianClasses(3000, 6, 3, 1, 4), "features", "label", 0, 0, 256, "test data");
+  }
+
+  @AfterAll
+  static void tearDown() {
+    data.close();
+  }
+
+  @Test
+  void distributedSumEqualsLocalFoldOfTheSameSample() {
+    double[] params = SPEC.initialParams(3);
+    StepContext ctx = new StepContext(SPEC, 0.7, 0.1, SamplingKey.forTesting(42), 5, true);
+    assertTrue(data.rdd().getNumPartitions() >= 4);
+
+    ClippedGradientAggregator distributed = DistributedStep.run(data.rdd(), ctx, params, 2);
+
+    Supplier<double[]> local = (Supplier<double[]> & Serializable) () -> params;
+    ClippedGradientAggregator folded = new ClippedGradientAggregator(ctx, local);
+    List<ExampleBlock> blocks = data.rdd().collect();
+    for (ExampleBlock b : blocks) {
+      folded.add(b);
+    }
+    assertArrayEquals(folded.gradientSum(), distributed.gradientSum(), 1e-9);
+    assertEquals(folded.lossSum(), distributed.lossSum(), 1e-9);
+    assertTrue(folded.lossSum() > 0, "some examples were sampled");
+  }
+
+  @Test
+  void mergingAnEmptyAggregatorIsANoOp() {
+    double[] params = SPEC.initialParams(3);
+    Supplier<double[]> local = (Supplier<double[]> & Serializable) () -> params;
+    StepContext ctx = new StepContext(SPEC, 0.7, 0.5, SamplingKey.forTesting(1), 1, true);
+    ClippedGradientAggregator a = new ClippedGradientAggregator(ctx, local);
+    a.add(data.rdd().first());
+    double[] before = a.gradientSum();
+    double loss = a.lossSum();
+    a.merge(new ClippedGradientAggregator(ctx, local));
+    assertArrayEquals(before, a.gradientSum(), 0.0);
+    assertEquals(loss, a.lossSum(), 0.0);
+    ClippedGradientAggregator empty = new ClippedGradientAggregator(ctx, local).merge(a);
+    assertArrayEquals(before, empty.gradientSum(), 0.0);
+  }
+
+  /** A task that fails on its first attempt is retried by Spark and draws the same sample. */
+  @Test
+  void aRetriedTaskDrawsTheSameSample() {
+    SamplingKey key = SamplingKey.forTesting(99);
+    long step = 17;
+    double q = 0.2;
+    JavaRDD<ExampleBlock> blocks = data.rdd();
+    List<String> expected = blocks.map(b -> describeSample(key, step, q, b)).collect();
+    List<String> withRetry = blocks.map(b -> {
+      String sample = describeSample(key, step, q, b);
+      if (TaskContext.get().attemptNumber() == 0 && TaskContext.getPartitionId() == 1) {
+        throw new IllegalStateException("injected failure after sampling, first attempt only");
+      }
+      return sample;
+    }).collect();
+    assertEquals(expected, withRetry);
+  }
+
+  private static String describeSample(SamplingKey key, long step, double q, ExampleBlock b) {
+    return b.blockId() + ":" + java.util.Arrays.toString(PoissonSampler.sample(key, step, b.blockId(), b.rows(), q));
+  }
+}

@@ -1,0 +1,89 @@
+package org.sparkdpsgd.clip;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+import java.io.Serializable;
+import java.util.function.Supplier;
+import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
+import org.sparkdpsgd.aggregate.StepContext;
+import org.sparkdpsgd.data.ExampleBlock;
+import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.sampling.SamplingKey;
+
+/**
+ * The sensitivity bound as a property, on the float path used in training: whatever the inputs
+ * (random, huge feature values up to the float maximum, one example dominating, wild weights),
+ * each example's contribution to the clipped sum has L2 norm ≤ C (1e-6 relative).
+ */
+class ClippingBoundPropertyTest {
+  private static final float[] EXTREMES = {0f, 1e-30f, 1e6f, 1e20f, 1e30f, 3e38f, -3e38f};
+
+  @RepeatedTest(60)
+  void everyContributionIsBoundedByTheClip(RepetitionInfo info) {
+    SplittableRandom rng = new SplittableRandom(1000 + info.getCurrentRepetition());
+    ModelSpec spec = switch (info.getCurrentRepetition() % 3) {
+      case 0 -> ModelSpec.logisticRegression(12, 5);
+      case 1 -> ModelSpec.mlp(12, new int[] {16}, Activation.TANH, 5);
+      default -> ModelSpec.mlp(12, new int[] {16, 8}, Activation.RELU, 5);
+    };
+    double weightScale = Math.pow(10, rng.nextInt(-2, 4));
+    double[] params = new double[spec.numParams()];
+    for (int k = 0; k < params.length; k++) {
+      params[k] = rng.nextGaussian() * weightScale;
+    }
+    double clip = Math.pow(10, rng.nextDouble(-3, 3));
+    int m = 8;
+    float[] x = new float[m * spec.inputDim()];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < spec.inputDim(); j++) {
+        float v = (float) rng.nextGaussian();
+        if (rng.nextInt(4) == 0) {
+          v = EXTREMES[rng.nextInt(EXTREMES.length)];
+        }
+        if (i == 0) {
+          v = Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v * 1e25f)); // one example dominating
+        }
+        x[i * spec.inputDim() + j] = v;
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      float[] xi = new float[spec.inputDim()];
+      System.arraycopy(x, i * spec.inputDim(), xi, 0, xi.length);
+      int[] yi = {rng.nextInt(spec.numClasses())};
+      double norm = contributionNorm(spec, params, xi, yi, clip);
+      assertTrue(norm <= clip * (1 + 1e-6),
+          "example " + i + " contributes " + norm + " > C = " + clip + " (" + spec + ")");
+    }
+  }
+
+  @Test
+  void smallGradientsAreNotScaledUp() {
+    ModelSpec spec = ModelSpec.logisticRegression(3, 2);
+    // Zero weights: gradient of the loss is (p - y) x with p = 1/2, norm sqrt(0.5 (|x|^2 + 1)).
+    float[] x = {0.1f, 0.0f, 0.0f};
+    double expected = Math.sqrt(0.5 * (0.01 + 1));
+    double norm = contributionNorm(spec, new double[spec.numParams()], x, new int[] {1}, 100.0);
+    assertTrue(Math.abs(norm - expected) < 1e-6, "unclipped norm " + norm + " expected " + expected);
+  }
+
+  /** One example's contribution, through the aggregator exactly as a training step computes it. */
+  static double contributionNorm(ModelSpec spec, double[] params, float[] x, int[] y, double clip) {
+    StepContext ctx = new StepContext(spec, clip, 1.0, SamplingKey.forTesting(1), 1, false);
+    Supplier<double[]> weights = (Supplier<double[]> & Serializable) () -> params;
+    ExampleBlock block = new ExampleBlock(0, 1, x.length, x, y);
+    double[] sum = new ClippedGradientAggregator(ctx, weights).add(block).gradientSum();
+    double sq = 0;
+    for (double v : sum) {
+      if (!Double.isFinite(v)) {
+        return Double.POSITIVE_INFINITY;
+      }
+      sq += v * v;
+    }
+    return Math.sqrt(sq);
+  }
+}

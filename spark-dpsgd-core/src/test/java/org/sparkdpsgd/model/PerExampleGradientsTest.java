@@ -1,0 +1,116 @@
+package org.sparkdpsgd.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.sparkdpsgd.clip.ClipFactors;
+
+/**
+ * Per-example gradients of every layer and the loss, in double precision: (1) one-example backprop
+ * against central finite differences of that example's loss, (2) the ghost norms of a batch
+ * against the norms of the one-at-a-time gradients, (3) the clipped batch sum against Σ c_i g_i of
+ * the one-at-a-time gradients.
+ */
+class PerExampleGradientsTest {
+  static Stream<Arguments> models() {
+    return Stream.of(
+        Arguments.of(ModelSpec.logisticRegression(7, 4)),
+        Arguments.of(ModelSpec.mlp(6, new int[] {5}, Activation.TANH, 3)),
+        Arguments.of(ModelSpec.mlp(6, new int[] {8, 4}, Activation.RELU, 3)),
+        Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("models")
+  void singleExampleGradientMatchesFiniteDifferences(ModelSpec spec) {
+    SplittableRandom rng = new SplittableRandom(11);
+    double[] params = randomParams(spec, rng);
+    float[] x = randomRows(1, spec.inputDim(), rng);
+    int[] y = {rng.nextInt(spec.numClasses())};
+    double[] analytic = gradientOf(spec, params, x, y);
+    double h = 1e-6;
+    for (int k = 0; k < params.length; k++) {
+      double[] plus = params.clone();
+      double[] minus = params.clone();
+      plus[k] += h;
+      minus[k] -= h;
+      double numeric = (loss(spec, plus, x, y) - loss(spec, minus, x, y)) / (2 * h);
+      assertEquals(numeric, analytic[k], 1e-6 + 1e-5 * Math.abs(numeric), "parameter " + k);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("models")
+  void ghostNormsAndClippedSumMatchOneAtATime(ModelSpec spec) {
+    SplittableRandom rng = new SplittableRandom(5);
+    double[] params = randomParams(spec, rng);
+    int m = 9;
+    float[] x = randomRows(m, spec.inputDim(), rng);
+    int[] y = new int[m];
+    for (int i = 0; i < m; i++) {
+      y[i] = rng.nextInt(spec.numClasses());
+    }
+    Network net = new Network(spec, params, DataType.DOUBLE);
+    BatchGradients batch = net.forwardBackward(net.input(x, m), y);
+    double[] ghost = batch.squaredNorms();
+    double clip = 0.5;
+    double[] c = ClipFactors.fromSquaredNorms(ghost, clip);
+    double[] clippedSum = new double[spec.numParams()];
+    batch.addWeightedSum(c, clippedSum);
+
+    double[] expectedSum = new double[spec.numParams()];
+    for (int i = 0; i < m; i++) {
+      float[] xi = new float[spec.inputDim()];
+      System.arraycopy(x, i * spec.inputDim(), xi, 0, xi.length);
+      double[] gi = gradientOf(spec, params, xi, new int[] {y[i]});
+      double sq = 0;
+      for (double v : gi) {
+        sq += v * v;
+      }
+      assertEquals(sq, ghost[i], 1e-10 * Math.max(1, sq), "squared norm of example " + i);
+      double ci = Math.min(1, clip / Math.sqrt(sq));
+      for (int k = 0; k < gi.length; k++) {
+        expectedSum[k] += ci * gi[k];
+      }
+    }
+    for (int k = 0; k < expectedSum.length; k++) {
+      assertEquals(expectedSum[k], clippedSum[k], 1e-10, "clipped sum coordinate " + k);
+    }
+  }
+
+  static double[] gradientOf(ModelSpec spec, double[] params, float[] x, int[] y) {
+    Network net = new Network(spec, params, DataType.DOUBLE);
+    BatchGradients g = net.forwardBackward(net.input(x, y.length), y);
+    double[] out = new double[spec.numParams()];
+    g.addWeightedSum(null, out);
+    return out;
+  }
+
+  static double loss(ModelSpec spec, double[] params, float[] x, int[] y) {
+    Network net = new Network(spec, params, DataType.DOUBLE);
+    INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(net.logits(net.input(x, y.length)));
+    return -logProbs.getDouble(0, y[0]);
+  }
+
+  static double[] randomParams(ModelSpec spec, SplittableRandom rng) {
+    double[] p = new double[spec.numParams()];
+    for (int k = 0; k < p.length; k++) {
+      p[k] = rng.nextGaussian() * 0.7;
+    }
+    return p;
+  }
+
+  static float[] randomRows(int m, int dim, SplittableRandom rng) {
+    float[] x = new float[m * dim];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (float) rng.nextGaussian();
+    }
+    return x;
+  }
+}
