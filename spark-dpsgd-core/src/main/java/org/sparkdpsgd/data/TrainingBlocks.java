@@ -1,6 +1,8 @@
 package org.sparkdpsgd.data;
 
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.attribute.Attribute;
+import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -49,14 +51,23 @@ public final class TrainingBlocks implements AutoCloseable {
     if (numClasses <= 0) {
       numClasses = inferNumClasses(df, labelCol, sourceName);
     }
-    BlockPacker.Spec spec =
-        new BlockPacker.Spec(featuresCol, labelCol, dim, numClasses, blockRows, sourceName, null);
+    BlockPacker.Spec spec = new BlockPacker.Spec(
+        featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames(df, featuresCol));
     return prepare(df, spec);
   }
 
   public static TrainingBlocks prepare(Dataset<Row> df, BlockPacker.Spec spec) {
-    JavaRDD<ExampleBlock> blocks = BlockPacker.pack(df, spec);
+    JavaRDD<ExampleBlock> packed = BlockPacker.pack(df, spec);
+    // One partition per core: every step is a job, and each extra task costs scheduling and a
+    // serialised gradient sum; more partitions than cores buys nothing.
+    int cores = packed.context().defaultParallelism();
+    JavaRDD<ExampleBlock> blocks = packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
     blocks.persist(StorageLevel.MEMORY_ONLY());
+    if (df.isLocal() || fromDriverMemory(df)) {
+      // Data that came from the driver's memory (parallelize, createDataFrame of a list) would be
+      // shipped again inside every task of every step; cut the lineage once the blocks exist.
+      blocks.rdd().localCheckpoint();
+    }
     blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
     long n;
     try {
@@ -70,6 +81,24 @@ public final class TrainingBlocks implements AutoCloseable {
       throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
     }
     return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses());
+  }
+
+  private static boolean fromDriverMemory(Dataset<Row> df) {
+    return df.rdd().toDebugString().contains("ParallelCollectionRDD");
+  }
+
+  /** Column names recorded by VectorAssembler (so errors can say "column 'age'"), or null. */
+  private static String[] featureNames(Dataset<Row> df, String featuresCol) {
+    AttributeGroup group = AttributeGroup.fromStructField(df.schema().apply(featuresCol));
+    if (group.attributes().isEmpty()) {
+      return null;
+    }
+    Attribute[] attrs = group.attributes().get();
+    String[] names = new String[attrs.length];
+    for (int k = 0; k < attrs.length; k++) {
+      names[k] = attrs[k].name().isDefined() ? attrs[k].name().get() : "feature " + k;
+    }
+    return names;
   }
 
   private static int inferNumClasses(Dataset<Row> df, String labelCol, String sourceName) {

@@ -50,6 +50,13 @@ public final class BatchGradients {
    * plain sum (the non-private baseline).
    */
   public void addWeightedSum(double[] factors, double[] out) {
+    GradientSums sums = new GradientSums(spec, losses.dataType());
+    addWeightedSum(factors, sums);
+    sums.addTo(out);
+  }
+
+  /** Adds Σ_i c_i g_i to running sums. {@code factors} null adds the plain sum. */
+  public void addWeightedSum(double[] factors, GradientSums sums) {
     INDArray c =
         factors == null
             ? null
@@ -58,7 +65,7 @@ public final class BatchGradients {
       zeroDroppedRows(factors);
     }
     for (int l = 0; l < inputs.length; l++) {
-      DenseLayer.addWeightedGradientSum(inputs[l], deltas[l], c, out, spec.weightOffset(l));
+      DenseLayer.addWeightedGradientSum(inputs[l], deltas[l], c, sums.weights[l], sums.biases[l]);
     }
   }
 

@@ -1,5 +1,6 @@
 package org.sparkdpsgd.model;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -39,6 +40,18 @@ public final class DenseLayer {
   static double[] rowSquaredNorms(INDArray x) {
     int m = (int) x.rows();
     int n = (int) x.columns();
+    if (x.dataType() == DataType.FLOAT) {
+      float[] f = floats(x);
+      double[] sq = new double[m];
+      for (int i = 0; i < m; i++) {
+        double s = 0;
+        for (int k = i * n, end = k + n; k < end; k++) {
+          s += (double) f[k] * f[k];
+        }
+        sq[i] = s;
+      }
+      return sq;
+    }
     double[] flat = flat(x);
     double[] sq = new double[m];
     for (int i = 0; i < m; i++) {
@@ -52,23 +65,22 @@ public final class DenseLayer {
   }
 
   /**
-   * Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i as one matrix product (Aᵀ diag(c) D), written into {@code
-   * out} at {@code offset} (weights, then bias), added to what is there. {@code c} null means 1.
+   * Adds Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i to the running sums as one matrix product
+   * (Aᵀ diag(c) D, accumulated with β = 1). {@code c} null means all factors are 1.
    */
   public static void addWeightedGradientSum(
-      INDArray a, INDArray d, INDArray c, double[] out, int offset) {
+      INDArray a, INDArray d, INDArray c, INDArray weightSum, INDArray biasSum) {
     INDArray scaled = c == null ? d : d.mulColumnVector(c);
-    INDArray gw = Nd4j.gemm(a, scaled, true, false);
-    INDArray gb = scaled.sum(0);
-    addInto(gw, out, offset);
-    addInto(gb, out, offset + (int) gw.length());
+    Nd4j.gemm(a, scaled, weightSum, true, false, 1.0, 1.0);
+    biasSum.addi(scaled.sum(0));
   }
 
-  private static void addInto(INDArray x, double[] out, int offset) {
-    double[] v = flat(x);
-    for (int k = 0; k < v.length; k++) {
-      out[offset + k] += v[k];
+  /** The elements of a float array in row-major order, without a copy when it is not a view. */
+  static float[] floats(INDArray x) {
+    if (!x.isView() && x.ordering() == 'c' && x.data().length() == x.length()) {
+      return x.data().asFloat();
     }
+    return x.dup('c').data().asFloat();
   }
 
   /** The elements of {@code x} in row-major order, as doubles. */

@@ -3,6 +3,7 @@ package org.sparkdpsgd.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -19,26 +20,50 @@ public final class Network {
   private final INDArray[] biases;
 
   public Network(ModelSpec spec, double[] params, DataType dtype) {
-    if (params.length != spec.numParams()) {
-      throw new IllegalArgumentException(
-          "parameter vector has " + params.length + " values; " + spec + " needs " + spec.numParams());
-    }
     this.spec = spec;
     this.dtype = dtype;
     int[] w = spec.widths();
     weights = new INDArray[spec.numLayers()];
     biases = new INDArray[spec.numLayers()];
-    for (int l = 0; l < spec.numLayers(); l++) {
-      int off = spec.weightOffset(l);
-      weights[l] = slice(params, off, w[l], w[l + 1]);
-      biases[l] = slice(params, off + w[l] * w[l + 1], 1, w[l + 1]).reshape(w[l + 1]);
+    try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      for (int l = 0; l < spec.numLayers(); l++) {
+        weights[l] = Nd4j.create(dtype, w[l], w[l + 1]);
+        biases[l] = Nd4j.create(dtype, w[l + 1]);
+      }
     }
+    load(params);
   }
 
-  private INDArray slice(double[] p, int off, int rows, int cols) {
-    double[] part = new double[rows * cols];
-    System.arraycopy(p, off, part, 0, part.length);
-    return Nd4j.create(part, new long[] {rows, cols}, 'c').castTo(dtype);
+  /**
+   * Copies a flat parameter vector into this network's arrays (reusing them: a native allocation
+   * costs more than the copy).
+   */
+  public Network load(double[] params) {
+    if (params.length != spec.numParams()) {
+      throw new IllegalArgumentException(
+          "parameter vector has " + params.length + " values; " + spec + " needs " + spec.numParams());
+    }
+    for (int l = 0; l < weights.length; l++) {
+      int off = spec.weightOffset(l);
+      copyInto(params, off, weights[l]);
+      copyInto(params, off + (int) weights[l].length(), biases[l]);
+    }
+    return this;
+  }
+
+  private void copyInto(double[] p, int off, INDArray target) {
+    int n = (int) target.length();
+    if (dtype == DataType.FLOAT) {
+      float[] part = new float[n];
+      for (int k = 0; k < n; k++) {
+        part[k] = (float) p[off + k];
+      }
+      target.data().setData(part);
+    } else {
+      double[] part = new double[n];
+      System.arraycopy(p, off, part, 0, n);
+      target.data().setData(part);
+    }
   }
 
   public ModelSpec spec() {

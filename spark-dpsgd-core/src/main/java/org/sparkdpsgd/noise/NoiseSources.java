@@ -23,7 +23,9 @@ public final class NoiseSources {
   public static NoiseSource zeroForTesting() {
     return new NoiseSource() {
       @Override
-      public void addNoise(double[] values, double stddev) {}
+      public double[] sample(int n, double stddev) {
+        return new double[n];
+      }
 
       @Override
       public boolean secure() {
@@ -42,9 +44,15 @@ public final class NoiseSources {
     }
 
     @Override
-    public void addNoise(double[] values, double stddev) {
+    public double[] sample(int n, double stddev) {
+      return inner.sample(n, stddev);
+    }
+
+    /** Counts additions: the noise reaching the update, whether drawn ahead or not. */
+    @Override
+    public void add(double[] values, double[] noise, double stddev) {
       calls.incrementAndGet();
-      inner.addNoise(values, stddev);
+      inner.add(values, noise, stddev);
     }
 
     @Override

@@ -24,15 +24,29 @@ final class SecureGaussianNoise implements NoiseSource {
     this.secretKey = secretKey;
   }
 
+  /** Noise values that are exact multiples of the granularity. */
   @Override
-  public void addNoise(double[] values, double stddev) {
+  public double[] sample(int n, double stddev) {
+    double[] noise = new double[n];
+    if (stddev == 0) {
+      return noise;
+    }
+    double granularity = granularity(stddev);
+    for (int k = 0; k < n; k++) {
+      noise[k] = Math.rint(stddev * nextStandardNormal() / granularity) * granularity;
+    }
+    return noise;
+  }
+
+  /** Snaps each value to the grid, then adds the (on-grid) noise: the sum is on the grid exactly. */
+  @Override
+  public void add(double[] values, double[] noise, double stddev) {
     if (stddev == 0) {
       return;
     }
     double granularity = granularity(stddev);
     for (int k = 0; k < values.length; k++) {
-      double noise = Math.rint(stddev * nextStandardNormal() / granularity);
-      values[k] = (Math.rint(values[k] / granularity) + noise) * granularity;
+      values[k] = Math.rint(values[k] / granularity) * granularity + noise[k];
     }
   }
 

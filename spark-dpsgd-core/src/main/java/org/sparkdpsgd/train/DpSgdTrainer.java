@@ -6,6 +6,7 @@ import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
 import org.sparkdpsgd.optim.Optimizer;
@@ -82,10 +83,14 @@ public final class DpSgdTrainer {
     double expectedBatch = plan.expectedBatchSize();
     List<StepMetrics> metrics = new ArrayList<>();
     long start = System.nanoTime();
+    StepTimings timings = new StepTimings();
+    try (NoisePrefetcher noiseAhead = new NoisePrefetcher(noiseSource, params.length, stddev)) {
     for (long t = 1; t <= plan.steps(); t++) {
+      long t0 = System.nanoTime();
       StepContext ctx = new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble);
       ClippedGradientAggregator sums =
           DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth);
+      long t1 = System.nanoTime();
       double epsilon = Double.POSITIVE_INFINITY;
       if (!plan.nonPrivate()) {
         // Charge first: from here on the noisy update exists and must be paid for.
@@ -93,19 +98,23 @@ public final class DpSgdTrainer {
         progressAccountant.compose(event);
         epsilon = progressAccountant.getEpsilon(plan.delta());
       }
+      long t2 = System.nanoTime();
       double[] gradient = sums.gradientSum();
       if (!plan.nonPrivate()) {
-        noiseSource.addNoise(gradient, stddev);
+        noiseAhead.addNoise(gradient);
       }
+      long t3 = System.nanoTime();
       for (int k = 0; k < gradient.length; k++) {
         gradient[k] /= expectedBatch;
       }
       optimizer.step(params, gradient);
+      timings.add(t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t3);
       double elapsed = (System.nanoTime() - start) / 1e9;
       StepMetrics m = new StepMetrics(t, plan.steps(), sums.lossSum() / expectedBatch, epsilon,
           elapsed, expectedBatch * t / elapsed);
       metrics.add(m);
       listener.onStep(m);
+    }
     }
     double wall = (System.nanoTime() - start) / 1e9;
     double finalEpsilon = plan.nonPrivate() ? Double.POSITIVE_INFINITY : accountant.getEpsilon(plan.delta());
@@ -113,6 +122,6 @@ public final class DpSgdTrainer {
         plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(), plan.expectedBatchSize(),
         plan.steps(), plan.epochs(), plan.numExamples(), noiseSource.secure() && !plan.nonPrivate(),
         plan.nonPrivate());
-    return new TrainingResult(spec, params, report, metrics, wall);
+    return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 }

@@ -5,4 +5,4 @@ import org.sparkdpsgd.model.ModelSpec;
 
 /** A trained model's parameters with its privacy report and per-step metrics. */
 public record TrainingResult(ModelSpec spec, double[] params, PrivacyReport privacy,
-    List<StepMetrics> metrics, double wallSeconds) {}
+    List<StepMetrics> metrics, double wallSeconds, StepTimings timings) {}

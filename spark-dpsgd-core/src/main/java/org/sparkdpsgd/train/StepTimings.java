@@ -1,0 +1,43 @@
+package org.sparkdpsgd.train;
+
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * Where the time of the steps went: the Spark job (broadcast, sampling, per-example gradients,
+ * tree aggregation), privacy accounting, noise, and the optimizer update on the driver.
+ */
+public final class StepTimings implements Serializable {
+  private long steps;
+  private long clusterNanos;
+  private long accountingNanos;
+  private long noiseNanos;
+  private long updateNanos;
+
+  void add(long cluster, long accounting, long noise, long update) {
+    steps++;
+    clusterNanos += cluster;
+    accountingNanos += accounting;
+    noiseNanos += noise;
+    updateNanos += update;
+  }
+
+  public double clusterMillisPerStep() {
+    return perStep(clusterNanos);
+  }
+
+  public double driverMillisPerStep() {
+    return perStep(accountingNanos + noiseNanos + updateNanos);
+  }
+
+  private double perStep(long nanos) {
+    return steps == 0 ? 0 : nanos / 1e6 / steps;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT,
+        "per step: Spark job %.1f ms, accounting %.2f ms, noise %.1f ms, update %.1f ms",
+        perStep(clusterNanos), perStep(accountingNanos), perStep(noiseNanos), perStep(updateNanos));
+  }
+}

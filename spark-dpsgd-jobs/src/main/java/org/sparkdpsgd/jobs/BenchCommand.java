@@ -1,0 +1,97 @@
+package org.sparkdpsgd.jobs;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Throughput of DP training against the same steps without clipping and noise, in this engine, on
+ * the same cached data, measured side by side in one run (rounds alternate DP and non-private so
+ * that drift of a shared machine hits both alike).
+ */
+@Command(name = "bench", description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--model", description = "mlp | logreg (default: mlp)")
+  String model = "mlp";
+
+  @Option(names = "--batch-size", description = "expected batch size (default: 1024)")
+  long batchSize = 1024;
+
+  @Option(names = "--steps", description = "measured steps per round and mode (default: 30)")
+  int steps = 30;
+
+  @Option(names = "--rounds", description = "alternating rounds (default: 3)")
+  int rounds = 3;
+
+  @Option(names = "--config", description = "HOCON config for data, model and Spark settings")
+  File config;
+
+  @Option(names = "--set", description = "override a setting (repeatable)")
+  List<String> sets = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    List<String> overrides = new ArrayList<>();
+    overrides.add("model.type=" + model);
+    overrides.add("training.expected-batch-size=" + batchSize);
+    overrides.add("training.epochs=null");
+    overrides.add("training.steps=" + steps);
+    // A fixed σ: calibration is not what is measured here.
+    overrides.add("privacy.target-epsilon=null");
+    overrides.add("privacy.noise-multiplier=1.0");
+    overrides.addAll(sets);
+    JobConfig c = JobConfig.load(config, overrides);
+    SparkSession spark = SparkSessions.start(c);
+    String fmt = c.string("data.format");
+    DpSgdConfig dp = TrainerSettings.from(c);
+    DpSgdConfig plain = TrainerSettings.from(c).nonPrivate(true);
+    try (TrainingBlocks data = TrainingBlocks.prepare(
+        DataLoader.load(spark, fmt, c.string("data.train"), true, c.string("data.features-col"),
+            c.string("data.label-col"), c.integer("data.limit")),
+        c.string("data.features-col"), c.string("data.label-col"), c.integer("data.num-features"),
+        c.integer("data.num-classes"), dp.blockRows(), "training data " + c.string("data.train"))) {
+      System.out.printf(Locale.ROOT, "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
+          model, batchSize, data.numExamples(), rounds, steps);
+      // Warm-up: JIT, ND4J native loading, Spark's first jobs.
+      for (DpSgdConfig mode : new DpSgdConfig[] {dp, plain}) {
+        new DpSgdTrainer(mode).fit(data);
+      }
+      double dpSeconds = 0;
+      double plainSeconds = 0;
+      for (int r = 0; r < rounds; r++) {
+        dpSeconds += timed(dp, data);
+        plainSeconds += timed(plain, data);
+      }
+      double examples = (double) batchSize * steps * rounds;
+      double dpRate = examples / dpSeconds;
+      double plainRate = examples / plainSeconds;
+      System.out.printf(Locale.ROOT, "DP: %.1f ms/step, non-private: %.1f ms/step%n",
+          1000 * dpSeconds / (steps * rounds), 1000 * plainSeconds / (steps * rounds));
+      ObjectNode json = OutputWriter.JSON.createObjectNode();
+      json.put("model", model);
+      json.put("batch_size", batchSize);
+      json.put("steps", steps * rounds);
+      json.put("dp_examples_per_s", Math.round(dpRate * 10) / 10.0);
+      json.put("nonprivate_examples_per_s", Math.round(plainRate * 10) / 10.0);
+      json.put("ratio", Math.round(dpRate / plainRate * 1000) / 1000.0);
+      System.out.println(json.toString());
+    }
+    return 0;
+  }
+
+  private static double timed(DpSgdConfig config, TrainingBlocks data) {
+    TrainingResult r = new DpSgdTrainer(config).fit(data);
+    System.out.println((config.isNonPrivate() ? "non-private " : "DP ") + r.timings());
+    return r.wallSeconds();
+  }
+}

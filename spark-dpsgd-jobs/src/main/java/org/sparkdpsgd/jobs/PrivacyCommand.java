@@ -1,0 +1,52 @@
+package org.sparkdpsgd.jobs;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Callable;
+import org.sparkdpsgd.privacy.PrivacyStatement;
+import org.sparkdpsgd.privacy.PrivacyTable;
+import org.sparkdpsgd.util.InvalidInputException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** ε of a DP-SGD run, in the spirit of TensorFlow Privacy's compute_dp_sgd_privacy. */
+@Command(name = "privacy", description = "Compute the (ε, δ) of DP-SGD for given sampling, noise and steps.")
+final class PrivacyCommand implements Callable<Integer> {
+  @Option(names = "--n", description = "number of training examples") Long n;
+  @Option(names = "--batch-size", description = "expected batch size (q = batch / n)") Long batchSize;
+  @Option(names = "--epochs", description = "epochs (steps = ceil(epochs / q))") Double epochs;
+  @Option(names = "--sampling-rate", description = "q, instead of --n/--batch-size") Double samplingRate;
+  @Option(names = "--steps", description = "steps, instead of --epochs") Long steps;
+  @Option(names = "--noise-multiplier", description = "σ") Double noiseMultiplier;
+  @Option(names = "--delta", description = "δ (default 1e-5)") double delta = 1e-5;
+  @Option(names = "--no-pld", description = "skip the PLD accountant (faster)") boolean noPld;
+  @Option(names = "--batch", description = "CSV file with rows q,noise_multiplier,steps,delta: prints a table")
+  File batch;
+  @Option(names = "--pld", description = "with --batch: add an epsilon_pld column") boolean pld;
+
+  @Override
+  public Integer call() throws IOException {
+    if (batch != null) {
+      Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
+      try (Reader in = Files.newBufferedReader(batch.toPath(), StandardCharsets.UTF_8)) {
+        PrivacyTable.process(in, out, pld);
+      } catch (NoSuchFileException e) {
+        throw new InvalidInputException("--batch: no such file: " + batch);
+      }
+      out.flush();
+      return 0;
+    }
+    if (noiseMultiplier == null) {
+      throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
+    }
+    SamplingArgs s = SamplingArgs.resolve(n, batchSize, epochs, samplingRate, steps);
+    System.out.println(PrivacyStatement.describe(s.samplingRate(), noiseMultiplier, s.steps(), delta, !noPld));
+    return 0;
+  }
+}

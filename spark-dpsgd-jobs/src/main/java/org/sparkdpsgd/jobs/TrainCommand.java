@@ -1,0 +1,173 @@
+package org.sparkdpsgd.jobs;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdpsgd.data.FashionMnist;
+import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.train.ConsoleProgress;
+import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.Evaluation;
+import org.sparkdpsgd.train.PrivacyReport;
+import org.sparkdpsgd.train.TrainingPlan;
+import org.sparkdpsgd.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", description = "Train a model with DP-SGD and write model, metrics and privacy report.")
+final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--config", description = "HOCON config file (e.g. conf/fashion-mnist-mlp.conf)")
+  File config;
+
+  @Option(names = "--train", description = "training data (file or directory); overrides data.train")
+  String train;
+
+  @Option(names = "--test", description = "test data; overrides data.test")
+  String test;
+
+  @Option(names = "--format", description = "parquet | csv | libsvm | fashion-mnist; overrides data.format")
+  String format;
+
+  @Option(names = "--set", description = "override a setting, e.g. --set training.epochs=30 (repeatable)")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--no-privacy", description = "train without clipping and noise: NO privacy guarantee (baseline)")
+  boolean noPrivacy;
+
+  @Option(names = "--output", required = true, description = "output directory")
+  String output;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> overrides = new ArrayList<>();
+    if (format != null) {
+      overrides.add("data.format=" + format);
+    }
+    if (train != null) {
+      overrides.add("data.train=" + train);
+    }
+    if (test != null) {
+      overrides.add("data.test=" + test);
+    }
+    if (noPrivacy) {
+      overrides.add("training.no-privacy=true");
+    }
+    overrides.addAll(sets);
+    JobConfig c = JobConfig.load(config, overrides);
+    DpSgdConfig dp = TrainerSettings.from(c);
+    Path out = OutputWriter.prepare(output);
+    long wallStart = System.nanoTime();
+
+    SparkSession spark = SparkSessions.start(c);
+    String fmt = c.string("data.format");
+    String featuresCol = c.string("data.features-col");
+    String labelCol = c.string("data.label-col");
+    int limit = c.integer("data.limit");
+    System.out.println("loading " + fmt + " training data from " + c.string("data.train"));
+    try (TrainingBlocks trainData = TrainingBlocks.prepare(
+            DataLoader.load(spark, fmt, c.string("data.train"), true, featuresCol, labelCol, limit),
+            featuresCol, labelCol, c.integer("data.num-features"), c.integer("data.num-classes"),
+            dp.blockRows(), "training data " + c.string("data.train"));
+        TrainingBlocks testData = c.isSet("data.test") && !c.string("data.test").isEmpty()
+            ? TrainingBlocks.prepare(
+                DataLoader.load(spark, fmt, c.string("data.test"), false, featuresCol, labelCol, limit),
+                featuresCol, labelCol, trainData.dim(), trainData.numClasses(), dp.blockRows(),
+                "test data " + c.string("data.test"))
+            : null) {
+      DpSgdTrainer trainer = new DpSgdTrainer(dp);
+      TrainingPlan plan = trainer.plan(trainData);
+      printPlan(plan, trainData, dp);
+      trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
+      TrainingResult result = trainer.fit(trainData);
+      Evaluation eval = testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
+      double wall = (System.nanoTime() - wallStart) / 1e9;
+      OutputWriter.writeModel(out, result);
+      OutputWriter.writeMetrics(out, result);
+      OutputWriter.writeReport(out, report(result, eval, wall, fmt));
+      printSummary(result.privacy(), eval, wall, out);
+    }
+    return 0;
+  }
+
+  private static void printPlan(TrainingPlan p, TrainingBlocks data, DpSgdConfig dp) {
+    System.out.printf(Locale.ROOT, "%d training examples, %d features, %d classes%n",
+        data.numExamples(), data.dim(), data.numClasses());
+    if (p.warning() != null) {
+      System.out.println("WARNING: " + p.warning());
+    }
+    if (p.nonPrivate()) {
+      System.out.printf(Locale.ROOT, "NO PRIVACY: %d steps, expected batch %.0f, no clipping or noise%n",
+          p.steps(), p.expectedBatchSize());
+    } else {
+      System.out.printf(Locale.ROOT,
+          "plan: %d steps (%.2f epochs), expected batch %.0f (q = %.6f), clip C = %g, noise multiplier σ = %.4f, "
+              + "ε = %.3f at δ = %.0e (%s)%n",
+          p.steps(), p.epochs(), p.expectedBatchSize(), p.samplingRate(), p.l2NormClip(),
+          p.noiseMultiplier(), p.plannedEpsilon(), p.delta(), dp.accountant().name());
+    }
+  }
+
+  private static void printSummary(PrivacyReport privacy, Evaluation eval, double wall, Path out) {
+    if (eval != null) {
+      System.out.printf(Locale.ROOT, "test accuracy %.2f%% (%d examples), test loss %.4f%n",
+          100 * eval.accuracy(), eval.count(), eval.meanLoss());
+    }
+    System.out.println(privacy.summary());
+    System.out.printf(Locale.ROOT, "done in %.1f s; model, metrics.csv and report.json in %s%n", wall, out);
+  }
+
+  static ObjectNode report(TrainingResult r, Evaluation eval, double wall, String format) {
+    PrivacyReport p = r.privacy();
+    ObjectNode n = OutputWriter.JSON.createObjectNode();
+    n.put("privacy_guarantee", p.nonPrivate() ? "NONE: trained without clipping and noise" : p.summary());
+    putNumber(n, "epsilon", p.epsilon());
+    n.put("delta", p.delta());
+    n.put("accountant", p.accountant());
+    n.put("noise_multiplier", p.noiseMultiplier());
+    n.put("l2_norm_clip", p.l2NormClip());
+    n.put("sampling_rate", p.samplingRate());
+    n.put("expected_batch_size", p.expectedBatchSize());
+    n.put("steps", p.steps());
+    n.put("epochs", p.epochs());
+    n.put("train_examples", p.trainExamples());
+    n.put("sampling", "poisson");
+    n.put("neighbouring", "add-or-remove-one-example");
+    n.put("secure_noise", p.secureNoise());
+    n.put("model", r.spec().describe());
+    n.put("data_format", format);
+    if (eval != null) {
+      n.put("test_accuracy", eval.accuracy());
+      n.put("test_loss", eval.meanLoss());
+      n.put("test_examples", eval.count());
+      ArrayNode perClass = n.putArray("per_class_accuracy");
+      for (double a : eval.perClassAccuracy()) {
+        perClass.add(a);
+      }
+      n.putPOJO("confusion_matrix", eval.confusionMatrix());
+      if (r.spec().numClasses() == FashionMnist.CLASS_NAMES.length && format.contains("mnist")) {
+        n.putPOJO("class_names", FashionMnist.CLASS_NAMES);
+      }
+    } else {
+      n.putNull("test_accuracy");
+      n.putNull("test_loss");
+    }
+    n.put("training_seconds", r.wallSeconds());
+    n.put("wall_seconds", wall);
+    return n;
+  }
+
+  private static void putNumber(ObjectNode n, String key, double v) {
+    if (Double.isInfinite(v)) {
+      n.put(key, "Infinity");
+    } else {
+      n.put(key, v);
+    }
+  }
+}
