@@ -32,6 +32,8 @@ public final class DpSgdConfig implements Serializable {
   int blockRows = 4096;
   long initSeed = 1L;
   boolean nonPrivate = false;
+  double emaDecay = 0.0;
+  boolean cosineSchedule = false;
 
   public DpSgdConfig l2NormClip(double c) {
     l2NormClip = Checks.positive("l2NormClip", c);
@@ -121,6 +123,24 @@ public final class DpSgdConfig implements Serializable {
   /** Train without clipping and noise: the baseline for benchmarks. Gives NO privacy guarantee. */
   public DpSgdConfig nonPrivate(boolean b) {
     nonPrivate = b;
+    return this;
+  }
+
+  /**
+   * Keep an exponential moving average of the weights with this decay (0 = off) and return it as
+   * the model. Averaging noisy iterates is post-processing (free in privacy) and smooths out noise.
+   */
+  public DpSgdConfig emaDecay(double decay) {
+    if (!(decay >= 0 && decay < 1)) {
+      throw Checks.fail("emaDecay", "in [0, 1)", decay);
+    }
+    emaDecay = decay;
+    return this;
+  }
+
+  /** Cosine decay of the learning rate from its value to 0 over the run (false = constant). */
+  public DpSgdConfig cosineSchedule(boolean b) {
+    cosineSchedule = b;
     return this;
   }
 

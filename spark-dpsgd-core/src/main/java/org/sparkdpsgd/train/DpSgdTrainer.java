@@ -84,6 +84,7 @@ public final class DpSgdTrainer {
     List<StepMetrics> metrics = new ArrayList<>();
     long start = System.nanoTime();
     StepTimings timings = new StepTimings();
+    WeightAverage ema = config.emaDecay > 0 ? new WeightAverage(params, config.emaDecay) : null;
     try (NoisePrefetcher noiseAhead = new NoisePrefetcher(noiseSource, params.length, stddev)) {
     for (long t = 1; t <= plan.steps(); t++) {
       long t0 = System.nanoTime();
@@ -107,7 +108,18 @@ public final class DpSgdTrainer {
       for (int k = 0; k < gradient.length; k++) {
         gradient[k] /= expectedBatch;
       }
+      if (config.cosineSchedule) {
+        // Scaling the gradient scales the step for SGD and momentum (Adam is scale-free: its
+        // schedule would need the rate itself; documented as SGD/momentum only).
+        double factor = 0.5 * (1 + Math.cos(Math.PI * (t - 1) / plan.steps()));
+        for (int k = 0; k < gradient.length; k++) {
+          gradient[k] *= factor;
+        }
+      }
       optimizer.step(params, gradient);
+      if (ema != null) {
+        ema.update(params);
+      }
       timings.add(t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t3);
       double elapsed = (System.nanoTime() - start) / 1e9;
       StepMetrics m = new StepMetrics(t, plan.steps(), sums.lossSum() / expectedBatch, epsilon,
@@ -117,6 +129,9 @@ public final class DpSgdTrainer {
     }
     }
     double wall = (System.nanoTime() - start) / 1e9;
+    if (ema != null) {
+      params = ema.average();
+    }
     double finalEpsilon = plan.nonPrivate() ? Double.POSITIVE_INFINITY : accountant.getEpsilon(plan.delta());
     PrivacyReport report = new PrivacyReport(finalEpsilon, plan.delta(), config.accountant.name().toLowerCase(),
         plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(), plan.expectedBatchSize(),

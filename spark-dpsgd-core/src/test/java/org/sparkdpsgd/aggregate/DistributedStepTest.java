@@ -41,9 +41,13 @@ class DistributedStepTest {
   void distributedSumEqualsLocalFoldOfTheSameSample() {
     double[] params = SPEC.initialParams(3);
     StepContext ctx = new StepContext(SPEC, 0.7, 0.1, SamplingKey.forTesting(42), 5, true);
-    assertTrue(data.rdd().getNumPartitions() >= 4);
+    // Several partitions (more than the two cores), and tree aggregation with depth 2 and 3.
+    JavaRDD<ExampleBlock> spread = data.rdd().repartition(5).cache();
+    assertTrue(spread.getNumPartitions() >= 4);
 
-    ClippedGradientAggregator distributed = DistributedStep.run(data.rdd(), ctx, params, 2);
+    ClippedGradientAggregator distributed = DistributedStep.run(spread, ctx, params, 2);
+    ClippedGradientAggregator deeper = DistributedStep.run(spread, ctx, params, 3);
+    spread.unpersist();
 
     Supplier<double[]> local = (Supplier<double[]> & Serializable) () -> params;
     ClippedGradientAggregator folded = new ClippedGradientAggregator(ctx, local);
@@ -52,6 +56,7 @@ class DistributedStepTest {
       folded.add(b);
     }
     assertArrayEquals(folded.gradientSum(), distributed.gradientSum(), 1e-9);
+    assertArrayEquals(folded.gradientSum(), deeper.gradientSum(), 1e-9);
     assertEquals(folded.lossSum(), distributed.lossSum(), 1e-9);
     assertTrue(folded.lossSum() > 0, "some examples were sampled");
   }

@@ -54,6 +54,13 @@ public final class TrainerSettings {
     d.optimizer(c.validated("training.optimizer", () -> new OptimizerSpec(
         c.string("training.optimizer"), c.number("training.learning-rate"), c.number("training.momentum"),
         c.number("training.adam-beta1"), c.number("training.adam-beta2"), c.number("training.adam-epsilon"))));
+    c.validated("training.ema-decay", () -> d.emaDecay(c.number("training.ema-decay")));
+    String schedule = c.string("training.lr-schedule").trim().toLowerCase();
+    if (!schedule.equals("constant") && !schedule.equals("cosine")) {
+      throw new InvalidInputException("training.lr-schedule must be one of constant, cosine; provided value: "
+          + schedule + " (from " + c.origin("training.lr-schedule") + ")");
+    }
+    d.cosineSchedule(schedule.equals("cosine"));
     c.validated("training.aggregation-depth", () -> d.aggregationDepth(c.integer("training.aggregation-depth")));
     c.validated("data.block-rows", () -> d.blockRows(c.integer("data.block-rows")));
     d.nonPrivate(c.bool("training.no-privacy"));

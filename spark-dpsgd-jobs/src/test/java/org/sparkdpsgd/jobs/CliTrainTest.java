@@ -1,0 +1,62 @@
+package org.sparkdpsgd.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `dpsgd train` end to end on CSV data: outputs, report fields and their values. */
+class CliTrainTest {
+  @TempDir Path dir;
+
+  static Path csv(Path dir, String name, int n, long seed) throws IOException {
+    SplittableRandom rng = new SplittableRandom(seed);
+    StringBuilder sb = new StringBuilder("x1,x2,x3,label\n");
+    for (int i = 0; i < n; i++) {
+      int label = rng.nextInt(3);
+      for (int j = 0; j < 3; j++) {
+        sb.append(String.format(java.util.Locale.ROOT, "%.4f,", rng.nextGaussian() * 0.5 + (j == label ? 2 : 0)));
+      }
+      sb.append(label).append('\n');
+    }
+    return Files.writeString(dir.resolve(name), sb.toString());
+  }
+
+  @Test
+  void trainsOnCsvAndWritesModelMetricsAndReport() throws IOException {
+    Path train = csv(dir, "train.csv", 3000, 1);
+    Path test = csv(dir, "test.csv", 1000, 2);
+    Path out = dir.resolve("run");
+    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
+        "--test", test.toString(), "--output", out.toString(),
+        "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=300", "--set", "training.epochs=4",
+        "--set", "privacy.target-epsilon=2.0", "--set", "training.learning-rate=1.0", "--set", "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("step 40/40"), r.out());
+    assertTrue(r.out().contains("test accuracy"), r.out());
+
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    for (String key : List.of("epsilon", "delta", "accountant", "noise_multiplier", "l2_norm_clip", "sampling_rate",
+        "expected_batch_size", "steps", "epochs", "train_examples", "test_accuracy", "test_loss", "wall_seconds")) {
+      assertTrue(report.has(key), "report.json has " + key);
+    }
+    assertEquals(40, report.get("steps").asLong());
+    assertEquals(3000, report.get("train_examples").asLong());
+    assertEquals(0.1, report.get("sampling_rate").asDouble(), 1e-12);
+    assertTrue(report.get("epsilon").asDouble() <= 2.0 + 1e-6 && report.get("epsilon").asDouble() > 1.9,
+        "calibrated to the target: " + report.get("epsilon"));
+    assertTrue(report.get("test_accuracy").asDouble() > 0.85, "accuracy " + report.get("test_accuracy"));
+    assertEquals("rdp", report.get("accountant").asText());
+    List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+    assertEquals(41, metrics.size());
+    assertTrue(Files.size(out.resolve("model.json")) > 100);
+  }
+}
