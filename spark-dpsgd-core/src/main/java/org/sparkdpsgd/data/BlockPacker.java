@@ -35,7 +35,18 @@ public final class BlockPacker {
       int numClasses,
       int blockRows,
       String sourceName,
-      String[] featureNames) {}
+      String[] featureNames,
+      double featureScale,
+      double featureShift) implements java.io.Serializable {
+
+    /**
+     * Every feature becomes x · scale + shift while it is packed: a FIXED transform (e.g. pixels
+     * from [0, 1] to [-1, 1]). Never use statistics of the private data here: they would leak.
+     */
+    public Spec withFeatureTransform(double scale, double shift) {
+      return new Spec(featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames, scale, shift);
+    }
+  }
 
   /** Checks the schema on the driver: missing or mistyped columns fail before any job runs. */
   public static void checkSchema(Dataset<Row> df, String featuresCol, String labelCol, String source) {
@@ -68,19 +79,17 @@ public final class BlockPacker {
     RowValidator validator =
         new RowValidator(
             spec.dim(), spec.numClasses(), spec.featuresCol(), spec.labelCol(), spec.featureNames());
-    int blockRows = spec.blockRows();
-    int dim = spec.dim();
-    String sourceName = spec.sourceName();
+    Spec s = spec;
     return withSource
         .javaRDD()
-        .mapPartitionsWithIndex(
-            (partition, rows) -> packPartition(partition, rows, validator, dim, blockRows, sourceName),
-            true);
+        .mapPartitionsWithIndex((partition, rows) -> packPartition(partition, rows, validator, s), true);
   }
 
   private static Iterator<ExampleBlock> packPartition(
-      int partition, Iterator<Row> rows, RowValidator validator, int dim, int blockRows,
-      String sourceName) {
+      int partition, Iterator<Row> rows, RowValidator validator, Spec spec) {
+    int dim = spec.dim();
+    int blockRows = spec.blockRows();
+    String sourceName = spec.sourceName();
     List<ExampleBlock> blocks = new ArrayList<>();
     float[] features = new float[blockRows * dim];
     int[] labels = new int[blockRows];
@@ -95,6 +104,7 @@ public final class BlockPacker {
       }
       validator.checkSize(v.size(), where);
       copyFeatures(v, features, filled * dim, validator, where);
+      transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift());
       labels[filled] = validator.checkLabel(row.get(1), where);
       filled++;
       if (filled == blockRows) {
@@ -128,6 +138,15 @@ public final class BlockPacker {
         validator.checkFeature(k, vals[k], where);
         out[offset + k] = (float) vals[k];
       }
+    }
+  }
+
+  private static void transform(float[] features, int offset, int dim, double scale, double shift) {
+    if (scale == 1.0 && shift == 0.0) {
+      return;
+    }
+    for (int k = offset; k < offset + dim; k++) {
+      features[k] = (float) (features[k] * scale + shift);
     }
   }
 

@@ -35,6 +35,13 @@ public final class TrainingBlocks implements AutoCloseable {
   public static TrainingBlocks prepare(
       Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
       int blockRows, String sourceName) {
+    return prepare(df, featuresCol, labelCol, dim, numClasses, blockRows, sourceName, 1.0, 0.0);
+  }
+
+  /** As above, with a fixed, data-independent feature transform x · scale + shift. */
+  public static TrainingBlocks prepare(
+      Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
+      int blockRows, String sourceName, double featureScale, double featureShift) {
     BlockPacker.checkSchema(df, featuresCol, labelCol, sourceName);
     if (dim <= 0) {
       java.util.List<Row> head = UserErrors.unwrapping(() -> df.select(featuresCol).takeAsList(1));
@@ -52,7 +59,8 @@ public final class TrainingBlocks implements AutoCloseable {
       numClasses = inferNumClasses(df, labelCol, sourceName);
     }
     BlockPacker.Spec spec = new BlockPacker.Spec(
-        featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames(df, featuresCol));
+        featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames(df, featuresCol),
+        featureScale, featureShift);
     return prepare(df, spec);
   }
 

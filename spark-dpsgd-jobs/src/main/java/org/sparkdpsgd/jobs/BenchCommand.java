@@ -59,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
         DataLoader.load(spark, fmt, c.string("data.train"), true, c.string("data.features-col"),
             c.string("data.label-col"), c.integer("data.limit")),
         c.string("data.features-col"), c.string("data.label-col"), c.integer("data.num-features"),
-        c.integer("data.num-classes"), dp.blockRows(), "training data " + c.string("data.train"))) {
+        c.integer("data.num-classes"), dp.blockRows(), "training data " + c.string("data.train"),
+            c.number("data.feature-scale"), c.number("data.feature-shift"))) {
       System.out.printf(Locale.ROOT, "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
           model, batchSize, data.numExamples(), rounds, steps);
       // Warm-up: JIT, ND4J native loading, Spark's first jobs.

@@ -42,7 +42,7 @@ public final class DataLoader {
   private static Dataset<Row> read(SparkSession spark, String path, java.util.function.Supplier<Dataset<Row>> reader) {
     try {
       return reader.get();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // AnalysisException (missing path) is a checked exception
       String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
       throw new InvalidInputException("cannot read " + path + ": " + msg, e);
     }

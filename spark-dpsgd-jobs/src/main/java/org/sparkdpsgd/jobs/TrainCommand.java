@@ -74,12 +74,14 @@ final class TrainCommand implements Callable<Integer> {
     try (TrainingBlocks trainData = TrainingBlocks.prepare(
             DataLoader.load(spark, fmt, c.string("data.train"), true, featuresCol, labelCol, limit),
             featuresCol, labelCol, c.integer("data.num-features"), c.integer("data.num-classes"),
-            dp.blockRows(), "training data " + c.string("data.train"));
+            dp.blockRows(), "training data " + c.string("data.train"),
+            c.number("data.feature-scale"), c.number("data.feature-shift"));
         TrainingBlocks testData = c.isSet("data.test") && !c.string("data.test").isEmpty()
             ? TrainingBlocks.prepare(
                 DataLoader.load(spark, fmt, c.string("data.test"), false, featuresCol, labelCol, limit),
                 featuresCol, labelCol, trainData.dim(), trainData.numClasses(), dp.blockRows(),
-                "test data " + c.string("data.test"))
+                "test data " + c.string("data.test"),
+                c.number("data.feature-scale"), c.number("data.feature-shift"))
             : null) {
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
       TrainingPlan plan = trainer.plan(trainData);

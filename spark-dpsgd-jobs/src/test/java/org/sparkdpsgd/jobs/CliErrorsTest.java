@@ -68,7 +68,7 @@ class CliErrorsTest {
   void unknownSettingsAndFormatsAreRejected() {
     String e = userError(train("--set", "training.epoch=3"));
     assertTrue(e.contains("unknown setting 'training.epoch'"), e);
-    e = userError(train("--format", "xlsx"));
+    e = userError("train", "--format", "xlsx", "--train", goodCsv.toString(), "--output", dir.resolve("o").toString());
     assertTrue(e.contains("xlsx"), e);
   }
 
