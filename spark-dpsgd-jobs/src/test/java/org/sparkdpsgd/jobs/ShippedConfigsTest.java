@@ -1,0 +1,39 @@
+package org.sparkdpsgd.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.train.DpSgdConfig;
+
+/** The configs shipped in conf/ load, use only known keys, and say what the README promises. */
+class ShippedConfigsTest {
+  static File conf(String name) {
+    return new File("../conf", name);
+  }
+
+  @Test
+  void fashionMnistMlpConfigIsTheReadmeRecipe() {
+    JobConfig c = JobConfig.load(conf("fashion-mnist-mlp.conf"), List.of());
+    DpSgdConfig d = TrainerSettings.from(c);
+    assertEquals("fashion-mnist", c.string("data.format"));
+    assertEquals(List.of(256), c.integers("model.hidden"));
+    assertEquals("tanh", c.string("model.activation"));
+    assertEquals(3.0, c.number("privacy.target-epsilon"));
+    assertEquals(1e-5, d.delta());
+    assertEquals("rdp", c.string("privacy.accountant"));
+    assertFalse(d.isNonPrivate());
+  }
+
+  @Test
+  void overridesWinAndNameTheirOrigin() {
+    JobConfig c = JobConfig.load(conf("fashion-mnist-mlp.conf"), List.of("training.epochs=7", "spark.master=local[3]"));
+    assertEquals(7.0, c.number("training.epochs"));
+    assertEquals("local[3]", c.string("spark.master"));
+    assertTrue(c.origin("training.epochs").contains("--set training.epochs=7"), c.origin("training.epochs"));
+    assertTrue(c.origin("model.hidden").contains("fashion-mnist-mlp.conf"), c.origin("model.hidden"));
+  }
+}
