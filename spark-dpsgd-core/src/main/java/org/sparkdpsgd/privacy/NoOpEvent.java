@@ -1,0 +1,4 @@
+package org.sparkdpsgd.privacy;
+
+/** A step that releases nothing about the data. */
+public record NoOpEvent() implements DpEvent {}

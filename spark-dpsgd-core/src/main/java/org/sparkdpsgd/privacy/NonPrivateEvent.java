@@ -1,0 +1,4 @@
+package org.sparkdpsgd.privacy;
+
+/** A release without any privacy guarantee (ε = ∞). */
+public record NonPrivateEvent() implements DpEvent {}
