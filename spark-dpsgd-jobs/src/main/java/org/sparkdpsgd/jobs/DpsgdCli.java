@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "dpsgd", mixinStandardHelpOptions = true, version = "spark-dpsgd 0.1.0",
     description = "Differentially private SGD on Apache Spark.",
-    subcommands = {TrainCommand.class, BenchCommand.class, PrivacyCommand.class, CalibrateCommand.class})
+    subcommands = {TrainCommand.class, BenchCommand.class, PrivacyCommand.class, CalibrateCommand.class,
+        PrivacyBenchCommand.class})
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;
 
