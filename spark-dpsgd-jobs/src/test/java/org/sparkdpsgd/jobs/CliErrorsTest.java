@@ -60,7 +60,10 @@ class CliErrorsTest {
     assertTrue(e.contains("samplingRate must be in (0, 1]") && e.contains("1.5"), e);
     e = userError(train("--set", "training.expected-batch-size=5000"));
     assertTrue(e.contains("expectedBatchSize") && e.contains("5000") && e.contains("200"), e);
-    e = userError(train("--set", "privacy.target-epsilon=1e-9"));
+    // q = 1 over 1000 steps: no noise multiplier up to 1e6 reaches ε = 1e-9.
+    e = userError(train("--set", "privacy.target-epsilon=1e-9", "--set", "training.expected-batch-size=200",
+        "--set", "training.epochs=1000"));
+    assertTrue(e.contains("unreachable"), e);
     assertTrue(e.toLowerCase().contains("epsilon") || e.contains("ε"), e);
   }
 
