@@ -28,6 +28,7 @@ final class PrivacyBenchCommand implements Callable<Integer> {
       eps = new RdpAccountant().compose(TrainingPlan.stepEvent(q, 1.1 + i * 1e-9), steps).getEpsilon(1e-5);
     }
     double freshMs = (System.nanoTime() - t0) / 1e6 / repeats;
+    double freshEps = eps;
     RdpAccountant running = new RdpAccountant();
     t0 = System.nanoTime();
     for (int i = 0; i < repeats; i++) {
@@ -35,8 +36,9 @@ final class PrivacyBenchCommand implements Callable<Integer> {
       eps = running.getEpsilon(1e-5);
     }
     double stepMs = (System.nanoTime() - t0) / 1e6 / repeats;
-    System.out.printf(Locale.ROOT, "RDP: %.4f ms per ε query with a new event (ε = %.6f); %.4f ms per training-step compose + ε%n",
-        freshMs, eps, stepMs);
+    System.out.printf(Locale.ROOT,
+        "RDP: %.4f ms per ε query for a new (q, σ, T) (ε = %.6f at q = 256/60000, σ ≈ 1.1, T = %d); "
+            + "%.4f ms per training-step compose + ε query%n", freshMs, freshEps, steps, stepMs);
     try {
       PrivacyAccountant pld = AccountantKind.PLD.create();
       t0 = System.nanoTime();
