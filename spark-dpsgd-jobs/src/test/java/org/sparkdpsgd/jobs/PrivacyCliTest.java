@@ -53,6 +53,19 @@ class PrivacyCliTest {
   }
 
   @Test
+  void pldColumnAndStatement() throws Exception {
+    Path in = Files.writeString(dir.resolve("pld.csv"), "q,noise_multiplier,steps,delta\n1.0,1.0,1,1e-5\n");
+    CliRunner.Result r = CliRunner.run("privacy", "--batch", in.toString(), "--pld");
+    assertEquals(0, r.exitCode(), r.err());
+    String[] lines = r.out().strip().split("\n");
+    assertEquals("q,noise_multiplier,steps,delta,epsilon_rdp,best_order,epsilon_pld", lines[0]);
+    assertEquals(4.3771781000473124, Double.parseDouble(lines[1].split(",")[6]), 1e-6);
+    CliRunner.Result s = CliRunner.run("privacy", "--sampling-rate", "0.0042666666666666667", "--steps", "14063",
+        "--noise-multiplier", "1.1");
+    assertTrue(s.out().contains("ε = 2.38178 by PLD"), s.out());
+  }
+
+  @Test
   void badRowsAreNamedByLine() throws Exception {
     Path in = Files.writeString(dir.resolve("bad.csv"), "q,noise_multiplier,steps,delta\n0.01,1.0,1000,1e-5\n2,1,10,1e-5\n");
     String e = CliErrorsTest.userError("privacy", "--batch", in.toString());
