@@ -111,6 +111,10 @@ final class RdpAnalysis {
    * > 0 the KL bound already gives ε = 0.
    */
   static EpsilonAndOrder epsilon(double[] orders, double[] rdp, double delta) {
+    if (delta == 0) {
+      boolean nothingSpent = java.util.Arrays.stream(rdp).allMatch(r -> r == 0);
+      return new EpsilonAndOrder(nothingSpent ? 0 : Double.POSITIVE_INFINITY, 0);
+    }
     int best = -1;
     double bestEps = Double.POSITIVE_INFINITY;
     for (int i = 0; i < orders.length; i++) {

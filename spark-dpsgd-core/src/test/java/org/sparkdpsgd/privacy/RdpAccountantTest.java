@@ -56,6 +56,8 @@ class RdpAccountantTest {
     assertTrue(Double.isInfinite(run(0.01, 0.0, 10, 1e-5).epsilon()), "σ = 0 gives ε = ∞");
     double zero = run(0.0, 1.0, 10, 1e-5).epsilon();
     assertTrue(zero >= 0 && zero < 0.01, "q = 0 spends (almost) nothing: " + zero);
+    assertEquals(0.0, new RdpAccountant().getEpsilon(0.0));
+    assertTrue(Double.isInfinite(run(0.01, 1.0, 10, 0.0).epsilon()), "δ = 0 with privacy spent gives ε = ∞");
     double million = run(1e-3, 5.0, 1_000_000, 1e-5).epsilon();
     assertTrue(Double.isFinite(million) && million > run(1e-3, 5.0, 10_000, 1e-5).epsilon());
   }
