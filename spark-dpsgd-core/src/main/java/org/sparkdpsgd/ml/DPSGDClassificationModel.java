@@ -1,0 +1,135 @@
+package org.sparkdpsgd.ml;
+
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.train.PrivacyReport;
+
+/**
+ * A classifier trained with DP-SGD: the network, its parameters and the privacy report of the
+ * training run. {@code transform} adds rawPrediction (logits), probability and prediction columns
+ * like MLlib's classifiers. Prediction is row by row in plain Java (no ND4J per row).
+ */
+public final class DPSGDClassificationModel
+    extends ProbabilisticClassificationModel<Vector, DPSGDClassificationModel> implements MLWritable {
+  private String uid;
+  private ModelSpec spec;
+  private double[] params;
+  private PrivacyReport privacy;
+
+  public DPSGDClassificationModel(String uid, ModelSpec spec, double[] params, PrivacyReport privacy) {
+    this(PendingUid.offer(uid), spec);
+    if (params.length != spec.numParams()) {
+      throw new IllegalArgumentException(spec + " needs " + spec.numParams() + " parameters; got " + params.length);
+    }
+    this.params = params.clone();
+    this.privacy = privacy;
+  }
+
+  /** The uid was offered just before: Spark's params read it while super() runs. */
+  private DPSGDClassificationModel(String offeredUid, ModelSpec spec) {
+    super();
+    this.spec = spec;
+  }
+
+  @Override
+  public String uid() {
+    if (uid == null) {
+      uid = PendingUid.take("dpsgdModel");
+    }
+    return uid;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public double[] parameters() {
+    return params.clone();
+  }
+
+  /** ε, δ, accountant, σ, C, q, steps of the training run. */
+  public PrivacyReport privacyReport() {
+    return privacy;
+  }
+
+  @Override
+  public int numClasses() {
+    return spec.numClasses();
+  }
+
+  @Override
+  public int numFeatures() {
+    return spec.inputDim();
+  }
+
+  @Override
+  public Vector predictRaw(Vector features) {
+    if (features.size() != spec.inputDim()) {
+      throw new IllegalArgumentException(
+          "features vector has size " + features.size() + "; the model expects " + spec.inputDim());
+    }
+    return Vectors.dense(DenseForward.logits(spec, params, features.toArray()));
+  }
+
+  @Override
+  public Vector raw2probabilityInPlace(Vector rawPrediction) {
+    DenseVector dv = (DenseVector) rawPrediction;
+    double[] v = dv.values();
+    double max = Double.NEGATIVE_INFINITY;
+    for (double x : v) {
+      max = Math.max(max, x);
+    }
+    double sum = 0;
+    for (int k = 0; k < v.length; k++) {
+      v[k] = Math.exp(v[k] - max);
+      sum += v[k];
+    }
+    for (int k = 0; k < v.length; k++) {
+      v[k] /= sum;
+    }
+    return dv;
+  }
+
+  @Override
+  public DPSGDClassificationModel copy(ParamMap extra) {
+    DPSGDClassificationModel m = new DPSGDClassificationModel(uid(), spec, params, privacy);
+    return copyValues(m, extra).setParent(parent());
+  }
+
+  /** Disambiguates a method Java sees twice through the Scala class hierarchy. */
+  @Override
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  public scala.Tuple3 findSummaryModel() {
+    return super.findSummaryModel();
+  }
+
+  @Override
+  public MLWriter write() {
+    return new DPSGDModelPersistence.Writer(this);
+  }
+
+  public static MLReader<DPSGDClassificationModel> read() {
+    return new DPSGDModelPersistence.Reader();
+  }
+
+  public static DPSGDClassificationModel load(String path) {
+    return read().load(path);
+  }
+
+  static ModelSpec spec(int inputDim, int[] hidden, String activation, int numClasses) {
+    return new ModelSpec(inputDim, hidden, Activation.parse(activation, "activation"), numClasses);
+  }
+
+  @Override
+  public String toString() {
+    return "DPSGDClassificationModel: uid=" + uid() + ", " + spec + ", " + privacy.summary();
+  }
+}

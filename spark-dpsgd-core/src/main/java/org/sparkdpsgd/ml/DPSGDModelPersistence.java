@@ -1,0 +1,100 @@
+package org.sparkdpsgd.ml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.train.PrivacyReport;
+import org.sparkdpsgd.util.InvalidInputException;
+
+/**
+ * Model data, format version 1: {"spec": {...}, "params": [...], "privacy": {...}}. Version 0
+ * (the first release's layout) stored {"inputDim", "hidden", "activation", "numClasses",
+ * "weights"} and no privacy report; it still loads, with the report marked as unknown.
+ */
+final class DPSGDModelPersistence {
+  private DPSGDModelPersistence() {}
+
+  static final class Writer extends MLWriter {
+    private final DPSGDClassificationModel model;
+
+    Writer(DPSGDClassificationModel model) {
+      this.model = model;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      new StagePersistence.ParamsWriter(model, data(model)).saveImpl(path);
+    }
+  }
+
+  static ObjectNode data(DPSGDClassificationModel model) {
+    ObjectNode d = StagePersistence.JSON.createObjectNode();
+    ModelSpec s = model.spec();
+    ObjectNode spec = d.putObject("spec");
+    spec.put("inputDim", s.inputDim());
+    ArrayNode hidden = spec.putArray("hidden");
+    for (int h : s.hidden()) {
+      hidden.add(h);
+    }
+    spec.put("activation", s.activation().name().toLowerCase());
+    spec.put("numClasses", s.numClasses());
+    ArrayNode params = d.putArray("params");
+    for (double v : model.parameters()) {
+      params.add(v);
+    }
+    d.set("privacy", StagePersistence.JSON.valueToTree(model.privacyReport()));
+    return d;
+  }
+
+  static final class Reader extends MLReader<DPSGDClassificationModel> {
+    @Override
+    public DPSGDClassificationModel load(String path) {
+      JsonNode meta = StagePersistence.readLine(sparkSession(), path + "/metadata");
+      JsonNode data = StagePersistence.readLine(sparkSession(), path + "/data");
+      int version = meta.path("formatVersion").asInt(0);
+      DPSGDClassificationModel model = switch (version) {
+        case 0 -> fromVersion0(meta.get("uid").asText(), data);
+        case 1 -> fromVersion1(meta.get("uid").asText(), data);
+        default -> throw new InvalidInputException(path + ": model format version " + version
+            + " is newer than this spark-dpsgd understands (" + StagePersistence.FORMAT_VERSION + ")");
+      };
+      StagePersistence.applyParams(model, meta);
+      return model;
+    }
+  }
+
+  private static DPSGDClassificationModel fromVersion1(String uid, JsonNode d) {
+    JsonNode s = d.get("spec");
+    ModelSpec spec = DPSGDClassificationModel.spec(s.get("inputDim").asInt(), ints(s.get("hidden")),
+        s.get("activation").asText(), s.get("numClasses").asInt());
+    PrivacyReport report = StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
+    return new DPSGDClassificationModel(uid, spec, doubles(d.get("params")), report);
+  }
+
+  private static DPSGDClassificationModel fromVersion0(String uid, JsonNode d) {
+    ModelSpec spec = DPSGDClassificationModel.spec(d.get("inputDim").asInt(), ints(d.get("hidden")),
+        d.get("activation").asText(), d.get("numClasses").asInt());
+    PrivacyReport unknown = new PrivacyReport(Double.NaN, Double.NaN, "unknown (format version 0)", Double.NaN,
+        Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, 0, false, false);
+    return new DPSGDClassificationModel(uid, spec, doubles(d.get("weights")), unknown);
+  }
+
+  private static int[] ints(JsonNode a) {
+    int[] out = new int[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asInt();
+    }
+    return out;
+  }
+
+  private static double[] doubles(JsonNode a) {
+    double[] out = new double[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).asDouble();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,114 @@
+package org.sparkdpsgd.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdpsgd.SparkTestSession;
+
+class DPSGDClassifierTest {
+  @TempDir Path dir;
+
+  static Dataset<Row> table(int n, long seed) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    StructType schema = new StructType().add("x1", DataTypes.DoubleType).add("x2", DataTypes.DoubleType)
+        .add("y", DataTypes.DoubleType);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int y = rng.nextInt(2);
+      rows.add(RowFactory.create(rng.nextGaussian() + 2 * y, rng.nextGaussian() - 2 * y, (double) y));
+    }
+    return SparkTestSession.get().createDataFrame(rows, schema);
+  }
+
+  static DPSGDClassifier classifier() {
+    return new DPSGDClassifier().setLabelCol("y").setHiddenLayers(new int[] {4}).setExpectedBatchSize(100)
+        .setEpochs(3).setLearningRate(0.5).setTargetEpsilon(2.0);
+  }
+
+  @Test
+  void pipelineFitsSavesLoadsAndPredictsIdentically() throws Exception {
+    Dataset<Row> train = table(2000, 1);
+    Dataset<Row> test = table(500, 2);
+    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+        new VectorAssembler().setInputCols(new String[] {"x1", "x2"}).setOutputCol("features"), classifier()});
+    PipelineModel fitted = pipeline.fit(train);
+    DPSGDClassificationModel model = (DPSGDClassificationModel) fitted.stages()[1];
+    assertEquals(2.0, model.privacyReport().epsilon(), 1e-6);
+    assertEquals(60, model.privacyReport().steps());
+
+    List<Row> before = fitted.transform(test).select("rawPrediction", "probability", "prediction").collectAsList();
+    String path = dir.resolve("pipeline").toString();
+    fitted.write().overwrite().save(path);
+    fitted.write().overwrite().save(path); // overwrite works
+    PipelineModel loaded = PipelineModel.load(path);
+    List<Row> after = loaded.transform(test).select("rawPrediction", "probability", "prediction").collectAsList();
+    assertEquals(before, after);
+    DPSGDClassificationModel reloaded = (DPSGDClassificationModel) loaded.stages()[1];
+    assertEquals(model.uid(), reloaded.uid());
+    assertEquals(model.privacyReport(), reloaded.privacyReport());
+
+    double accuracy = fitted.transform(test).filter("prediction = y").count() / 500.0;
+    assertTrue(accuracy > 0.9, "accuracy " + accuracy);
+  }
+
+  @Test
+  void mllibConventions() {
+    DPSGDClassifier c = classifier();
+    assertTrue(c.uid().startsWith("dpsgd_"));
+    DPSGDClassifier copy = c.copy(new ParamMap().put(c.l2NormClip(), 0.5));
+    assertNotSame(c, copy);
+    assertEquals(c.uid(), copy.uid());
+    assertEquals(0.5, (Double) copy.getOrDefault(copy.l2NormClip()));
+    assertEquals(1.0, (Double) c.getOrDefault(c.l2NormClip()));
+    String explained = c.explainParams();
+    for (String p : new String[] {"l2NormClip", "noiseMultiplier", "targetEpsilon", "delta", "expectedBatchSize",
+        "samplingRate", "epochs", "steps", "optimizer", "learningRate", "hiddenLayers", "activation", "seed",
+        "aggregationDepth", "checkpointDir", "featuresCol", "labelCol", "probabilityCol", "rawPredictionCol"}) {
+      assertTrue(explained.contains(p + ":"), "explainParams mentions " + p);
+    }
+    assertTrue(explained.contains("l2NormClip: per-example gradient L2 norm bound C"), explained);
+  }
+
+  @Test
+  void estimatorParamsRoundTrip() throws Exception {
+    DPSGDClassifier c = classifier().setNoiseMultiplier(1.3).setAccountant("pld");
+    String path = dir.resolve("estimator").toString();
+    c.write().overwrite().save(path);
+    DPSGDClassifier loaded = DPSGDClassifier.load(path);
+    assertEquals(c.uid(), loaded.uid());
+    assertEquals(1.3, (Double) loaded.getOrDefault(loaded.noiseMultiplier()));
+    assertEquals("pld", loaded.getOrDefault(loaded.accountant()));
+    assertArrayEquals(new int[] {4}, (int[]) loaded.getOrDefault(loaded.hiddenLayers()));
+    assertEquals("y", loaded.getLabelCol());
+  }
+
+  @Test
+  void loadsAModelSavedInFormatVersion0() {
+    String path = getClass().getResource("/model-format-v0").getPath();
+    DPSGDClassificationModel m = DPSGDClassificationModel.load(path);
+    assertEquals("dpsgdModel_v0fixture", m.uid());
+    assertEquals(2, m.numClasses());
+    // logits = x W + b with W = [[1, -1], [-2, 2]], b = [0.5, -0.5]
+    Vector raw = m.predictRaw(Vectors.dense(1.0, 1.0));
+    assertArrayEquals(new double[] {-0.5, 0.5}, raw.toArray(), 1e-12);
+    assertTrue(m.privacyReport().accountant().contains("format version 0"));
+  }
+}
