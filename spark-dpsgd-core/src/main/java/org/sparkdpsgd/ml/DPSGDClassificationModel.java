@@ -23,6 +23,7 @@ public final class DPSGDClassificationModel
   private ModelSpec spec;
   private double[] params;
   private PrivacyReport privacy;
+  private transient java.util.List<org.sparkdpsgd.train.StepMetrics> trainingMetrics;
 
   public DPSGDClassificationModel(String uid, ModelSpec spec, double[] params, PrivacyReport privacy) {
     this(PendingUid.offer(uid), spec);
@@ -53,6 +54,26 @@ public final class DPSGDClassificationModel
 
   public double[] parameters() {
     return params.clone();
+  }
+
+  /**
+   * Per-step loss, ε and throughput of the training run (like MLlib's training summaries it is
+   * not saved with the model; after load() it is absent).
+   */
+  public java.util.List<org.sparkdpsgd.train.StepMetrics> trainingSummary() {
+    if (trainingMetrics == null) {
+      throw new IllegalStateException("no training summary: this model was loaded, not trained in this session");
+    }
+    return trainingMetrics;
+  }
+
+  public boolean hasSummary() {
+    return trainingMetrics != null;
+  }
+
+  DPSGDClassificationModel withTrainingMetrics(java.util.List<org.sparkdpsgd.train.StepMetrics> metrics) {
+    this.trainingMetrics = java.util.List.copyOf(metrics);
+    return this;
   }
 
   /** ε, δ, accountant, σ, C, q, steps of the training run. */

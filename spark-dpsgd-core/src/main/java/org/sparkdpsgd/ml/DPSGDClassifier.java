@@ -197,7 +197,8 @@ public final class DPSGDClassifier
     try (TrainingBlocks data = TrainingBlocks.prepare(dataset.toDF(), getFeaturesCol(), getLabelCol(), 0, 0,
         config.blockRows(), "DPSGDClassifier input")) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
-      return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy()).setParent(this);
+      return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
+          .withTrainingMetrics(r.metrics()).setParent(this);
     }
   }
 

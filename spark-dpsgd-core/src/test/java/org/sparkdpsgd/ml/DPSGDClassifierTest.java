@@ -53,6 +53,8 @@ class DPSGDClassifierTest {
     DPSGDClassificationModel model = (DPSGDClassificationModel) fitted.stages()[1];
     assertEquals(2.0, model.privacyReport().epsilon(), 1e-6);
     assertEquals(60, model.privacyReport().steps());
+    assertEquals(60, model.trainingSummary().size());
+    assertEquals(2.0, model.trainingSummary().get(59).epsilon(), 1e-6);
 
     List<Row> before = fitted.transform(test).select("rawPrediction", "probability", "prediction").collectAsList();
     String path = dir.resolve("pipeline").toString();
