@@ -1,0 +1,69 @@
+package org.sparkdpsgd.ml
+
+import com.fasterxml.jackson.databind.ObjectMapper
+import java.nio.file.{Files, Path, Paths}
+import org.apache.spark.sql.{DataFrame, SparkSession}
+import org.scalatest.flatspec.AnyFlatSpec
+import org.scalatest.matchers.should.Matchers
+import org.sparkdpsgd.data.FashionMnist
+import scala.collection.JavaConverters._
+
+/**
+ * Runs the code of notebooks/fashion-mnist-dpsgd.zpln. Each paragraph of the note must appear
+ * verbatim between the ZEPPELIN markers below (checked first), so the note cannot drift from
+ * what this spec executes. `spark` and `z` stand in for Zeppelin's own.
+ */
+class ZeppelinNoteSpec extends AnyFlatSpec with Matchers {
+  private val noteFile = Paths.get("..", "notebooks", "fashion-mnist-dpsgd.zpln")
+  private val source = Paths.get("src", "test", "scala", "org", "sparkdpsgd", "ml", "ZeppelinNoteSpec.scala")
+
+  "The Zeppelin note" should "contain exactly the code this spec runs" in {
+    val paragraphs = new ObjectMapper().readTree(noteFile.toFile).get("paragraphs").elements().asScala
+      .map(_.get("text").asText().stripPrefix("%spark\n")).toList
+    val body = new String(Files.readAllBytes(source), "UTF-8")
+    val marked = "// ZEPPELIN-BEGIN\n([\\s\\S]*?)\\s*// ZEPPELIN-END".r.findAllMatchIn(body)
+      .map(_.group(1).linesIterator.map(_.stripPrefix("    ")).mkString("\n").trim).toList
+    paragraphs.map(_.trim) shouldBe marked
+  }
+
+  it should "train with DP-SGD and report epsilon and accuracy" in {
+    assume(Files.isDirectory(Paths.get(FashionMnist.DEBIAN_DIR)), "needs the Debian package dataset-fashion-mnist")
+    val spark = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false")
+      .config("spark.driver.host", "127.0.0.1").getOrCreate()
+    object z { def show(df: DataFrame): Unit = df.show(5) }
+
+    // ZEPPELIN-BEGIN
+    import org.sparkdpsgd.data.FashionMnist
+    import org.sparkdpsgd.ml.{DPSGDClassifier, DPSGDClassificationModel}
+
+    val trainRows = 5000
+    val train = FashionMnist.load(spark, FashionMnist.DEBIAN_DIR, FashionMnist.Split.TRAIN, trainRows)
+    val test = FashionMnist.load(spark, FashionMnist.DEBIAN_DIR, FashionMnist.Split.TEST, 2000)
+    println(s"${train.count()} training images, ${test.count()} test images")
+    // ZEPPELIN-END
+
+    // ZEPPELIN-BEGIN
+    val dp = new DPSGDClassifier()
+      .setHiddenLayers(Array(256)).setActivation("tanh")
+      .setTargetEpsilon(3.0).setDelta(1e-5).setL2NormClip(1.0)
+      .setExpectedBatchSize(512).setEpochs(5)
+      .setOptimizer("momentum").setLearningRate(0.5)
+    val model = dp.fit(train)
+    println(model.privacyReport.summary)
+    // ZEPPELIN-END
+
+    // ZEPPELIN-BEGIN
+    val accuracy = model.transform(test).where("prediction = label").count().toDouble / test.count()
+    println(f"test accuracy ${100 * accuracy}%.2f%% at epsilon ${model.privacyReport.epsilon}%.3f, delta ${model.privacyReport.delta}%.0e")
+    // ZEPPELIN-END
+
+    // ZEPPELIN-BEGIN
+    val steps = model.trainingSummary.toArray.map(_.asInstanceOf[org.sparkdpsgd.train.StepMetrics])
+    z.show(spark.createDataFrame(steps.map(m => (m.step, m.loss, m.epsilon)).toSeq).toDF("step", "loss", "epsilon"))
+    // ZEPPELIN-END
+
+    model.privacyReport.epsilon shouldBe 3.0 +- 1e-6
+    accuracy should be > 0.7
+    steps.length.toLong shouldBe model.privacyReport.steps
+  }
+}
