@@ -97,7 +97,7 @@ public final class DPSGDClassificationModel
       throw new IllegalArgumentException(
           "features vector has size " + features.size() + "; the model expects " + spec.inputDim());
     }
-    return Vectors.dense(DenseForward.logits(spec, params, features.toArray()));
+    return Vectors.dense(NetworkForward.logits(spec, params, features.toArray()));
   }
 
   @Override
@@ -146,7 +146,7 @@ public final class DPSGDClassificationModel
   }
 
   static ModelSpec spec(int inputDim, int[] hidden, String activation, int numClasses) {
-    return new ModelSpec(inputDim, hidden, Activation.parse(activation, "activation"), numClasses);
+    return ModelSpec.mlp(inputDim, hidden, Activation.parse(activation, "activation"), numClasses);
   }
 
   @Override

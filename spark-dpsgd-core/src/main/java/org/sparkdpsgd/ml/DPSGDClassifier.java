@@ -1,6 +1,8 @@
 package org.sparkdpsgd.ml;
 
+import java.io.Serializable;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import scala.runtime.AbstractFunction1;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -13,6 +15,7 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.train.DpSgdConfig;
@@ -41,6 +44,8 @@ public final class DPSGDClassifier
   private final Param<String> optimizer;
   private final DoubleParam learningRate;
   private final IntArrayParam hiddenLayers;
+  private final Param<String> layers;
+  private final IntArrayParam inputShape;
   private final Param<String> activation;
   private final Param<String> accountant;
   private final LongParam seed;
@@ -79,6 +84,16 @@ public final class DPSGDClassifier
     learningRate = new DoubleParam(this, "learningRate", "learning rate", ParamValidators.gt(0));
     hiddenLayers = new IntArrayParam(this, "hiddenLayers",
         "widths of the hidden layers; empty = multinomial logistic regression");
+    layers = new Param<>(this, "layers",
+        "the network body as a JSON array of layers, e.g. [{\"type\":\"conv2d\",\"filters\":16,\"kernel\":8,"
+            + "\"stride\":2,\"padding\":3},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2,\"stride\":1},"
+            + "{\"type\":\"dense\",\"units\":32},{\"type\":\"tanh\"}] (types: conv2d, maxpool, avgpool, flatten,"
+            + " groupnorm, dense, tanh, relu, tempered-sigmoid); a dense output layer is appended. Empty = the MLP"
+            + " of hiddenLayers/activation",
+        new ValidLayers());
+    inputShape = new IntArrayParam(this, "inputShape",
+        "[channels, height, width] of the features vector (e.g. [1, 28, 28] for Fashion-MNIST); empty = flat",
+        new ValidShape());
     activation = new Param<>(this, "activation", "hidden-layer activation: tanh or relu",
         ParamValidators.inArray(new String[] {"tanh", "relu"}));
     accountant = new Param<>(this, "accountant", "privacy accountant: rdp or pld",
@@ -97,6 +112,8 @@ public final class DPSGDClassifier
     setDefault(learningRate, 0.1);
     setDefault(hiddenLayers, new int[0]);
     setDefault(activation, "tanh");
+    setDefault(layers, "");
+    setDefault(inputShape, new int[0]);
     setDefault(accountant, "rdp");
     setDefault(seed, 1L);
     setDefault(aggregationDepth, 2);
@@ -146,6 +163,14 @@ public final class DPSGDClassifier
     return hiddenLayers;
   }
 
+  public Param<String> layers() {
+    return layers;
+  }
+
+  public IntArrayParam inputShape() {
+    return inputShape;
+  }
+
   public Param<String> activation() {
     return activation;
   }
@@ -185,6 +210,8 @@ public final class DPSGDClassifier
   public DPSGDClassifier setOptimizer(String v) { return (DPSGDClassifier) set(optimizer, v); }
   public DPSGDClassifier setLearningRate(double v) { return (DPSGDClassifier) set(learningRate, v); }
   public DPSGDClassifier setHiddenLayers(int[] v) { return (DPSGDClassifier) set(hiddenLayers, v); }
+  public DPSGDClassifier setLayers(String json) { return (DPSGDClassifier) set(layers, json); }
+  public DPSGDClassifier setInputShape(int[] v) { return (DPSGDClassifier) set(inputShape, v); }
   public DPSGDClassifier setActivation(String v) { return (DPSGDClassifier) set(activation, v); }
   public DPSGDClassifier setAccountant(String v) { return (DPSGDClassifier) set(accountant, v); }
   public DPSGDClassifier setSeed(long v) { return (DPSGDClassifier) set(seed, v); }
@@ -222,9 +249,33 @@ public final class DPSGDClassifier
     return c.optimizer(new OptimizerSpec(getOrDefault(optimizer), num(learningRate), 0.9, 0.9, 0.999, 1e-8))
         .hiddenLayers(getOrDefault(hiddenLayers))
         .activation(Activation.parse(getOrDefault(activation), "activation"))
+        .layers(getOrDefault(layers).isBlank() ? null : LayerConfig.parseJson(getOrDefault(layers), "layers param"))
+        .inputShape(getOrDefault(inputShape))
         .accountant(AccountantKind.parse(getOrDefault(accountant)))
         .initSeed((Long) getOrDefault(seed))
         .aggregationDepth((Integer) getOrDefault(aggregationDepth));
+  }
+
+  /** Param validators can only say no; the parse error is shown when fit() parses the value. */
+  private static final class ValidLayers extends AbstractFunction1<String, Object> implements Serializable {
+    @Override
+    public Object apply(String json) {
+      try {
+        if (!json.isBlank()) {
+          LayerConfig.parseJson(json, "layers param");
+        }
+        return true;
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+  }
+
+  private static final class ValidShape extends AbstractFunction1<int[], Object> implements Serializable {
+    @Override
+    public Object apply(int[] v) {
+      return v.length == 0 || (v.length == 3 && v[0] > 0 && v[1] > 0 && v[2] > 0);
+    }
   }
 
   private double num(DoubleParam p) {

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
+import java.util.List;
+import org.sparkdpsgd.model.LayerConfig;
+import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.model.Shape;
 import org.sparkdpsgd.train.PrivacyReport;
 import org.sparkdpsgd.util.InvalidInputException;
 
@@ -34,12 +38,8 @@ final class DPSGDModelPersistence {
     ObjectNode d = StagePersistence.JSON.createObjectNode();
     ModelSpec s = model.spec();
     ObjectNode spec = d.putObject("spec");
-    spec.put("inputDim", s.inputDim());
-    ArrayNode hidden = spec.putArray("hidden");
-    for (int h : s.hidden()) {
-      hidden.add(h);
-    }
-    spec.put("activation", s.activation().name().toLowerCase());
+    spec.putArray("inputShape").add(s.input().channels()).add(s.input().height()).add(s.input().width());
+    spec.set("layers", StagePersistence.JSON.valueToTree(s.layers().stream().map(LayerSpec::toMap).toList()));
     spec.put("numClasses", s.numClasses());
     ArrayNode params = d.putArray("params");
     for (double v : model.parameters()) {
@@ -58,6 +58,7 @@ final class DPSGDModelPersistence {
       DPSGDClassificationModel model = switch (version) {
         case 0 -> fromVersion0(meta.get("uid").asText(), data);
         case 1 -> fromVersion1(meta.get("uid").asText(), data);
+        case 2 -> fromVersion2(meta.get("uid").asText(), data, path);
         default -> throw new InvalidInputException(path + ": model format version " + version
             + " is newer than this spark-dpsgd understands (" + StagePersistence.FORMAT_VERSION + ")");
       };
@@ -66,6 +67,17 @@ final class DPSGDModelPersistence {
     }
   }
 
+  /** Version 2: any network, as an input shape and a list of layers (the config form). */
+  private static DPSGDClassificationModel fromVersion2(String uid, JsonNode d, String path) {
+    JsonNode s = d.get("spec");
+    int[] shape = ints(s.get("inputShape"));
+    List<LayerSpec> layers = LayerConfig.parseJson(s.get("layers").toString(), path + " spec");
+    ModelSpec spec = new ModelSpec(new Shape(shape[0], shape[1], shape[2]), layers, s.get("numClasses").asInt());
+    PrivacyReport report = StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
+    return new DPSGDClassificationModel(uid, spec, doubles(d.get("params")), report);
+  }
+
+  /** Version 1: an MLP given by hidden sizes and one activation. */
   private static DPSGDClassificationModel fromVersion1(String uid, JsonNode d) {
     JsonNode s = d.get("spec");
     ModelSpec spec = DPSGDClassificationModel.spec(s.get("inputDim").asInt(), ints(s.get("hidden")),

@@ -23,8 +23,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  * HDFS and S3 paths work, and readable inside a PipelineModel (Spark calls the static read()).
  */
 final class StagePersistence {
-  /** Version 1: model data holds spec, params and privacy report. Version 0 had no report. */
-  static final int FORMAT_VERSION = 1;
+  /**
+   * Version 2: the spec is an input shape and a list of layers. Version 1: the spec was an MLP
+   * (hidden sizes, one activation). Version 0 had no privacy report.
+   */
+  static final int FORMAT_VERSION = 2;
   static final ObjectMapper JSON = new ObjectMapper();
 
   private StagePersistence() {}

@@ -1,23 +1,22 @@
 package org.sparkdpsgd.model;
 
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The result of a forward and backward pass over m examples: each layer's input activations and
- * output deltas (one row per example), from which per-example gradient norms and the clipped sum
- * follow without materialising per-example gradients.
+ * The result of a forward and backward pass over m examples: each parametric layer's per-example
+ * gradient data (ghost-norm factors or materialised gradients, see each layer), from which
+ * per-example gradient norms and the clipped sum follow.
  */
 public final class BatchGradients {
   private final ModelSpec spec;
-  private final INDArray[] inputs;
-  private final INDArray[] deltas;
+  private final List<ParamGradients> layers;
   private final INDArray losses;
 
-  BatchGradients(ModelSpec spec, INDArray[] inputs, INDArray[] deltas, INDArray losses) {
+  BatchGradients(ModelSpec spec, List<ParamGradients> layers, INDArray losses) {
     this.spec = spec;
-    this.inputs = inputs;
-    this.deltas = deltas;
+    this.layers = layers;
     this.losses = losses;
   }
 
@@ -28,7 +27,7 @@ public final class BatchGradients {
   /** Sum of the per-example losses; an example whose loss overflowed is left out. */
   public double lossSum() {
     double sum = 0;
-    for (double l : DenseLayer.flat(losses)) {
+    for (double l : Arrays2.flat(losses)) {
       if (Double.isFinite(l)) {
         sum += l;
       }
@@ -39,8 +38,8 @@ public final class BatchGradients {
   /** ‖g_i‖² over all layers (in double precision). */
   public double[] squaredNorms() {
     double[] total = new double[size()];
-    for (int l = 0; l < inputs.length; l++) {
-      DenseLayer.addPerExampleSquaredNorms(inputs[l], deltas[l], total);
+    for (ParamGradients g : layers) {
+      g.addSquaredNorms(total);
     }
     return total;
   }
@@ -57,28 +56,26 @@ public final class BatchGradients {
 
   /** Adds Σ_i c_i g_i to running sums. {@code factors} null adds the plain sum. */
   public void addWeightedSum(double[] factors, GradientSums sums) {
-    INDArray c =
-        factors == null
-            ? null
-            : Nd4j.create(factors, new long[] {factors.length, 1}, 'c').castTo(losses.dataType());
+    INDArray c = null;
     if (factors != null) {
-      zeroDroppedRows(factors);
+      c = Nd4j.create(factors, new long[] {factors.length, 1}, 'c').castTo(losses.dataType());
+      zeroDroppedExamples(factors);
     }
-    for (int l = 0; l < inputs.length; l++) {
-      DenseLayer.addWeightedGradientSum(inputs[l], deltas[l], c, sums.weights[l], sums.biases[l]);
+    int k = 0;
+    for (ParamGradients g : layers) {
+      g.addWeightedSum(c, sums.parts.get(k++));
     }
   }
 
   /**
-   * Rows with factor 0 (non-finite gradients) are set to zero in every layer: multiplying an
-   * infinite activation by a zero factor would give NaN and poison the whole sum.
+   * Examples with factor 0 (non-finite gradients) are set to zero in every layer: multiplying an
+   * infinite value by a zero factor would give NaN and poison the whole sum.
    */
-  private void zeroDroppedRows(double[] factors) {
+  private void zeroDroppedExamples(double[] factors) {
     for (int i = 0; i < factors.length; i++) {
       if (factors[i] == 0.0) {
-        for (int l = 0; l < inputs.length; l++) {
-          inputs[l].getRow(i).assign(0.0);
-          deltas[l].getRow(i).assign(0.0);
+        for (ParamGradients g : layers) {
+          g.zeroExample(i);
         }
       }
     }

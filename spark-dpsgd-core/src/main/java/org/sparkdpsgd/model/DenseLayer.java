@@ -1,90 +1,76 @@
 package org.sparkdpsgd.model;
 
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Pure functions of a dense layer z = a W + b for a batch (one row per example).
+ * A dense layer z = a W + b for a batch (one row per example; other input layouts are flattened).
  *
- * <p>Per-example gradient norms use the ghost-norm identity: example i's weight gradient is the
- * outer product a_iᵀ d_i, whose squared Frobenius norm is ‖a_i‖² ‖d_i‖², and its bias gradient is
- * d_i. So ‖g_i‖² = (‖a_i‖² + 1) ‖d_i‖² without materialising any per-example gradient; that is
- * always cheaper than materialising for a dense layer (O(m (in + out)) vs O(m in out)).
+ * <p>Per-example norms: GHOST form. Example i's weight gradient is the outer product a_iᵀ d_i,
+ * whose squared Frobenius norm is ‖a_i‖² ‖d_i‖², and its bias gradient is d_i, so ‖g_i‖² =
+ * (‖a_i‖² + 1) ‖d_i‖² without materialising any per-example gradient. That is always cheaper than
+ * materialising for a dense layer (O(m (in + out)) vs O(m in out)). The clipped sum is one matrix
+ * product Aᵀ diag(c) D.
  */
-public final class DenseLayer {
-  private DenseLayer() {}
+final class DenseLayer implements Layer {
+  private final int inputSize;
+  private final INDArray weights;
+  private final INDArray bias;
+  private INDArray input;
 
-  public static INDArray forward(INDArray a, INDArray w, INDArray b) {
-    return a.mmul(w).addiRowVector(b);
-  }
-
-  /** The delta of the layer's input pre-activation given this layer's delta: (d Wᵀ) ⊙ f'. */
-  public static INDArray backward(INDArray d, INDArray w, INDArray activationDerivative) {
-    return Nd4j.gemm(d, w, false, true).muli(activationDerivative);
-  }
-
-  /**
-   * Adds each example's squared norm of the (W, b) gradient, (‖a_i‖² + 1) ‖d_i‖², to {@code
-   * out}. Summed in double on purpose: with adversarial inputs (features near the float maximum)
-   * a float square overflows to infinity and the clip factor would turn into NaN.
-   */
-  public static void addPerExampleSquaredNorms(INDArray a, INDArray d, double[] out) {
-    double[] aSq = rowSquaredNorms(a);
-    double[] dSq = rowSquaredNorms(d);
-    for (int i = 0; i < out.length; i++) {
-      out[i] += (aSq[i] + 1.0) * dSq[i];
+  DenseLayer(Shape in, int units, DataType dtype) {
+    this.inputSize = in.size();
+    try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+      weights = Nd4j.create(dtype, inputSize, units);
+      bias = Nd4j.create(dtype, units);
     }
   }
 
-  static double[] rowSquaredNorms(INDArray x) {
-    int m = (int) x.rows();
-    int n = (int) x.columns();
-    if (x.dataType() == DataType.FLOAT) {
-      float[] f = floats(x);
-      double[] sq = new double[m];
-      for (int i = 0; i < m; i++) {
-        double s = 0;
-        for (int k = i * n, end = k + n; k < end; k++) {
-          s += (double) f[k] * f[k];
-        }
-        sq[i] = s;
+  @Override
+  public INDArray[] params() {
+    return new INDArray[] {weights, bias};
+  }
+
+  @Override
+  public INDArray forward(INDArray x) {
+    input = x.rank() == 2 ? x : x.reshape('c', x.size(0), inputSize);
+    return input.mmul(weights).addiRowVector(bias);
+  }
+
+  @Override
+  public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
+    INDArray d = dOut.rank() == 2 ? dOut : dOut.reshape('c', dOut.size(0), weights.size(1));
+    grads.add(new Ghost(input, d));
+    return needInputGradient ? Nd4j.gemm(d, weights, false, true) : null;
+  }
+
+  /** Ghost-norm form: keeps the layer input A and output delta D. */
+  private record Ghost(INDArray a, INDArray d) implements ParamGradients {
+    /** Summed in double: a float square of an adversarial feature would overflow. */
+    @Override
+    public void addSquaredNorms(double[] out) {
+      double[] aSq = Arrays2.rowSquaredNorms(a);
+      double[] dSq = Arrays2.rowSquaredNorms(d);
+      for (int i = 0; i < out.length; i++) {
+        out[i] += (aSq[i] + 1.0) * dSq[i];
       }
-      return sq;
     }
-    double[] flat = flat(x);
-    double[] sq = new double[m];
-    for (int i = 0; i < m; i++) {
-      double s = 0;
-      for (int k = i * n, end = k + n; k < end; k++) {
-        s += flat[k] * flat[k];
-      }
-      sq[i] = s;
+
+    /** Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i as Aᵀ diag(c) D, accumulated with β = 1. */
+    @Override
+    public void addWeightedSum(INDArray c, INDArray[] sums) {
+      INDArray scaled = c == null ? d : d.mulColumnVector(c);
+      Nd4j.gemm(a, scaled, sums[0], true, false, 1.0, 1.0);
+      sums[1].addi(scaled.sum(0));
     }
-    return sq;
-  }
 
-  /**
-   * Adds Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i to the running sums as one matrix product
-   * (Aᵀ diag(c) D, accumulated with β = 1). {@code c} null means all factors are 1.
-   */
-  public static void addWeightedGradientSum(
-      INDArray a, INDArray d, INDArray c, INDArray weightSum, INDArray biasSum) {
-    INDArray scaled = c == null ? d : d.mulColumnVector(c);
-    Nd4j.gemm(a, scaled, weightSum, true, false, 1.0, 1.0);
-    biasSum.addi(scaled.sum(0));
-  }
-
-  /** The elements of a float array in row-major order, without a copy when it is not a view. */
-  static float[] floats(INDArray x) {
-    if (!x.isView() && x.ordering() == 'c' && x.data().length() == x.length()) {
-      return x.data().asFloat();
+    @Override
+    public void zeroExample(int i) {
+      a.getRow(i).assign(0.0);
+      d.getRow(i).assign(0.0);
     }
-    return x.dup('c').data().asFloat();
-  }
-
-  /** The elements of {@code x} in row-major order, as doubles. */
-  static double[] flat(INDArray x) {
-    return x.dup('c').reshape(x.length()).toDoubleVector();
   }
 }

@@ -1,105 +1,107 @@
 package org.sparkdpsgd.model;
 
 import java.io.Serializable;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.sparkdpsgd.util.Checks;
+import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * The architecture of a fully connected classifier: input → hidden layers (with one activation)
- * → logits → softmax cross-entropy. No hidden layers is multinomial logistic regression.
- * Parameters live in one flat vector, per layer the weights W (in × out, row-major) then the
- * bias b (out).
+ * A classifier's architecture: input shape → body layers → a dense head with one output per
+ * class → softmax cross-entropy. An empty body is multinomial logistic regression. Parameters
+ * live in one flat vector: per parametric layer, its arrays in {@link LayerSpec#paramShapes}
+ * order (dense: W [in × out] row-major, then b).
  */
-public record ModelSpec(int inputDim, int[] hidden, Activation activation, int numClasses)
-    implements Serializable {
+public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) implements Serializable {
 
   public ModelSpec {
-    Checks.positive("input dimension", inputDim);
+    Checks.require(input != null, "the model's input shape is missing");
     Checks.require(numClasses >= 2, "number of classes must be >= 2; provided value: " + numClasses);
-    hidden = hidden == null ? new int[0] : hidden.clone();
-    for (int h : hidden) {
-      Checks.positive("hidden layer size", h);
-    }
-    if (activation == null) {
-      activation = Activation.TANH;
+    layers = List.copyOf(layers == null ? List.of() : layers);
+    Shape s = input;
+    for (int l = 0; l < layers.size(); l++) {
+      try {
+        s = layers.get(l).outputShape(s);
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("layer " + (l + 1) + " (" + layers.get(l).describe() + ") on input "
+            + s + ": " + e.getMessage());
+      }
     }
   }
 
   public static ModelSpec logisticRegression(int inputDim, int numClasses) {
-    return new ModelSpec(inputDim, new int[0], Activation.TANH, numClasses);
+    return new ModelSpec(Shape.flat(inputDim), List.of(), numClasses);
   }
 
+  /** Dense hidden layers, each followed by the activation. */
   public static ModelSpec mlp(int inputDim, int[] hidden, Activation activation, int numClasses) {
-    return new ModelSpec(inputDim, hidden, activation, numClasses);
-  }
-
-  /** Layer widths including input and output: e.g. [784, 256, 10]. */
-  public int[] widths() {
-    int[] w = new int[hidden.length + 2];
-    w[0] = inputDim;
-    System.arraycopy(hidden, 0, w, 1, hidden.length);
-    w[w.length - 1] = numClasses;
-    return w;
-  }
-
-  public int numLayers() {
-    return hidden.length + 1;
-  }
-
-  /** Offset of layer l's weights in the flat parameter vector; its bias follows the weights. */
-  public int weightOffset(int layer) {
-    int[] w = widths();
-    int off = 0;
-    for (int l = 0; l < layer; l++) {
-      off += w[l] * w[l + 1] + w[l + 1];
+    List<LayerSpec> layers = new ArrayList<>();
+    for (int h : hidden) {
+      layers.add(new LayerSpec.Dense(h));
+      layers.add(LayerSpec.Activate.of(activation == null ? Activation.TANH : activation));
     }
-    return off;
+    return new ModelSpec(Shape.flat(inputDim), layers, numClasses);
+  }
+
+  public int inputDim() {
+    return input.size();
+  }
+
+  /** The body followed by the dense output layer. */
+  public List<LayerSpec> allLayers() {
+    List<LayerSpec> all = new ArrayList<>(layers);
+    all.add(new LayerSpec.Dense(numClasses));
+    return all;
+  }
+
+  /** The input shape of each layer of {@link #allLayers()}. */
+  public List<Shape> inputShapes() {
+    List<Shape> shapes = new ArrayList<>();
+    Shape s = input;
+    for (LayerSpec l : allLayers()) {
+      shapes.add(s);
+      s = l.outputShape(s);
+    }
+    return shapes;
   }
 
   public int numParams() {
-    return weightOffset(numLayers());
+    int n = 0;
+    List<Shape> shapes = inputShapes();
+    List<LayerSpec> all = allLayers();
+    for (int l = 0; l < all.size(); l++) {
+      n += all.get(l).numParams(shapes.get(l));
+    }
+    return n;
   }
 
   public String describe() {
-    int[] w = widths();
-    StringBuilder sb = new StringBuilder(hidden.length == 0 ? "logistic regression " : "MLP ");
-    for (int i = 0; i < w.length; i++) {
-      sb.append(i == 0 ? "" : "-").append(w[i]);
+    if (layers.isEmpty()) {
+      return "logistic regression " + input.size() + "-" + numClasses;
     }
-    if (hidden.length > 0) {
-      sb.append(" (").append(activation.name().toLowerCase()).append(')');
+    StringBuilder sb = new StringBuilder("network ").append(input);
+    for (LayerSpec l : allLayers()) {
+      sb.append(" > ").append(l.describe());
     }
     return sb.toString();
   }
 
   /**
-   * Glorot-uniform weights and zero biases. Initialisation does not look at the data, so a
-   * seeded generator is fine here (it costs no privacy).
+   * Each layer's data-independent initialisation (Glorot-uniform weights, zero biases, unit
+   * GroupNorm scales). It does not look at the data, so a seeded generator costs no privacy.
    */
   public double[] initialParams(long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     double[] p = new double[numParams()];
-    int[] w = widths();
-    for (int l = 0; l < numLayers(); l++) {
-      int off = weightOffset(l);
-      double limit = Math.sqrt(6.0 / (w[l] + w[l + 1]));
-      for (int k = 0; k < w[l] * w[l + 1]; k++) {
-        p[off + k] = (2 * rng.nextDouble() - 1) * limit;
-      }
+    List<Shape> shapes = inputShapes();
+    List<LayerSpec> all = allLayers();
+    int off = 0;
+    for (int l = 0; l < all.size(); l++) {
+      all.get(l).initialise(shapes.get(l), p, off, rng);
+      off += all.get(l).numParams(shapes.get(l));
     }
     return p;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ModelSpec s && s.inputDim == inputDim && Arrays.equals(s.hidden, hidden)
-        && s.activation == activation && s.numClasses == numClasses;
-  }
-
-  @Override
-  public int hashCode() {
-    return inputDim * 31 + Arrays.hashCode(hidden) * 17 + activation.hashCode() + numClasses;
   }
 
   @Override

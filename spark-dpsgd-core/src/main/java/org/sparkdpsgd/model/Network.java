@@ -3,7 +3,6 @@ package org.sparkdpsgd.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -11,25 +10,21 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * A {@link ModelSpec} with concrete parameters as ND4J arrays of one data type (FLOAT for
  * training, DOUBLE for exact tests). Computes per-example losses, gradient norms and clipped
- * gradient sums for a batch of sampled rows.
+ * gradient sums for a batch of sampled rows. Belongs to one thread (layers keep their last
+ * forward pass for the backward pass).
  */
 public final class Network {
   private final ModelSpec spec;
   private final DataType dtype;
-  private final INDArray[] weights;
-  private final INDArray[] biases;
+  private final List<Layer> layers = new ArrayList<>();
 
   public Network(ModelSpec spec, double[] params, DataType dtype) {
     this.spec = spec;
     this.dtype = dtype;
-    int[] w = spec.widths();
-    weights = new INDArray[spec.numLayers()];
-    biases = new INDArray[spec.numLayers()];
-    try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-      for (int l = 0; l < spec.numLayers(); l++) {
-        weights[l] = Nd4j.create(dtype, w[l], w[l + 1]);
-        biases[l] = Nd4j.create(dtype, w[l + 1]);
-      }
+    List<Shape> shapes = spec.inputShapes();
+    List<LayerSpec> all = spec.allLayers();
+    for (int l = 0; l < all.size(); l++) {
+      layers.add(all.get(l).create(shapes.get(l), dtype));
     }
     load(params);
   }
@@ -43,10 +38,12 @@ public final class Network {
       throw new IllegalArgumentException(
           "parameter vector has " + params.length + " values; " + spec + " needs " + spec.numParams());
     }
-    for (int l = 0; l < weights.length; l++) {
-      int off = spec.weightOffset(l);
-      copyInto(params, off, weights[l]);
-      copyInto(params, off + (int) weights[l].length(), biases[l]);
+    int off = 0;
+    for (Layer layer : layers) {
+      for (INDArray target : layer.params()) {
+        copyInto(params, off, target);
+        off += (int) target.length();
+      }
     }
     return this;
   }
@@ -74,6 +71,10 @@ public final class Network {
     return dtype;
   }
 
+  List<Layer> layers() {
+    return layers;
+  }
+
   /** Input rows as an [m × inputDim] array of this network's type. */
   public INDArray input(float[] rowMajor, int m) {
     return Nd4j.create(rowMajor, new long[] {m, spec.inputDim()}, 'c').castTo(dtype);
@@ -82,9 +83,8 @@ public final class Network {
   /** Logits for a batch (forward pass only). */
   public INDArray logits(INDArray x) {
     INDArray a = x;
-    for (int l = 0; l < weights.length; l++) {
-      INDArray z = DenseLayer.forward(a, weights[l], biases[l]);
-      a = l == weights.length - 1 ? z : spec.activation().apply(z);
+    for (Layer layer : layers) {
+      a = layer.forward(a);
     }
     return a;
   }
@@ -96,22 +96,16 @@ public final class Network {
 
   /** Forward and backward pass of a batch; keeps what per-example clipping needs. */
   public BatchGradients forwardBackward(INDArray x, int[] labels) {
-    List<INDArray> inputs = new ArrayList<>();
-    INDArray a = x;
-    for (int l = 0; l < weights.length; l++) {
-      inputs.add(a);
-      INDArray z = DenseLayer.forward(a, weights[l], biases[l]);
-      a = l == weights.length - 1 ? z : spec.activation().apply(z);
-    }
-    INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(a);
+    INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(logits(x));
     INDArray y = SoftmaxCrossEntropy.oneHot(labels, spec.numClasses(), logProbs);
     INDArray losses = SoftmaxCrossEntropy.losses(logProbs, y);
-    INDArray[] deltas = new INDArray[weights.length];
-    deltas[weights.length - 1] = SoftmaxCrossEntropy.gradLogits(logProbs, y);
-    for (int l = weights.length - 1; l > 0; l--) {
-      INDArray derivative = spec.activation().derivativeFromOutput(inputs.get(l));
-      deltas[l - 1] = DenseLayer.backward(deltas[l], weights[l], derivative);
+    INDArray delta = SoftmaxCrossEntropy.gradLogits(logProbs, y);
+    List<ParamGradients> grads = new ArrayList<>();
+    for (int l = layers.size() - 1; l >= 0; l--) {
+      delta = layers.get(l).backward(delta, l > 0, grads);
     }
-    return new BatchGradients(spec, inputs.toArray(new INDArray[0]), deltas, losses);
+    // Backward visits layers last to first; the flat parameter layout is first to last.
+    java.util.Collections.reverse(grads);
+    return new BatchGradients(spec, grads, losses);
   }
 }

@@ -1,5 +1,10 @@
 package org.sparkdpsgd.train;
 
+import java.util.List;
+import org.sparkdpsgd.model.LayerSpec;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.model.Shape;
+
 import java.io.Serializable;
 import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.optim.OptimizerSpec;
@@ -27,6 +32,10 @@ public final class DpSgdConfig implements Serializable {
   OptimizerSpec optimizer = OptimizerSpec.sgd(0.1);
   int[] hiddenLayers = new int[0];
   Activation activation = Activation.TANH;
+  /** The network body as a list of layers; null means the MLP given by hiddenLayers/activation. */
+  List<LayerSpec> layers = null;
+  /** How each row's features are laid out (channels, height, width); null means a flat vector. */
+  int[] inputShape = null;
   AccountantKind accountant = AccountantKind.RDP;
   int aggregationDepth = 2;
   int blockRows = 4096;
@@ -97,6 +106,34 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig activation(Activation a) {
     activation = a;
     return this;
+  }
+
+  /** The network body (a dense output layer with one unit per class is appended). */
+  public DpSgdConfig layers(List<LayerSpec> body) {
+    layers = body == null ? null : List.copyOf(body);
+    return this;
+  }
+
+  /** Channels, height and width of each row's features, e.g. {1, 28, 28} for Fashion-MNIST. */
+  public DpSgdConfig inputShape(int... chw) {
+    Checks.require(chw == null || chw.length == 0 || chw.length == 3,
+        "input shape must be [channels, height, width]; provided value: " + java.util.Arrays.toString(chw));
+    inputShape = chw == null || chw.length == 0 ? null : chw.clone();
+    if (inputShape != null) {
+      new Shape(chw[0], chw[1], chw[2]);
+    }
+    return this;
+  }
+
+  /** The model for data with {@code dim} features and {@code numClasses} classes. */
+  public ModelSpec modelSpec(int dim, int numClasses) {
+    if (layers == null) {
+      return ModelSpec.mlp(dim, hiddenLayers, activation, numClasses);
+    }
+    Shape shape = inputShape == null ? Shape.flat(dim) : new Shape(inputShape[0], inputShape[1], inputShape[2]);
+    Checks.require(shape.size() == dim, "the input shape " + shape + " has " + shape.size()
+        + " values but the data's rows have " + dim + " features");
+    return new ModelSpec(shape, layers, numClasses);
   }
 
   public DpSgdConfig accountant(AccountantKind kind) {

@@ -66,7 +66,7 @@ public final class DpSgdTrainer {
 
   public TrainingResult fit(TrainingBlocks data) {
     TrainingPlan plan = plan(data);
-    ModelSpec spec = new ModelSpec(data.dim(), config.hiddenLayers, config.activation, data.numClasses());
+    ModelSpec spec = config.modelSpec(data.dim(), data.numClasses());
     return fit(data, plan, spec, spec.initialParams(config.initSeed));
   }
 

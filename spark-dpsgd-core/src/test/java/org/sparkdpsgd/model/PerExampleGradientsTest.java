@@ -2,6 +2,7 @@ package org.sparkdpsgd.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,7 +24,31 @@ class PerExampleGradientsTest {
         Arguments.of(ModelSpec.logisticRegression(7, 4)),
         Arguments.of(ModelSpec.mlp(6, new int[] {5}, Activation.TANH, 3)),
         Arguments.of(ModelSpec.mlp(6, new int[] {8, 4}, Activation.RELU, 3)),
-        Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)));
+        Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)),
+        Arguments.of(cnn()),
+        Arguments.of(groupNormCnn()),
+        Arguments.of(flatGroupNorm()));
+  }
+
+  /** Conv (materialised norms) → tanh → maxpool → conv (Gram form) → tempered sigmoid → dense. */
+  static ModelSpec cnn() {
+    return new ModelSpec(new Shape(1, 6, 6), List.of(
+        new LayerSpec.Conv2D(4, 3, 1, 1), LayerSpec.Activate.tanh(), new LayerSpec.Pool(true, 2, 2),
+        new LayerSpec.Conv2D(5, 3, 2, 1), LayerSpec.Activate.temperedSigmoid(1.5, 3.0, 0.5),
+        new LayerSpec.Flatten(), new LayerSpec.Dense(6), LayerSpec.Activate.relu()), 3);
+  }
+
+  /** Two input channels, valid conv, GroupNorm over 2 groups, overlapping average pooling. */
+  static ModelSpec groupNormCnn() {
+    return new ModelSpec(new Shape(2, 5, 5), List.of(
+        new LayerSpec.Conv2D(4, 3, 1, 0), new LayerSpec.GroupNorm(2), LayerSpec.Activate.tanh(),
+        new LayerSpec.Pool(false, 2, 1)), 3);
+  }
+
+  /** GroupNorm on dense features, then the tempered sigmoid's tanh-equivalent setting. */
+  static ModelSpec flatGroupNorm() {
+    return new ModelSpec(Shape.flat(8), List.of(
+        new LayerSpec.Dense(6), new LayerSpec.GroupNorm(3), LayerSpec.Activate.temperedSigmoid(2, 2, 1)), 4);
   }
 
   @ParameterizedTest

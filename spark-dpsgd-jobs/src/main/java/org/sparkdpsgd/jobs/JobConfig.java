@@ -93,6 +93,11 @@ public final class JobConfig {
     return wrap(key, () -> config.getIntList(key));
   }
 
+  /** A list of objects, each as a plain map (numbers, strings, nested values). */
+  public List<Map<String, Object>> objects(String key) {
+    return wrap(key, () -> config.getObjectList(key).stream().map(o -> o.unwrapped()).toList());
+  }
+
   /** Whether the key has a non-null value. */
   public boolean isSet(String key) {
     return config.hasPath(key);

@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.sparkdpsgd.model.LayerSpec;
+import org.sparkdpsgd.model.Shape;
 import org.sparkdpsgd.train.StepMetrics;
 import org.sparkdpsgd.train.TrainingResult;
 import org.sparkdpsgd.util.InvalidInputException;
@@ -34,10 +36,12 @@ final class OutputWriter {
   static void writeModel(Path dir, TrainingResult r) throws IOException {
     ObjectNode model = JSON.createObjectNode();
     model.put("format", "spark-dpsgd-model");
-    model.put("format_version", 1);
-    model.put("input_dim", r.spec().inputDim());
-    model.putPOJO("hidden", r.spec().hidden());
-    model.put("activation", r.spec().activation().name().toLowerCase(Locale.ROOT));
+    model.put("format_version", 2);
+    model.put("description", r.spec().describe());
+    Shape in = r.spec().input();
+    model.putArray("input_shape").add(in.channels()).add(in.height()).add(in.width());
+    // The same layer objects as the config's model.layers (a dense output layer follows them).
+    model.putPOJO("layers", r.spec().layers().stream().map(LayerSpec::toMap).toList());
     model.put("num_classes", r.spec().numClasses());
     model.putPOJO("params", r.params());
     JSON.writeValue(dir.resolve("model.json").toFile(), model);

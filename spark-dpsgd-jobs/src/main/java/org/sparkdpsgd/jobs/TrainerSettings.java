@@ -2,6 +2,7 @@ package org.sparkdpsgd.jobs;
 
 import java.util.List;
 import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.train.DpSgdConfig;
@@ -72,8 +73,13 @@ public final class TrainerSettings {
         List<Integer> hidden = c.integers("model.hidden");
         c.validated("model.hidden", () -> d.hiddenLayers(hidden.stream().mapToInt(Integer::intValue).toArray()));
       }
-      default -> throw new InvalidInputException(
-          "model.type must be one of mlp, logreg; provided value: " + type + " (from " + c.origin("model.type") + ")");
+      case "cnn", "layers" -> {
+        d.layers(c.validated("model.layers", () -> LayerConfig.parse(c.objects("model.layers"), "model.layers")));
+        List<Integer> shape = c.integers("model.input-shape");
+        c.validated("model.input-shape", () -> d.inputShape(shape.stream().mapToInt(Integer::intValue).toArray()));
+      }
+      default -> throw new InvalidInputException("model.type must be one of mlp, logreg, cnn (= the list in"
+          + " model.layers); provided value: " + type + " (from " + c.origin("model.type") + ")");
     }
     d.activation(c.validated("model.activation", () -> Activation.parse(c.string("model.activation"), "model.activation")));
     d.initSeed(c.longValue("model.init-seed"));

@@ -1,0 +1,314 @@
+package org.sparkdpsgd.model;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpsgd.util.Checks;
+import org.sparkdpsgd.util.InvalidInputException;
+
+/**
+ * The layer types a network can be built from, registered in one place. A spec is pure
+ * description (it is saved with the model); {@link #create} builds the ND4J layer that computes
+ * forward, backward and per-example gradient norms. Every layer here treats examples
+ * independently: per-example clipping needs that, which is why BatchNorm is refused
+ * ({@link LayerConfig}).
+ */
+public sealed interface LayerSpec extends Serializable {
+  /** The output shape for this input shape; throws a clear error if the layer cannot apply. */
+  Shape outputShape(Shape in);
+
+  /** Shapes of the parameter arrays, in the order they appear in the flat parameter vector. */
+  default long[][] paramShapes(Shape in) {
+    return new long[0][];
+  }
+
+  /** Writes initial values of this layer's parameters at {@code off} (data-independent). */
+  default void initialise(Shape in, double[] p, int off, SplittableRandom rng) {}
+
+  Layer create(Shape in, DataType dtype);
+
+  /** The config/persistence form: {type = ..., ...} (see {@link LayerConfig}). */
+  Map<String, Object> toMap();
+
+  String describe();
+
+  default int numParams(Shape in) {
+    int n = 0;
+    for (long[] s : paramShapes(in)) {
+      long size = 1;
+      for (long d : s) {
+        size *= d;
+      }
+      n += (int) size;
+    }
+    return n;
+  }
+
+  /** Fully connected: z = flatten(a) W + b. */
+  record Dense(int units) implements LayerSpec {
+    public Dense {
+      Checks.positive("dense units", units);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      return Shape.flat(units);
+    }
+
+    @Override
+    public long[][] paramShapes(Shape in) {
+      return new long[][] {{in.size(), units}, {units}};
+    }
+
+    /** Glorot-uniform weights, zero bias. */
+    @Override
+    public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      double limit = Math.sqrt(6.0 / (in.size() + units));
+      for (int k = 0; k < in.size() * units; k++) {
+        p[off + k] = (2 * rng.nextDouble() - 1) * limit;
+      }
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new DenseLayer(in, units, dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      return map("dense", "units", units);
+    }
+
+    @Override
+    public String describe() {
+      return "dense(" + units + ")";
+    }
+  }
+
+  /** 2-D convolution with square kernels, stride and zero padding (NCHW). */
+  record Conv2D(int filters, int kernel, int stride, int padding) implements LayerSpec {
+    public Conv2D {
+      Checks.positive("conv2d filters", filters);
+      Checks.positive("conv2d kernel", kernel);
+      Checks.positive("conv2d stride", stride);
+      Checks.require(padding >= 0, "conv2d padding must be >= 0; provided value: " + padding);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      return new Shape(filters, outSize(in.height(), "height"), outSize(in.width(), "width"));
+    }
+
+    private int outSize(int n, String what) {
+      int out = (n + 2 * padding - kernel) / stride + 1;
+      if (n + 2 * padding < kernel) {
+        throw new InvalidInputException(describe() + " does not fit an input of " + what + " " + n);
+      }
+      return out;
+    }
+
+    @Override
+    public long[][] paramShapes(Shape in) {
+      return new long[][] {{filters, (long) in.channels() * kernel * kernel}, {filters}};
+    }
+
+    /** Glorot-uniform over fan-in C·k² and fan-out F·k² (as Keras does for convolutions). */
+    @Override
+    public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      int fanIn = in.channels() * kernel * kernel;
+      double limit = Math.sqrt(6.0 / (fanIn + filters * kernel * kernel));
+      for (int k = 0; k < filters * fanIn; k++) {
+        p[off + k] = (2 * rng.nextDouble() - 1) * limit;
+      }
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new Conv2DLayer(this, in, outputShape(in), dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = map("conv2d", "filters", filters);
+      m.put("kernel", kernel);
+      m.put("stride", stride);
+      m.put("padding", padding);
+      return m;
+    }
+
+    @Override
+    public String describe() {
+      return "conv2d(" + filters + "," + kernel + "x" + kernel + ",s" + stride + ",p" + padding + ")";
+    }
+  }
+
+  /** Max or average pooling over size × size windows (no padding). */
+  record Pool(boolean max, int size, int stride) implements LayerSpec {
+    public Pool {
+      Checks.positive("pool size", size);
+      Checks.positive("pool stride", stride);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      if (in.height() < size || in.width() < size) {
+        throw new InvalidInputException(describe() + " does not fit an input of " + in);
+      }
+      return new Shape(in.channels(), (in.height() - size) / stride + 1, (in.width() - size) / stride + 1);
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new PoolLayer(this, in, outputShape(in));
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = map(max ? "maxpool" : "avgpool", "size", size);
+      m.put("stride", stride);
+      return m;
+    }
+
+    @Override
+    public String describe() {
+      return (max ? "maxpool(" : "avgpool(") + size + ",s" + stride + ")";
+    }
+  }
+
+  /** C × H × W → C·H·W (dense layers also flatten on their own; this makes it explicit). */
+  record Flatten() implements LayerSpec {
+    @Override
+    public Shape outputShape(Shape in) {
+      return Shape.flat(in.size());
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new FlattenLayer(outputShape(in));
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      return new LinkedHashMap<>(Map.of("type", "flatten"));
+    }
+
+    @Override
+    public String describe() {
+      return "flatten";
+    }
+  }
+
+  /**
+   * Group normalisation (Wu and He 2018): each example's channels are split into groups and
+   * normalised over (channels of the group, H, W), then scaled and shifted per channel. It uses
+   * one example's statistics only, so per-example gradients stay per-example.
+   */
+  record GroupNorm(int groups) implements LayerSpec {
+    public GroupNorm {
+      Checks.positive("groupnorm groups", groups);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      if (in.channels() % groups != 0) {
+        throw new InvalidInputException(
+            describe() + ": the number of channels (" + in.channels() + ") must be a multiple of groups");
+      }
+      return in;
+    }
+
+    @Override
+    public long[][] paramShapes(Shape in) {
+      return new long[][] {{in.channels()}, {in.channels()}};
+    }
+
+    /** Scale 1, shift 0: the identity after normalisation. */
+    @Override
+    public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      for (int c = 0; c < in.channels(); c++) {
+        p[off + c] = 1.0;
+      }
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new GroupNormLayer(groups, outputShape(in), dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      return map("groupnorm", "groups", groups);
+    }
+
+    @Override
+    public String describe() {
+      return "groupnorm(" + groups + ")";
+    }
+  }
+
+  /**
+   * Element-wise activation: tanh, relu, or the tempered sigmoid s·σ(T·x) − o of Papernot et al.
+   * (tanh is s = 2, T = 2, o = 1); bounded activations keep activations, and so gradient norms,
+   * from exploding under clipping.
+   */
+  record Activate(String kind, double scale, double temperature, double offset) implements LayerSpec {
+    public Activate {
+      Checks.require(kind.equals("tanh") || kind.equals("relu") || kind.equals("tempered-sigmoid"),
+          "activation must be one of tanh, relu, tempered-sigmoid; provided value: " + kind);
+      Checks.positive("tempered-sigmoid scale", scale);
+      Checks.positive("tempered-sigmoid temperature", temperature);
+      Checks.require(Double.isFinite(offset), "tempered-sigmoid offset must be finite; provided value: " + offset);
+    }
+
+    public static Activate tanh() {
+      return new Activate("tanh", 1, 1, 0);
+    }
+
+    public static Activate relu() {
+      return new Activate("relu", 1, 1, 0);
+    }
+
+    public static Activate temperedSigmoid(double scale, double temperature, double offset) {
+      return new Activate("tempered-sigmoid", scale, temperature, offset);
+    }
+
+    public static Activate of(Activation a) {
+      return a == Activation.RELU ? relu() : tanh();
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      return in;
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new ActivationLayer(this, in);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>(Map.of("type", kind));
+      if (kind.equals("tempered-sigmoid")) {
+        m.put("scale", scale);
+        m.put("temperature", temperature);
+        m.put("offset", offset);
+      }
+      return m;
+    }
+
+    @Override
+    public String describe() {
+      return kind.equals("tempered-sigmoid") ? "tsigmoid(s" + scale + ",T" + temperature + ",o" + offset + ")" : kind;
+    }
+  }
+
+  private static Map<String, Object> map(String type, String key, Object value) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", type);
+    m.put(key, value);
+    return m;
+  }
+}
