@@ -2,6 +2,7 @@ package org.sparkdpsgd.clip;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
@@ -12,7 +13,9 @@ import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.model.Activation;
+import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.model.Shape;
 import org.sparkdpsgd.sampling.SamplingKey;
 
 /**
@@ -26,10 +29,17 @@ class ClippingBoundPropertyTest {
   @RepeatedTest(60)
   void everyContributionIsBoundedByTheClip(RepetitionInfo info) {
     SplittableRandom rng = new SplittableRandom(1000 + info.getCurrentRepetition());
-    ModelSpec spec = switch (info.getCurrentRepetition() % 3) {
+    ModelSpec spec = switch (info.getCurrentRepetition() % 5) {
       case 0 -> ModelSpec.logisticRegression(12, 5);
       case 1 -> ModelSpec.mlp(12, new int[] {16}, Activation.TANH, 5);
-      default -> ModelSpec.mlp(12, new int[] {16, 8}, Activation.RELU, 5);
+      case 2 -> ModelSpec.mlp(12, new int[] {16, 8}, Activation.RELU, 5);
+      // Materialised conv norms, max pooling, tempered sigmoid.
+      case 3 -> new ModelSpec(new Shape(1, 3, 4), List.of(new LayerSpec.Conv2D(3, 2, 1, 1),
+          LayerSpec.Activate.temperedSigmoid(2, 4, 1), new LayerSpec.Pool(true, 2, 1), new LayerSpec.Dense(6),
+          LayerSpec.Activate.relu()), 5);
+      // Gram-form conv norms, GroupNorm, average pooling.
+      default -> new ModelSpec(new Shape(3, 2, 2), List.of(new LayerSpec.Conv2D(8, 2, 2, 1),
+          new LayerSpec.GroupNorm(4), LayerSpec.Activate.tanh(), new LayerSpec.Pool(false, 2, 1)), 5);
     };
     double weightScale = Math.pow(10, rng.nextInt(-2, 4));
     double[] params = new double[spec.numParams()];

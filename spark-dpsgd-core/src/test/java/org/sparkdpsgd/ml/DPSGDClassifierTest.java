@@ -71,6 +71,63 @@ class DPSGDClassifierTest {
     assertTrue(accuracy > 0.9, "accuracy " + accuracy);
   }
 
+  /** 4 × 4 one-channel "images": class 1 has a bright vertical bar in column 1, class 0 in column 2. */
+  static Dataset<Row> images(int n, long seed) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int y = rng.nextInt(2);
+      double[] px = new double[16];
+      for (int k = 0; k < 16; k++) {
+        px[k] = rng.nextGaussian() * 0.3 + ((k % 4) == (y == 1 ? 1 : 2) ? 1.5 : 0);
+      }
+      rows.add(RowFactory.create(Vectors.dense(px), (double) y));
+    }
+    StructType schema = new StructType().add("features", new org.apache.spark.ml.linalg.VectorUDT())
+        .add("y", DataTypes.DoubleType);
+    return SparkTestSession.get().createDataFrame(rows, schema);
+  }
+
+  @Test
+  void convolutionalNetworkFromTheLayersParamFitsSavesAndLoads() throws Exception {
+    DPSGDClassifier cnn = new DPSGDClassifier().setLabelCol("y").setInputShape(new int[] {1, 4, 4})
+        .setLayers("[{\"type\":\"conv2d\",\"filters\":4,\"kernel\":3,\"padding\":1},{\"type\":\"groupnorm\","
+            + "\"groups\":2},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2},{\"type\":\"flatten\"}]")
+        .setExpectedBatchSize(100).setEpochs(3).setLearningRate(0.5).setTargetEpsilon(2.0);
+    DPSGDClassificationModel model = cnn.fit(images(2000, 3));
+    assertEquals(List.of(new org.sparkdpsgd.model.LayerSpec.Conv2D(4, 3, 1, 1),
+        new org.sparkdpsgd.model.LayerSpec.GroupNorm(2), org.sparkdpsgd.model.LayerSpec.Activate.tanh(),
+        new org.sparkdpsgd.model.LayerSpec.Pool(true, 2, 2), new org.sparkdpsgd.model.LayerSpec.Flatten()),
+        model.spec().layers());
+    Dataset<Row> test = images(400, 4);
+    List<Row> before = model.transform(test).select("rawPrediction", "prediction").collectAsList();
+    String path = dir.resolve("cnn").toString();
+    model.write().overwrite().save(path);
+    DPSGDClassificationModel loaded = DPSGDClassificationModel.load(path);
+    assertEquals(model.spec(), loaded.spec());
+    assertEquals(before, loaded.transform(test).select("rawPrediction", "prediction").collectAsList());
+    double accuracy = model.transform(test).filter("prediction = y").count() / 400.0;
+    assertTrue(accuracy > 0.9, "accuracy " + accuracy);
+  }
+
+  @Test
+  void batchNormAndMisfittingShapesAreRefusedBeforeTraining() {
+    DPSGDClassifier c = classifier().setInputShape(new int[] {1, 2, 1});
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> c.setLayers("[{\"type\":\"batchnorm\"}]"));
+    assertTrue(e.getMessage().contains("layers"), e.getMessage());
+    String why = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> org.sparkdpsgd.model.LayerConfig.parseJson("[{\"type\":\"batchnorm\"}]", "layers param")).getMessage();
+    assertTrue(why.contains("groupnorm") && why.contains("batch"), why);
+    c.setLayers("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":5}]");
+    Dataset<Row> data = table(200, 5);
+    Dataset<Row> withFeatures = new VectorAssembler().setInputCols(new String[] {"x1", "x2"})
+        .setOutputCol("features").transform(data);
+    String msg = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> c.fit(withFeatures)).getMessage();
+    assertTrue(msg.contains("conv2d(2,5x5") && msg.contains("does not fit"), msg);
+  }
+
   @Test
   void mllibConventions() {
     DPSGDClassifier c = classifier();

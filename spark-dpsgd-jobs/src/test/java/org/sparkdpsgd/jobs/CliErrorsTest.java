@@ -68,6 +68,22 @@ class CliErrorsTest {
   }
 
   @Test
+  void badNetworksAreRefusedWithTheLayerAndSetting() {
+    String e = userError(train("--set", "model.type=cnn", "--set", "model.input-shape=[1,2,1]",
+        "--set", "model.layers=[{type=conv2d,filters=4,kernel=3},{type=batchnorm}]"));
+    assertTrue(e.contains("model.layers layer 2") && e.contains("batchnorm") && e.contains("groupnorm"), e);
+    e = userError(train("--set", "model.type=cnn", "--set", "model.input-shape=[1,2,1]",
+        "--set", "model.layers=[{type=conv2d,filters=4,kernel=3}]"));
+    assertTrue(e.contains("conv2d(4,3x3") && e.contains("does not fit"), e);
+    e = userError(train("--set", "model.type=cnn", "--set", "model.input-shape=[1,28,28]",
+        "--set", "model.layers=[{type=flatten}]"));
+    assertTrue(e.contains("1x28x28") && e.contains("784") && e.contains("2 features"), e);
+    e = userError(train("--set", "model.type=cnn", "--set", "model.layers=[{type=dense,unit=3}]"));
+    assertTrue(e.contains("unknown key unit"), e);
+    assertFalse(Files.exists(dir.resolve("out").resolve("report.json")));
+  }
+
+  @Test
   void unknownSettingsAndFormatsAreRejected() {
     String e = userError(train("--set", "training.epoch=3"));
     assertTrue(e.contains("unknown setting 'training.epoch'"), e);

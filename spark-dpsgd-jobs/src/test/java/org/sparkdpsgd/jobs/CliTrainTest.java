@@ -59,4 +59,49 @@ class CliTrainTest {
     assertEquals(41, metrics.size());
     assertTrue(Files.size(out.resolve("model.json")) > 100);
   }
+
+  /** 4 × 4 images as CSV: the class is the column (1 or 2) of a bright vertical bar. */
+  static Path imageCsv(Path dir, String name, int n, long seed) throws IOException {
+    SplittableRandom rng = new SplittableRandom(seed);
+    StringBuilder sb = new StringBuilder();
+    for (int k = 0; k < 16; k++) {
+      sb.append("p").append(k).append(',');
+    }
+    sb.append("label\n");
+    for (int i = 0; i < n; i++) {
+      int label = rng.nextInt(2);
+      for (int k = 0; k < 16; k++) {
+        double v = rng.nextGaussian() * 0.3 + ((k % 4) == label + 1 ? 1.5 : 0);
+        sb.append(String.format(java.util.Locale.ROOT, "%.4f,", v));
+      }
+      sb.append(label).append('\n');
+    }
+    return Files.writeString(dir.resolve(name), sb.toString());
+  }
+
+  @Test
+  void trainsAConvolutionalNetworkFromConfigAndSavesItsLayers() throws IOException {
+    Path train = imageCsv(dir, "itrain.csv", 2000, 3);
+    Path test = imageCsv(dir, "itest.csv", 500, 4);
+    Path out = dir.resolve("cnn");
+    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
+        "--test", test.toString(), "--output", out.toString(), "--set", "model.type=cnn",
+        "--set", "model.input-shape=[1,4,4]",
+        "--set", "model.layers=[{type=conv2d,filters=4,kernel=3,padding=1},{type=groupnorm,groups=2},"
+            + "{type=tempered-sigmoid},{type=avgpool,size=2},{type=flatten}]",
+        "--set", "training.expected-batch-size=200", "--set", "training.epochs=3",
+        "--set", "training.learning-rate=0.5", "--set", "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode model = new ObjectMapper().readTree(out.resolve("model.json").toFile());
+    assertEquals(2, model.get("format_version").asInt());
+    assertEquals("[1,4,4]", model.get("input_shape").toString());
+    assertEquals("conv2d", model.get("layers").get(0).get("type").asText());
+    assertEquals("tempered-sigmoid", model.get("layers").get(2).get("type").asText());
+    assertEquals(2.0, model.get("layers").get(2).get("scale").asDouble());
+    // conv 4×(9+1), groupnorm 2×4, dense (4·2·2)×2 + 2
+    assertEquals(40 + 8 + 34, model.get("params").size());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertTrue(report.get("test_accuracy").asDouble() > 0.9, "accuracy " + report.get("test_accuracy"));
+    assertTrue(report.get("model").asText().contains("conv2d(4,3x3,s1,p1)"), report.get("model").asText());
+  }
 }
