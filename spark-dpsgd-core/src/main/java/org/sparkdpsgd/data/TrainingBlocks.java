@@ -91,6 +91,33 @@ public final class TrainingBlocks implements AutoCloseable {
     return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses());
   }
 
+  /**
+   * These blocks with every row's features replaced by {@code fixed} (computed once, on the
+   * executors, and cached); the caller closes the result. Rows, labels and block ids are kept,
+   * so the Poisson samples are the ones the original blocks would draw.
+   */
+  public TrainingBlocks withFixedFeatures(org.sparkdpsgd.model.FixedFeatures fixed) {
+    if (fixed.inputDim() != dim) {
+      throw new InvalidInputException("the model's fixed layers " + fixed.describe() + " take " + fixed.inputDim()
+          + " features per row; the data has " + dim);
+    }
+    int outDim = fixed.outputDim();
+    JavaRDD<ExampleBlock> mapped = blocks.map(b ->
+        new ExampleBlock(b.blockId(), b.rows(), outDim, fixed.apply(b.features(), b.rows()), b.labels()));
+    mapped.persist(StorageLevel.MEMORY_ONLY());
+    mapped.setName(blocks.name() + " > " + fixed.describe());
+    try {
+      long n = UserErrors.unwrapping(() -> mapped.map(b -> (long) b.rows()).fold(0L, Long::sum));
+      if (n != numExamples) {
+        throw new IllegalStateException("fixed features changed the number of rows: " + n + " != " + numExamples);
+      }
+    } catch (RuntimeException e) {
+      mapped.unpersist(false);
+      throw e;
+    }
+    return new TrainingBlocks(mapped, numExamples, outDim, numClasses);
+  }
+
   private static boolean fromDriverMemory(Dataset<Row> df) {
     return df.rdd().toDebugString().contains("ParallelCollectionRDD");
   }

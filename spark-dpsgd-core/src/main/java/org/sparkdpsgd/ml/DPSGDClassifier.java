@@ -51,6 +51,7 @@ public final class DPSGDClassifier
   private final LongParam seed;
   private final IntParam aggregationDepth;
   private final Param<String> checkpointDir;
+  private final IntParam checkpointInterval;
 
   public DPSGDClassifier() {
     this(PendingUid.take("dpsgd"));
@@ -102,7 +103,12 @@ public final class DPSGDClassifier
         "seed of the weight initialisation only (sampling and noise always come from a secure source)");
     aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate", ParamValidators.gtEq(1));
     checkpointDir = new Param<>(this, "checkpointDir",
-        "directory for training checkpoints (reserved: checkpointing is not implemented yet and this is ignored)");
+        "directory for training checkpoints on any Hadoop file system (unset = none). A fit whose directory holds"
+            + " a checkpoint of the same settings resumes from it; the steps an interrupted fit may have released"
+            + " after its last checkpoint are charged again, so spent privacy is never forgotten");
+    checkpointInterval = new IntParam(this, "checkpointInterval",
+        "steps between checkpoints (a crash costs at most this many steps of privacy twice)", ParamValidators.gtEq(1));
+    setDefault(checkpointInterval, 100);
     setDefault(l2NormClip, 1.0);
     setDefault(targetEpsilon, 3.0);
     setDefault(delta, 1e-5);
@@ -217,6 +223,11 @@ public final class DPSGDClassifier
   public DPSGDClassifier setSeed(long v) { return (DPSGDClassifier) set(seed, v); }
   public DPSGDClassifier setAggregationDepth(int v) { return (DPSGDClassifier) set(aggregationDepth, v); }
   public DPSGDClassifier setCheckpointDir(String v) { return (DPSGDClassifier) set(checkpointDir, v); }
+  public DPSGDClassifier setCheckpointInterval(int v) { return (DPSGDClassifier) set(checkpointInterval, v); }
+
+  public IntParam checkpointInterval() {
+    return checkpointInterval;
+  }
 
   @Override
   public DPSGDClassificationModel train(Dataset<?> dataset) {
@@ -253,7 +264,9 @@ public final class DPSGDClassifier
         .inputShape(getOrDefault(inputShape))
         .accountant(AccountantKind.parse(getOrDefault(accountant)))
         .initSeed((Long) getOrDefault(seed))
-        .aggregationDepth((Integer) getOrDefault(aggregationDepth));
+        .aggregationDepth((Integer) getOrDefault(aggregationDepth))
+        .checkpoints(isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
+            (Integer) getOrDefault(checkpointInterval));
   }
 
   /** Param validators can only say no; the parse error is shown when fit() parses the value. */

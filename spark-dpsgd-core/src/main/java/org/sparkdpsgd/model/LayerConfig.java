@@ -80,6 +80,10 @@ public final class LayerConfig {
           keys(m, where, "groups");
           yield new LayerSpec.GroupNorm(integer(m, "groups", null, where));
         }
+        case "scattering" -> {
+          keys(m, where, "scales", "angles");
+          yield new LayerSpec.Scattering(integer(m, "scales", 2, where), integer(m, "angles", 8, where));
+        }
         case "tanh" -> {
           keys(m, where);
           yield LayerSpec.Activate.tanh();
@@ -106,7 +110,7 @@ public final class LayerConfig {
   }
 
   private static final String TYPES =
-      "conv2d, maxpool, avgpool, flatten, groupnorm, dense, tanh, relu, tempered-sigmoid";
+      "scattering, conv2d, maxpool, avgpool, flatten, groupnorm, dense, tanh, relu, tempered-sigmoid";
 
   private static void keys(Map<String, ?> m, String where, String... allowed) {
     Set<String> ok = new java.util.HashSet<>(List.of(allowed));

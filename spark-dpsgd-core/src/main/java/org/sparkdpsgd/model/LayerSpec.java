@@ -305,6 +305,49 @@ public sealed interface LayerSpec extends Serializable {
     }
   }
 
+  /**
+   * A fixed wavelet scattering network (Morlet wavelets at {@code scales} J and {@code angles} L,
+   * orders 0 to 2; see {@link ScatteringTransform}): C × H × W → C·(1 + JL + L²J(J−1)/2) ×
+   * H/2^J × W/2^J. No parameters, and its filters depend on nothing but the shape, so its features
+   * cost no privacy; DP-SGD then trains only what follows (Tramèr and Boneh 2021). It must be the
+   * first layer: it passes no gradient back.
+   */
+  record Scattering(int scales, int angles) implements LayerSpec {
+    public Scattering {
+      Checks.require(scales >= 1 && scales <= 4, "scattering scales must be in 1..4; provided value: " + scales);
+      Checks.require(angles >= 1 && angles <= 16, "scattering angles must be in 1..16; provided value: " + angles);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      int cell = 1 << scales;
+      int pad = ScatteringTransform.padding(scales);
+      if (in.height() % cell != 0 || in.width() % cell != 0 || in.height() <= pad || in.width() <= pad) {
+        throw new InvalidInputException(describe() + " needs an input whose height and width are multiples of "
+            + cell + " (2^scales) and larger than " + pad + "; provided input: " + in);
+      }
+      return new Shape(in.channels() * ScatteringTransform.mapsPerChannel(scales, angles),
+          in.height() / cell, in.width() / cell);
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new ScatteringLayer(this, in, dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = map("scattering", "scales", scales);
+      m.put("angles", angles);
+      return m;
+    }
+
+    @Override
+    public String describe() {
+      return "scattering(J" + scales + ",L" + angles + ")";
+    }
+  }
+
   private static Map<String, Object> map(String type, String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", type);

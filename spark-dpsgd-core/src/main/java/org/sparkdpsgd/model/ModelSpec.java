@@ -21,6 +21,10 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) imp
     layers = List.copyOf(layers == null ? List.of() : layers);
     Shape s = input;
     for (int l = 0; l < layers.size(); l++) {
+      if (l > 0 && layers.get(l) instanceof LayerSpec.Scattering) {
+        throw new InvalidInputException("layer " + (l + 1) + " (" + layers.get(l).describe() + ") must be the"
+            + " first layer: a scattering network is a fixed feature extractor and passes no gradient back");
+      }
       try {
         s = layers.get(l).outputShape(s);
       } catch (InvalidInputException e) {
@@ -42,6 +46,21 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) imp
       layers.add(LayerSpec.Activate.of(activation == null ? Activation.TANH : activation));
     }
     return new ModelSpec(Shape.flat(inputDim), layers, numClasses);
+  }
+
+  /**
+   * How many leading layers are fixed feature extractors ({@link LayerSpec.Scattering}): no
+   * parameters, nothing learned, so the trainer computes them once per example instead of once
+   * per step.
+   */
+  public int fixedLayers() {
+    return !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Scattering ? 1 : 0;
+  }
+
+  /** The network after the fixed layers, on their output; its parameters are all of this one's. */
+  public ModelSpec trainable() {
+    int k = fixedLayers();
+    return k == 0 ? this : new ModelSpec(inputShapes().get(k), layers.subList(k, layers.size()), numClasses);
   }
 
   public int inputDim() {

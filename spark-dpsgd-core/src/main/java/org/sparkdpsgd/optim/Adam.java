@@ -37,4 +37,10 @@ final class Adam implements Optimizer {
   public double[][] state() {
     return new double[][] {m, v, {t}};
   }
+
+  @Override
+  public void restore(double[][] state) {
+    Optimizer.super.restore(state);
+    t = (long) state[2][0];
+  }
 }

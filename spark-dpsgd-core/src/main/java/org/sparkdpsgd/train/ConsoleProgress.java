@@ -34,6 +34,12 @@ public final class ConsoleProgress implements ProgressListener {
     out.flush();
   }
 
+  @Override
+  public void onNote(String note) {
+    out.println(note);
+    out.flush();
+  }
+
   static String duration(double seconds) {
     long s = Math.round(seconds);
     return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : s + "s";

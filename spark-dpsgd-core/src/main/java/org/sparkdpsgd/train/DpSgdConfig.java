@@ -43,6 +43,9 @@ public final class DpSgdConfig implements Serializable {
   boolean nonPrivate = false;
   double emaDecay = 0.0;
   boolean cosineSchedule = false;
+  /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
+  String checkpointDir = null;
+  int checkpointEvery = 100;
 
   public DpSgdConfig l2NormClip(double c) {
     l2NormClip = Checks.positive("l2NormClip", c);
@@ -179,6 +182,23 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig cosineSchedule(boolean b) {
     cosineSchedule = b;
     return this;
+  }
+
+  /**
+   * Checkpoints every {@code everySteps} steps to {@code dir}; a run started with a directory
+   * that holds a checkpoint of the same settings resumes from it (null dir = off).
+   */
+  public DpSgdConfig checkpoints(String dir, int everySteps) {
+    if (dir != null && dir.isBlank()) {
+      throw new InvalidInputException("checkpointDir must not be blank; provided value: '" + dir + "'");
+    }
+    checkpointDir = dir;
+    checkpointEvery = Checks.positive("checkpointEvery", everySteps);
+    return this;
+  }
+
+  public String checkpointDir() {
+    return checkpointDir;
   }
 
   public double l2NormClip() {

@@ -1,10 +1,12 @@
 package org.sparkdpsgd.train;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
@@ -14,6 +16,7 @@ import org.sparkdpsgd.privacy.DpEvent;
 import org.sparkdpsgd.privacy.PrivacyAccountant;
 import org.sparkdpsgd.privacy.RdpAccountant;
 import org.sparkdpsgd.sampling.SamplingKey;
+import org.sparkdpsgd.util.InvalidInputException;
 
 /**
  * The DP-SGD loop (Abadi et al. 2016), one Spark job per step:
@@ -70,7 +73,25 @@ public final class DpSgdTrainer {
     return fit(data, plan, spec, spec.initialParams(config.initSeed));
   }
 
+  /**
+   * Trains {@code spec} from {@code initial}. Fixed leading layers (a scattering network) are
+   * computed once per example here and cached; the steps then train the rest of the network on
+   * those features. The result is the whole model (the fixed layers have no parameters).
+   */
   public TrainingResult fit(TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
+    if (spec.fixedLayers() == 0) {
+      return fitTrainable(data, plan, spec, initial);
+    }
+    long t0 = System.nanoTime();
+    FixedFeatures fixed = new FixedFeatures(spec);
+    try (TrainingBlocks features = data.withFixedFeatures(fixed)) {
+      listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
+          fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));
+      return fitTrainable(features, plan, spec.trainable(), initial).withSpec(spec);
+    }
+  }
+
+  private TrainingResult fitTrainable(TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     double[] params = initial.clone();
@@ -85,14 +106,55 @@ public final class DpSgdTrainer {
     long start = System.nanoTime();
     StepTimings timings = new StepTimings();
     WeightAverage ema = config.emaDecay > 0 ? new WeightAverage(params, config.emaDecay) : null;
+
+    CheckpointStore store = config.checkpointDir == null ? null
+        : new CheckpointStore(config.checkpointDir, data.rdd().context().hadoopConfiguration());
+    ObjectNode run = Checkpoint.fingerprint(config, plan, spec.describe(), spec.numParams());
+    long firstStep = 1;
+    // Steps composed into the accountant: the planned ones plus, after a crash, those the lost
+    // attempt may have released (charged again: their noisy updates existed).
+    long charged = 0;
+    Checkpoint resumed = store == null ? null : store.latest();
+    if (resumed != null) {
+      String mismatch = resumed.mismatch(run);
+      if (mismatch != null) {
+        throw new InvalidInputException("checkpoint directory " + store.location() + " holds a checkpoint of a"
+            + " different run (" + mismatch + "); use an empty directory for a new run");
+      }
+      params = resumed.params().clone();
+      optimizer.restore(resumed.optimizerState());
+      if (ema != null) {
+        ema.restore(resumed.emaSum(), resumed.emaWeight());
+      }
+      metrics.addAll(resumed.metrics());
+      firstStep = resumed.step() + 1;
+      charged = resumed.chargedSteps();
+      if (!plan.nonPrivate() && charged > 0) {
+        accountant.compose(event, Math.toIntExact(charged));
+        progressAccountant.compose(event, Math.toIntExact(charged));
+      }
+      listener.onNote(resumed.complete()
+          ? "checkpoint in " + store.location() + ": this run is complete (" + resumed.step() + " steps); nothing to do"
+          : String.format(java.util.Locale.ROOT, "resuming from the checkpoint in %s after step %d; %d steps already"
+              + " charged (%d of them released by the interrupted attempt after its last checkpoint)",
+              store.location(), resumed.step(), charged, charged - resumed.step()));
+    }
+    long steps = plan.steps();
     try (NoisePrefetcher noiseAhead = new NoisePrefetcher(noiseSource, params.length, stddev)) {
-    for (long t = 1; t <= plan.steps(); t++) {
+    for (long t = firstStep; t <= steps; t++) {
+      if (store != null && (t == firstStep || (t - 1) % config.checkpointEvery == 0)) {
+        // Reserve the steps up to the next checkpoint BEFORE running them.
+        long ahead = Math.min(config.checkpointEvery - (t - 1) % config.checkpointEvery, steps - t + 1);
+        store.write(new Checkpoint(Checkpoint.FORMAT_VERSION, run, t - 1, charged + ahead, false, params,
+            optimizer.state(), ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics));
+      }
       long t0 = System.nanoTime();
       StepContext ctx = new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble);
       ClippedGradientAggregator sums =
           DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth);
       long t1 = System.nanoTime();
       double epsilon = Double.POSITIVE_INFINITY;
+      charged++;
       if (!plan.nonPrivate()) {
         // Charge first: from here on the noisy update exists and must be paid for.
         accountant.compose(event);
@@ -111,7 +173,7 @@ public final class DpSgdTrainer {
       if (config.cosineSchedule) {
         // Scaling the gradient scales the step for SGD and momentum (Adam is scale-free: its
         // schedule would need the rate itself; documented as SGD/momentum only).
-        double factor = 0.5 * (1 + Math.cos(Math.PI * (t - 1) / plan.steps()));
+        double factor = 0.5 * (1 + Math.cos(Math.PI * (t - 1) / steps));
         for (int k = 0; k < gradient.length; k++) {
           gradient[k] *= factor;
         }
@@ -122,11 +184,15 @@ public final class DpSgdTrainer {
       }
       timings.add(t1 - t0, t2 - t1, t3 - t2, System.nanoTime() - t3);
       double elapsed = (System.nanoTime() - start) / 1e9;
-      StepMetrics m = new StepMetrics(t, plan.steps(), sums.lossSum() / expectedBatch, epsilon,
-          elapsed, expectedBatch * t / elapsed);
+      StepMetrics m = new StepMetrics(t, steps, sums.lossSum() / expectedBatch, epsilon,
+          elapsed, expectedBatch * (t - firstStep + 1) / elapsed);
       metrics.add(m);
       listener.onStep(m);
     }
+    }
+    if (store != null && (resumed == null || !resumed.complete())) {
+      store.write(new Checkpoint(Checkpoint.FORMAT_VERSION, run, steps, charged, true, params,
+          optimizer.state(), ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics));
     }
     double wall = (System.nanoTime() - start) / 1e9;
     if (ema != null) {
@@ -135,7 +201,7 @@ public final class DpSgdTrainer {
     double finalEpsilon = plan.nonPrivate() ? Double.POSITIVE_INFINITY : accountant.getEpsilon(plan.delta());
     PrivacyReport report = new PrivacyReport(finalEpsilon, plan.delta(), config.accountant.name().toLowerCase(),
         plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(), plan.expectedBatchSize(),
-        plan.steps(), plan.epochs(), plan.numExamples(), noiseSource.secure() && !plan.nonPrivate(),
+        charged, charged * plan.samplingRate(), plan.numExamples(), noiseSource.secure() && !plan.nonPrivate(),
         plan.nonPrivate());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }

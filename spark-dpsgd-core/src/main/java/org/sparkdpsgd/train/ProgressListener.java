@@ -4,5 +4,8 @@ package org.sparkdpsgd.train;
 public interface ProgressListener {
   void onStep(StepMetrics metrics);
 
+  /** A one-line note about the run (never about individual examples). */
+  default void onNote(String note) {}
+
   ProgressListener NONE = m -> {};
 }

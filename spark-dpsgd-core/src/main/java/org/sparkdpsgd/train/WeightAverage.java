@@ -21,6 +21,19 @@ final class WeightAverage {
     weight = decay * weight + (1 - decay);
   }
 
+  double[] sum() {
+    return sum.clone();
+  }
+
+  double weight() {
+    return weight;
+  }
+
+  void restore(double[] savedSum, double savedWeight) {
+    System.arraycopy(savedSum, 0, sum, 0, sum.length);
+    weight = savedWeight;
+  }
+
   double[] average() {
     double[] avg = new double[sum.length];
     for (int k = 0; k < sum.length; k++) {

@@ -65,6 +65,9 @@ public final class TrainerSettings {
     c.validated("training.aggregation-depth", () -> d.aggregationDepth(c.integer("training.aggregation-depth")));
     c.validated("data.block-rows", () -> d.blockRows(c.integer("data.block-rows")));
     d.nonPrivate(c.bool("training.no-privacy"));
+    c.validated("training.checkpoint-dir", () -> d.checkpoints(
+        c.isSet("training.checkpoint-dir") ? c.string("training.checkpoint-dir") : null,
+        c.integer("training.checkpoint-every")));
 
     String type = c.string("model.type").trim().toLowerCase();
     switch (type) {
