@@ -140,10 +140,33 @@ class DPSGDClassifierTest {
     String explained = c.explainParams();
     for (String p : new String[] {"l2NormClip", "noiseMultiplier", "targetEpsilon", "delta", "expectedBatchSize",
         "samplingRate", "epochs", "steps", "optimizer", "learningRate", "hiddenLayers", "activation", "seed",
-        "aggregationDepth", "checkpointDir", "featuresCol", "labelCol", "probabilityCol", "rawPredictionCol"}) {
+        "aggregationDepth", "checkpointDir", "checkpointInterval", "featuresCol", "labelCol", "probabilityCol", "rawPredictionCol"}) {
       assertTrue(explained.contains(p + ":"), "explainParams mentions " + p);
     }
     assertTrue(explained.contains("l2NormClip: per-example gradient L2 norm bound C"), explained);
+  }
+
+  /**
+   * With checkpointDir set, a fit leaves a checkpoint; fitting the same estimator again on the same
+   * data resumes from it: the run is complete, so no step runs, nothing more is charged and the
+   * model is the same. A fit with other settings into that directory is refused.
+   */
+  @Test
+  void checkpointDirMakesARepeatedFitResumeInsteadOfSpendingAgain() throws Exception {
+    Dataset<Row> train = new VectorAssembler().setInputCols(new String[] {"x1", "x2"}).setOutputCol("features")
+        .transform(table(1000, 5));
+    String checkpoints = dir.resolve("checkpoints").toString();
+    DPSGDClassifier c = classifier().setCheckpointDir(checkpoints).setCheckpointInterval(7);
+    DPSGDClassificationModel first = c.fit(train);
+    assertTrue(java.nio.file.Files.list(dir.resolve("checkpoints")).anyMatch(
+        p -> p.getFileName().toString().startsWith("checkpoint-")), "a checkpoint was written");
+    DPSGDClassificationModel again = c.fit(train);
+    assertArrayEquals(first.parameters(), again.parameters(), 0.0);
+    assertEquals(first.privacyReport().steps(), again.privacyReport().steps());
+    assertEquals(first.privacyReport().epsilon(), again.privacyReport().epsilon(), 1e-12);
+    org.sparkdpsgd.util.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        org.sparkdpsgd.util.InvalidInputException.class, () -> c.copy(new ParamMap().put(c.epochs(), 4.0)).fit(train));
+    assertTrue(e.getMessage().contains("different run"), e.getMessage());
   }
 
   @Test

@@ -27,7 +27,8 @@ class PerExampleGradientsTest {
         Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)),
         Arguments.of(cnn()),
         Arguments.of(groupNormCnn()),
-        Arguments.of(flatGroupNorm()));
+        Arguments.of(flatGroupNorm()),
+        Arguments.of(scatteringCnn()));
   }
 
   /** Conv (materialised norms) → tanh → maxpool → conv (Gram form) → tempered sigmoid → dense. */
@@ -43,6 +44,12 @@ class PerExampleGradientsTest {
     return new ModelSpec(new Shape(2, 5, 5), List.of(
         new LayerSpec.Conv2D(4, 3, 1, 0), new LayerSpec.GroupNorm(2), LayerSpec.Activate.tanh(),
         new LayerSpec.Pool(false, 2, 1)), 3);
+  }
+
+  /** The recipe's shape in small: fixed scattering features, GroupNorm, conv, tanh. */
+  static ModelSpec scatteringCnn() {
+    return new ModelSpec(new Shape(1, 8, 8), List.of(new LayerSpec.Scattering(1, 4), new LayerSpec.GroupNorm(5),
+        new LayerSpec.Conv2D(3, 3, 2, 1), LayerSpec.Activate.tanh()), 3);
   }
 
   /** GroupNorm on dense features, then the tempered sigmoid's tanh-equivalent setting. */

@@ -60,6 +60,40 @@ class CliTrainTest {
     assertTrue(Files.size(out.resolve("model.json")) > 100);
   }
 
+  /**
+   * `dpsgd train` with a checkpoint directory: run again after it finished, it says the run is
+   * complete, trains no step and reports the same ε; with other settings it is refused (exit 2).
+   */
+  @Test
+  void rerunWithACheckpointDirResumesAndOtherSettingsAreRefused() throws IOException {
+    Path train = csv(dir, "ctrain.csv", 1000, 5);
+    List<String> args = List.of("train", "--format", "csv", "--train", train.toString(), "--test", train.toString(),
+        "--set", "model.hidden=[4]", "--set", "training.expected-batch-size=100", "--set", "training.epochs=2",
+        "--set", "training.checkpoint-dir=" + dir.resolve("ckpt"), "--set", "training.checkpoint-every=5",
+        "--set", "progress-seconds=0");
+    CliRunner.Result first = CliRunner.run(concat(args, "--output", dir.resolve("a").toString()));
+    assertEquals(0, first.exitCode(), first.err());
+    CliRunner.Result again = CliRunner.run(concat(args, "--output", dir.resolve("b").toString()));
+    assertEquals(0, again.exitCode(), again.err());
+    assertTrue(again.out().contains("this run is complete (20 steps); nothing to do"), again.out());
+    assertTrue(!again.out().contains("step 1/20"), again.out());
+    JsonNode a = new ObjectMapper().readTree(dir.resolve("a/report.json").toFile());
+    JsonNode b = new ObjectMapper().readTree(dir.resolve("b/report.json").toFile());
+    assertEquals(a.get("epsilon").asDouble(), b.get("epsilon").asDouble(), 1e-12);
+    assertEquals(20, b.get("steps").asLong());
+    CliRunner.Result other = CliRunner.run(concat(args, "--output", dir.resolve("c").toString(),
+        "--set", "training.epochs=3"));
+    assertEquals(2, other.exitCode(), other.out());
+    assertTrue(other.err().contains("holds a checkpoint of a different run (steps: 20 in the checkpoint, 30 now;"),
+        other.err());
+  }
+
+  private static String[] concat(List<String> args, String... more) {
+    List<String> all = new java.util.ArrayList<>(args);
+    all.addAll(List.of(more));
+    return all.toArray(new String[0]);
+  }
+
   /** 4 × 4 images as CSV: the class is the column (1 or 2) of a bright vertical bar. */
   static Path imageCsv(Path dir, String name, int n, long seed) throws IOException {
     SplittableRandom rng = new SplittableRandom(seed);
