@@ -84,6 +84,8 @@ public final class DpSgdTrainer {
     }
     long t0 = System.nanoTime();
     FixedFeatures fixed = new FixedFeatures(spec);
+    listener.onNote("computing the fixed layers " + fixed.describe() + " once for " + data.numExamples()
+        + " examples ...");
     try (TrainingBlocks features = data.withFixedFeatures(fixed)) {
       listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
           fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));

@@ -114,6 +114,32 @@ class ScatteringTransformTest {
     assertEquals(spec.numParams(), spec.trainable().numParams());
   }
 
+  /** Training sees the fixed features computed once; scoring runs the whole network: same logits. */
+  @Test
+  void precomputedFeaturesGiveTheWholeNetworksLogits() {
+    ModelSpec spec = new ModelSpec(new Shape(2, 8, 8), List.of(new LayerSpec.Scattering(1, 4),
+        new LayerSpec.GroupNorm(5), new LayerSpec.Conv2D(3, 3, 1, 1), LayerSpec.Activate.tanh()), 4);
+    SplittableRandom rng = new SplittableRandom(9);
+    double[] params = new double[spec.numParams()];
+    for (int k = 0; k < params.length; k++) {
+      params[k] = rng.nextGaussian() * 0.3;
+    }
+    int m = 5;
+    float[] x = new float[m * spec.inputDim()];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (float) rng.nextDouble();
+    }
+    Network whole = new Network(spec, params, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    double[][] expected = whole.logits(whole.input(x, m)).toDoubleMatrix();
+    FixedFeatures fixed = new FixedFeatures(spec);
+    assertEquals(10 * 4 * 4, fixed.outputDim());
+    Network rest = new Network(spec.trainable(), params, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    double[][] actual = rest.logits(rest.input(fixed.apply(x, m), m)).toDoubleMatrix();
+    for (int i = 0; i < m; i++) {
+      org.junit.jupiter.api.Assertions.assertArrayEquals(expected[i], actual[i], 1e-12, "row " + i);
+    }
+  }
+
   private static float[] randomImage(SplittableRandom rng) {
     float[] img = new float[H * W];
     for (int k = 0; k < img.length; k++) {

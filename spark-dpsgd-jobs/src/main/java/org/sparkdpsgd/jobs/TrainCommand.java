@@ -129,6 +129,8 @@ final class TrainCommand implements Callable<Integer> {
     PrivacyReport p = r.privacy();
     ObjectNode n = OutputWriter.JSON.createObjectNode();
     n.put("privacy_guarantee", p.nonPrivate() ? "NONE: trained without clipping and noise" : p.summary());
+    // A --no-privacy baseline must not pass for a private model wherever the report goes.
+    n.put("non_private", p.nonPrivate());
     putNumber(n, "epsilon", p.epsilon());
     n.put("delta", p.delta());
     n.put("accountant", p.accountant());

@@ -88,6 +88,22 @@ class CliTrainTest {
         other.err());
   }
 
+  /** The --no-privacy baseline says so on screen and in every field of the report that could mislead. */
+  @Test
+  void noPrivacyBaselineIsMarkedAsHavingNoGuarantee() throws IOException {
+    Path train = csv(dir, "ntrain.csv", 600, 7);
+    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(), "--test",
+        train.toString(), "--no-privacy", "--output", dir.resolve("np").toString(), "--set", "model.hidden=[4]",
+        "--set", "training.expected-batch-size=100", "--set", "training.epochs=1", "--set", "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("NO PRIVACY"), r.out());
+    JsonNode report = new ObjectMapper().readTree(dir.resolve("np/report.json").toFile());
+    assertTrue(report.get("non_private").asBoolean());
+    assertTrue(report.get("privacy_guarantee").asText().startsWith("NONE"), report.toString());
+    assertEquals("Infinity", report.get("epsilon").asText());
+    assertTrue(report.get("test_accuracy").asDouble() > 0.5);
+  }
+
   private static String[] concat(List<String> args, String... more) {
     List<String> all = new java.util.ArrayList<>(args);
     all.addAll(List.of(more));
