@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.model.LayerSpec;
+import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.train.DpSgdConfig;
 
 /** The configs shipped in conf/ load, use only known keys, and say what the README promises. */
@@ -26,6 +28,22 @@ class ShippedConfigsTest {
     assertEquals(1e-5, d.delta());
     assertEquals("rdp", c.string("privacy.accountant"));
     assertFalse(d.isNonPrivate());
+  }
+
+  @Test
+  void fashionMnistCnnConfigIsPrivateAtEpsilon3AndIsTheDefaultCnn() {
+    JobConfig c = JobConfig.load(conf("fashion-mnist-cnn.conf"), List.of());
+    DpSgdConfig d = TrainerSettings.from(c);
+    assertEquals("cnn", c.string("model.type"));
+    assertEquals(3.0, c.number("privacy.target-epsilon"));
+    assertEquals(1e-5, d.delta());
+    assertEquals("rdp", c.string("privacy.accountant"));
+    assertFalse(d.isNonPrivate());
+    ModelSpec spec = d.modelSpec(784, 10);
+    assertTrue(spec.layers().stream().anyMatch(l -> l instanceof LayerSpec.Conv2D), spec.describe());
+    // `dpsgd bench --model cnn` (no config) benchmarks this same network.
+    DpSgdConfig defaults = TrainerSettings.from(JobConfig.load(null, List.of("model.type=cnn")));
+    assertEquals(spec, defaults.modelSpec(784, 10));
   }
 
   @Test
