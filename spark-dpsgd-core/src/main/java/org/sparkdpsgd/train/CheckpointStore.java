@@ -1,26 +1,30 @@
 package org.sparkdpsgd.train;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * A checkpoint directory on any Hadoop file system (local, HDFS, S3A): files
- * {@code checkpoint-<step>.json}, each written under a temporary name and renamed (atomic on HDFS
- * and local disks), so a crash mid-write leaves the previous checkpoint intact. The newest
- * readable one wins; older ones are deleted after a newer one is in place.
+ * A checkpoint directory on any Hadoop file system: files
+ * {@code checkpoint-<charged steps, 12 digits>-<completed steps>.json}, each written under a
+ * temporary name, synced and renamed (atomic on HDFS and local disks; object stores copy), so a
+ * crash mid-write leaves the previous checkpoint intact. The newest readable one wins, and the
+ * charge recorded in the NAME of every file counts even when its content cannot be read: spent
+ * privacy is never forgotten because a file was damaged. One run writes to a directory at a time.
  */
 final class CheckpointStore {
   private static final String PREFIX = "checkpoint-";
   private static final String SUFFIX = ".json";
+  private static final Comparator<FileStatus> OLDEST_FIRST =
+      Comparator.comparingLong((FileStatus f) -> chargeOf(f.getPath())).thenComparingLong(f -> stepOf(f.getPath()));
   private final Path dir;
   private final FileSystem fs;
 
@@ -38,40 +42,52 @@ final class CheckpointStore {
     return fs.makeQualified(dir).toString();
   }
 
-  /** The newest checkpoint, or null if the directory holds none. */
+  /** The newest checkpoint that can be read, or null. */
   Checkpoint latest() {
-    FileStatus[] files;
-    try {
-      files = fs.listStatus(dir, p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
-    } catch (IOException e) {
-      throw new InvalidInputException("checkpoint directory " + location() + " cannot be read: " + e.getMessage());
-    }
-    Arrays.sort(files, Comparator.comparingLong((FileStatus f) -> stepOf(f.getPath())).reversed());
+    FileStatus[] files = checkpoints();
+    Arrays.sort(files, OLDEST_FIRST.reversed());
     for (FileStatus f : files) {
       try (FSDataInputStream in = fs.open(f.getPath())) {
         return Checkpoint.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       } catch (IOException | RuntimeException e) {
-        // A file cut short by a crash: the one before it is the last complete checkpoint.
+        // Cut short or damaged: its charge still counts (largestRecordedCharge), its state cannot.
         continue;
       }
     }
     return null;
   }
 
+  /** The largest charge any checkpoint file's name records (0 if none). */
+  long largestRecordedCharge() {
+    long max = 0;
+    for (FileStatus f : checkpoints()) {
+      max = Math.max(max, chargeOf(f.getPath()));
+    }
+    return max;
+  }
+
   /** Writes {@code c} durably before returning; then removes the older checkpoints. */
   void write(Checkpoint c) {
     Path target = new Path(dir, PREFIX + String.format("%012d", c.chargedSteps()) + "-" + c.step() + SUFFIX);
     Path tmp = new Path(dir, "." + target.getName() + ".tmp");
+    long newer = largestRecordedCharge();
+    if (newer > c.chargedSteps()) {
+      throw new IllegalStateException("checkpoint directory " + location() + " holds a checkpoint charging " + newer
+          + " steps, more than this run's " + c.chargedSteps() + ": is another run writing to it?");
+    }
     try {
-      try (OutputStream out = fs.create(tmp, true)) {
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
         out.write(c.toJson().getBytes(StandardCharsets.UTF_8));
+        out.hsync();
       }
-      fs.delete(target, false);
-      if (!fs.rename(tmp, target)) {
+      if (fs.exists(target) || !fs.rename(tmp, target)) {
         throw new IOException("rename of " + tmp + " to " + target + " failed");
       }
-      for (FileStatus f : fs.listStatus(dir, p -> p.getName().startsWith(PREFIX) && !p.equals(target))) {
-        if (!f.getPath().getName().equals(target.getName())) {
+      for (FileStatus f : fs.listStatus(dir)) {
+        String name = f.getPath().getName();
+        boolean old = name.startsWith(PREFIX) && !name.equals(target.getName());
+        boolean staleTmp = name.startsWith("." + PREFIX) && name.endsWith(".tmp");
+        if (old || staleTmp) {
           fs.delete(f.getPath(), false);
         }
       }
@@ -80,12 +96,27 @@ final class CheckpointStore {
     }
   }
 
-  /** Files are ordered by charged steps, then completed steps (both never decrease). */
+  private FileStatus[] checkpoints() {
+    try {
+      return fs.listStatus(dir, p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
+    } catch (IOException e) {
+      throw new InvalidInputException("checkpoint directory " + location() + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  private static long chargeOf(Path p) {
+    return part(p, 0);
+  }
+
   private static long stepOf(Path p) {
+    return part(p, 1);
+  }
+
+  private static long part(Path p, int k) {
     String name = p.getName();
     String[] parts = name.substring(PREFIX.length(), name.length() - SUFFIX.length()).split("-");
     try {
-      return Long.parseLong(parts[0]) * 10_000_000L + (parts.length > 1 ? Long.parseLong(parts[1]) : 0);
+      return parts.length > k ? Long.parseLong(parts[k]) : -1;
     } catch (NumberFormatException e) {
       return -1;
     }

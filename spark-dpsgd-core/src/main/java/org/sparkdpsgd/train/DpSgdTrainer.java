@@ -79,8 +79,13 @@ public final class DpSgdTrainer {
    * those features. The result is the whole model (the fixed layers have no parameters).
    */
   public TrainingResult fit(TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
+    // Checkpoints are checked first: a mismatch fails, and a finished run returns, before any work.
+    Resume resume = openCheckpoints(data, plan, spec);
     if (spec.fixedLayers() == 0) {
-      return fitTrainable(data, plan, spec, initial);
+      return fitTrainable(data, plan, spec, initial, resume);
+    }
+    if (resume.latest() != null && resume.latest().complete()) {
+      return fitTrainable(data, plan, spec.trainable(), initial, resume).withSpec(spec);
     }
     long t0 = System.nanoTime();
     FixedFeatures fixed = new FixedFeatures(spec);
@@ -89,11 +94,35 @@ public final class DpSgdTrainer {
     try (TrainingBlocks features = data.withFixedFeatures(fixed)) {
       listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
           fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));
-      return fitTrainable(features, plan, spec.trainable(), initial).withSpec(spec);
+      return fitTrainable(features, plan, spec.trainable(), initial, resume).withSpec(spec);
     }
   }
 
-  private TrainingResult fitTrainable(TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
+  /**
+   * The checkpoint directory (if any), this run's fingerprint (of the whole model, fixed layers
+   * included), the newest readable checkpoint and the largest charge any checkpoint file records.
+   */
+  private record Resume(CheckpointStore store, ObjectNode run, Checkpoint latest, long recordedCharge) {}
+
+  private Resume openCheckpoints(TrainingBlocks data, TrainingPlan plan, ModelSpec spec) {
+    ObjectNode run = Checkpoint.fingerprint(config, plan, spec.describe(), spec.numParams());
+    if (config.checkpointDir == null) {
+      return new Resume(null, run, null, 0);
+    }
+    CheckpointStore store = new CheckpointStore(config.checkpointDir, data.rdd().context().hadoopConfiguration());
+    Checkpoint latest = store.latest();
+    if (latest != null) {
+      String mismatch = latest.mismatch(run);
+      if (mismatch != null) {
+        throw new InvalidInputException("checkpoint directory " + store.location() + " holds a checkpoint of a"
+            + " different run (" + mismatch + "); use an empty directory for a new run");
+      }
+    }
+    return new Resume(store, run, latest, store.largestRecordedCharge());
+  }
+
+  private TrainingResult fitTrainable(
+      TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial, Resume resume) {
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     double[] params = initial.clone();
@@ -109,20 +138,21 @@ public final class DpSgdTrainer {
     StepTimings timings = new StepTimings();
     WeightAverage ema = config.emaDecay > 0 ? new WeightAverage(params, config.emaDecay) : null;
 
-    CheckpointStore store = config.checkpointDir == null ? null
-        : new CheckpointStore(config.checkpointDir, data.rdd().context().hadoopConfiguration());
-    ObjectNode run = Checkpoint.fingerprint(config, plan, spec.describe(), spec.numParams());
+    CheckpointStore store = resume.store();
+    ObjectNode run = resume.run();
     long firstStep = 1;
     // Steps composed into the accountant: the planned ones plus, after a crash, those the lost
-    // attempt may have released (charged again: their noisy updates existed).
-    long charged = 0;
-    Checkpoint resumed = store == null ? null : store.latest();
+    // attempt may have released (charged again: their noisy updates existed). A checkpoint file
+    // that cannot be read still counts with the charge its name records.
+    long charged = resume.recordedCharge();
+    Checkpoint resumed = resume.latest();
+    if (resumed == null && charged > 0 && !plan.nonPrivate()) {
+      listener.onNote("no readable checkpoint in " + store.location() + ", but its files record " + charged
+          + " charged steps: starting from the first step with those charged");
+      accountant.compose(event, Math.toIntExact(charged));
+      progressAccountant.compose(event, Math.toIntExact(charged));
+    }
     if (resumed != null) {
-      String mismatch = resumed.mismatch(run);
-      if (mismatch != null) {
-        throw new InvalidInputException("checkpoint directory " + store.location() + " holds a checkpoint of a"
-            + " different run (" + mismatch + "); use an empty directory for a new run");
-      }
       params = resumed.params().clone();
       optimizer.restore(resumed.optimizerState());
       if (ema != null) {
@@ -130,7 +160,7 @@ public final class DpSgdTrainer {
       }
       metrics.addAll(resumed.metrics());
       firstStep = resumed.step() + 1;
-      charged = resumed.chargedSteps();
+      charged = Math.max(charged, resumed.chargedSteps());
       if (!plan.nonPrivate() && charged > 0) {
         accountant.compose(event, Math.toIntExact(charged));
         progressAccountant.compose(event, Math.toIntExact(charged));

@@ -131,16 +131,50 @@ class CheckpointTest {
   }
 
   @Test
-  void aCheckpointCutShortByACrashFallsBackToThePreviousOne(@TempDir Path dir) throws IOException {
+  void aDamagedCheckpointFallsBackToThePreviousOneButItsChargeStillCounts(@TempDir Path dir) throws IOException {
     DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(15)).fit(data));
-    // A newer file that a crash cut short mid-write (a rename makes this rare; a bad disk does not).
+    // A newer file that cannot be read (a disk error, a crash the rename did not cover).
     Files.writeString(dir.resolve("checkpoint-000000000099-20.json"), "{\"format_version\": 1, \"run\": {");
-    Checkpoint latest = new CheckpointStore(dir.toString(), SparkTestSession.get().sparkContext().hadoopConfiguration())
-        .latest();
+    CheckpointStore store = new CheckpointStore(dir.toString(),
+        SparkTestSession.get().sparkContext().hadoopConfiguration());
+    Checkpoint latest = store.latest();
     assertNotNull(latest);
     assertEquals(EVERY, latest.step());
     assertEquals(2 * EVERY, latest.chargedSteps());
+    assertEquals(99, store.largestRecordedCharge());
+    TrainingResult resumed = trainer(c).fit(data);
+    // Resumed from the readable state after step 10, charged at least what the damaged file recorded.
+    assertEquals(99 + STEPS - EVERY, resumed.privacy().steps());
+    assertEquals(rdpEpsilon(99 + STEPS - EVERY), resumed.privacy().epsilon(), 1e-12);
+  }
+
+  @Test
+  void twoCrashesInARowAreBothPaidFor(@TempDir Path dir) {
+    TrainingResult uninterrupted = trainer(config(STEPS)).fit(data);
+    DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
+    // 1st attempt: checkpoint after step 10 reserves 11..20; dies after step 15.
+    assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(15)).fit(data));
+    // 2nd attempt: resumes with 20 charged, re-reserves 11..20 (30), then 21..30 (40); dies after 25.
+    assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(25)).fit(data));
+    // 3rd attempt: resumes after step 20 with 40 charged and runs 21..30.
+    TrainingResult done = trainer(c).fit(data);
+    assertEquals(50, done.privacy().steps());
+    assertArrayEquals(uninterrupted.params(), done.params(), 1e-9);
+  }
+
+  @Test
+  void aSecondWriterWithLessChargedIsStopped(@TempDir Path dir) throws IOException {
+    DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
+    assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(5)).fit(data));
+    CheckpointStore store = new CheckpointStore(dir.toString(),
+        SparkTestSession.get().sparkContext().hadoopConfiguration());
+    Checkpoint stale = store.latest();
+    Checkpoint behind = new Checkpoint(stale.formatVersion(), stale.run(), 0, 3, false, stale.params(),
+        stale.optimizerState(), stale.emaSum(), stale.emaWeight(), stale.metrics());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.write(behind));
+    assertTrue(e.getMessage().contains("another run"), e.getMessage());
+    assertEquals(EVERY, store.largestRecordedCharge(), "the other run's checkpoint is kept");
   }
 
   @Test
