@@ -22,14 +22,29 @@ class ScatteringTransformTest {
 
   @Test
   void matchesDirectConvolutionInSpace() {
-    float[] img = randomImage(new SplittableRandom(3));
-    ScatteringTransform t = new ScatteringTransform(H, W, J, L);
-    int maps = ScatteringTransform.mapsPerChannel(J, L);
-    assertEquals(1 + 8 + 16, maps);
+    assertEquals(1 + 8 + 16, ScatteringTransform.mapsPerChannel(J, L));
+    matchesDirect(H, W, J, L, 3);
+  }
+
+  /** Three scales: several second-order scales per first-order one, (j1, θ1, j2, θ2) in order. */
+  @Test
+  void matchesDirectConvolutionInSpaceWithThreeScales() {
+    assertEquals(1 + 3 * 2 + 2 * 2 * 3, ScatteringTransform.mapsPerChannel(3, 2));
+    matchesDirect(16, 16, 3, 2, 4);
+  }
+
+  private static void matchesDirect(int h, int w, int scales, int angles, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] img = new float[h * w];
+    for (int k = 0; k < img.length; k++) {
+      img[k] = (float) rng.nextDouble();
+    }
+    ScatteringTransform t = new ScatteringTransform(h, w, scales, angles);
+    int maps = ScatteringTransform.mapsPerChannel(scales, angles);
     float[] out = new float[maps * t.outHeight() * t.outWidth()];
     t.transform(img, 0, out, 0);
 
-    DirectScattering ref = new DirectScattering(img);
+    DirectScattering ref = new DirectScattering(img, h, w, scales, angles);
     int cell = t.outHeight() * t.outWidth();
     double worst = 0;
     double scale = 0;
@@ -41,6 +56,41 @@ class ScatteringTransformTest {
       }
     }
     assertTrue(worst <= 1e-5 * scale, "largest difference " + worst + " (largest value " + scale + ")");
+  }
+
+  /**
+   * The filters, independently of how they are built: each wavelet's spectrum peaks at its
+   * frequency ξ_j = 3π/(4·2^j) in its direction θ = πl/L (within a bin and a half), vanishes at
+   * zero frequency; the low-pass passes the mean (φ̂(0) = 1).
+   */
+  @Test
+  void waveletSpectraPeakAtTheirFrequencyAndDirection() {
+    int n = 40;
+    MorletFilterBank bank = MorletFilterBank.of(n, n, 2, 8);
+    double bin = 2 * Math.PI / n;
+    for (int j = 0; j < 2; j++) {
+      for (int l = 0; l < 8; l++) {
+        double[] hat = bank.psiHat[j * 8 + l];
+        int best = 0;
+        for (int k = 0; k < n * n; k++) {
+          if (Math.hypot(hat[2 * k], hat[2 * k + 1]) > Math.hypot(hat[2 * best], hat[2 * best + 1])) {
+            best = k;
+          }
+        }
+        double fy = signed(best / n, n) * bin;
+        double fx = signed(best % n, n) * bin;
+        double xi = 3 * Math.PI / 4 / (1 << j);
+        double theta = Math.PI * l / 8;
+        double miss = Math.hypot(fx - xi * Math.cos(theta), fy - xi * Math.sin(theta));
+        assertTrue(miss <= 1.5 * bin, "psi(" + j + "," + l + ") peaks at (" + fx + ", " + fy + "), " + miss / bin + " bins off");
+        assertEquals(0.0, Math.hypot(hat[0], hat[1]), 1e-9, "zero mean");
+      }
+    }
+    assertEquals(1.0, bank.phiHat[0], 1e-6);
+  }
+
+  private static int signed(int i, int n) {
+    return i < n / 2 ? i : i - n;
   }
 
   @Test
@@ -140,47 +190,60 @@ class ScatteringTransformTest {
     }
   }
 
-  private static float[] randomImage(SplittableRandom rng) {
-    float[] img = new float[H * W];
-    for (int k = 0; k < img.length; k++) {
-      img[k] = (float) rng.nextDouble();
-    }
-    return img;
-  }
-
   /**
    * The same transform computed the slow way: spatial filters (the inverse FFT of the bank's),
    * periodic convolutions as explicit sums, modulus, then the low-pass evaluated only at the
    * output samples.
    */
   private static final class DirectScattering {
-    private final int pad = ScatteringTransform.padding(J);
-    private final int nh = H + 2 * pad;
-    private final int nw = W + 2 * pad;
-    private final MorletFilterBank bank = MorletFilterBank.of(nh, nw, J, L);
+    private final int h;
+    private final int w;
+    private final int scales;
+    private final int pad;
+    private final int nh;
+    private final int nw;
+    private final MorletFilterBank bank;
     private final double[][] padded;
+    /** Filter indices j·L + θ of each map: {} for order 0, {ψ1} for order 1, {ψ1, ψ2} for order 2. */
+    private final java.util.List<int[]> paths = new java.util.ArrayList<>();
 
-    DirectScattering(float[] img) {
+    DirectScattering(float[] img, int h, int w, int scales, int angles) {
+      this.h = h;
+      this.w = w;
+      this.scales = scales;
+      this.pad = ScatteringTransform.padding(scales);
+      this.nh = h + 2 * pad;
+      this.nw = w + 2 * pad;
+      this.bank = MorletFilterBank.of(nh, nw, scales, angles);
       padded = new double[nh][2 * nw];
       for (int y = 0; y < nh; y++) {
         for (int x = 0; x < nw; x++) {
-          padded[y][2 * x] = img[reflect(y - pad, H) * W + reflect(x - pad, W)];
+          padded[y][2 * x] = img[reflect(y - pad, h) * w + reflect(x - pad, w)];
+        }
+      }
+      paths.add(new int[0]);
+      for (int j = 0; j < scales; j++) {
+        for (int l = 0; l < angles; l++) {
+          paths.add(new int[] {j * angles + l});
+        }
+      }
+      for (int j1 = 0; j1 < scales; j1++) {
+        for (int l1 = 0; l1 < angles; l1++) {
+          for (int j2 = j1 + 1; j2 < scales; j2++) {
+            for (int l2 = 0; l2 < angles; l2++) {
+              paths.add(new int[] {j1 * angles + l1, j2 * angles + l2});
+            }
+          }
         }
       }
     }
 
     double[] map(int k) {
-      if (k == 0) {
-        return sample(padded);
+      double[][] u = padded;
+      for (int filter : paths.get(k)) {
+        u = modulus(convolve(u, bank.psiHat[filter]));
       }
-      if (k <= J * L) {
-        return sample(modulus(convolve(padded, bank.psiHat[k - 1])));
-      }
-      int idx = k - 1 - J * L;
-      int l1 = idx / L;
-      int l2 = idx % L;
-      double[][] u1 = modulus(convolve(padded, bank.psiHat[l1]));
-      return sample(modulus(convolve(u1, bank.psiHat[L + l2])));
+      return sample(u);
     }
 
     private double[][] spatial(double[] hat) {
@@ -233,9 +296,9 @@ class ScatteringTransformTest {
     /** (signal ⋆ φ) at original pixels 2 + 4i, 2 + 4j. */
     private double[] sample(double[][] signal) {
       double[][] phi = spatial(bank.phiHat);
-      int cell = 1 << J;
-      int oh = H / cell;
-      int ow = W / cell;
+      int cell = 1 << scales;
+      int oh = h / cell;
+      int ow = w / cell;
       double[] out = new double[oh * ow];
       for (int i = 0; i < oh; i++) {
         for (int j = 0; j < ow; j++) {
