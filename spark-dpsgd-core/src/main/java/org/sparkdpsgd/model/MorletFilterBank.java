@@ -12,7 +12,7 @@ import org.jtransforms.fft.DoubleFFT_2D;
  * <p>A Morlet wavelet is a Gabor function (a plane wave of frequency ξ_j = 3π/(4·2^j) in
  * direction θ under an elliptic Gaussian envelope of width σ_j = 0.8·2^j along θ and σ_j/s across
  * it, slant s = 4/L) minus a multiple of its envelope, so that it has zero mean: it answers to
- * edges and textures, not to brightness. φ_J has width 0.8·2^J. These are the usual constants of
+ * edges and textures, not to brightness. φ_J is a Gaussian of width 0.8·2^(J−1). These are the usual constants of
  * scattering networks for images; they depend on nothing but the grid, which is why the features
  * cost no privacy. Filters are built in space, periodised over the grid and transformed once;
  * banks are shared (read-only) between threads.
@@ -47,7 +47,7 @@ final class MorletFilterBank {
         psiHat[j * angles + l] = psi;
       }
     }
-    double sigmaLow = 0.8 * Math.pow(2, scales);
+    double sigmaLow = 0.8 * Math.pow(2, scales - 1);
     phiHat = gabor(sigmaLow, 0, 0, 1);
     fft.complexForward(phiHat);
   }

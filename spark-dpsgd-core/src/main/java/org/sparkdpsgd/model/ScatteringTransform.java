@@ -16,7 +16,8 @@ import org.jtransforms.fft.DoubleFFT_2D;
  * for a 28 × 28 image with J = 2, L = 8). Convolutions are products in the Fourier domain of the
  * image reflect-padded by 3·2^(J−1) pixels (so the periodic convolution does not wrap one edge onto
  * the other); the low-pass and the subsampling are one step, by folding the spectrum onto the
- * coarse grid. Output samples sit at the centres of 2^J × 2^J cells. Not thread-safe (scratch
+ * coarse grid. Output samples sit at pixels i·2^J + 2^(J−1) (half a pixel from the centres of the
+ * 2^J × 2^J cells). Not thread-safe (scratch
  * buffers); one instance per thread.
  */
 final class ScatteringTransform {
@@ -54,7 +55,7 @@ final class ScatteringTransform {
     this.folded = new double[2 * (nh / sub) * (nw / sub)];
   }
 
-  /** Reflect padding on each side: 1.5 cells, an odd multiple of half a cell (centred samples). */
+  /** Reflect padding on each side: 1.5 cells (an odd multiple of half a cell, so samples fall on the coarse grid). */
   static int padding(int scales) {
     return 3 << (scales - 1);
   }
