@@ -77,13 +77,7 @@ public final class TrainingBlocks implements AutoCloseable {
       blocks.rdd().localCheckpoint();
     }
     blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
-    long n;
-    try {
-      n = UserErrors.unwrapping(() -> blocks.map(b -> (long) b.rows()).fold(0L, Long::sum));
-    } catch (RuntimeException e) {
-      blocks.unpersist(false);
-      throw e;
-    }
+    long n = countRows(blocks);
     if (n == 0) {
       blocks.unpersist(false);
       throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
@@ -106,16 +100,22 @@ public final class TrainingBlocks implements AutoCloseable {
         new ExampleBlock(b.blockId(), b.rows(), outDim, fixed.apply(b.features(), b.rows()), b.labels()));
     mapped.persist(StorageLevel.MEMORY_ONLY());
     mapped.setName(blocks.name() + " > " + fixed.describe());
-    try {
-      long n = UserErrors.unwrapping(() -> mapped.map(b -> (long) b.rows()).fold(0L, Long::sum));
-      if (n != numExamples) {
-        throw new IllegalStateException("fixed features changed the number of rows: " + n + " != " + numExamples);
-      }
-    } catch (RuntimeException e) {
+    long n = countRows(mapped);
+    if (n != numExamples) {
       mapped.unpersist(false);
-      throw e;
+      throw new IllegalStateException("fixed features changed the number of rows: " + n + " != " + numExamples);
     }
     return new TrainingBlocks(mapped, numExamples, outDim, numClasses);
+  }
+
+  /** Materialises persisted blocks by counting their rows; unpersists them if that fails. */
+  private static long countRows(JavaRDD<ExampleBlock> blocks) {
+    try {
+      return UserErrors.unwrapping(() -> blocks.map(b -> (long) b.rows()).fold(0L, Long::sum));
+    } catch (RuntimeException e) {
+      blocks.unpersist(false);
+      throw e;
+    }
   }
 
   private static boolean fromDriverMemory(Dataset<Row> df) {

@@ -19,11 +19,18 @@ import java.util.List;
  * @param run the settings the run was planned with ({@link #fingerprint}); a resume must match
  * @param ema the weight average's running sum and weight (null when EMA is off)
  */
-record Checkpoint(int formatVersion, ObjectNode run, long step, long chargedSteps, boolean complete,
+record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete,
     double[] params, double[][] optimizerState, double[] emaSum, double emaWeight,
     List<StepMetrics> metrics) {
   static final int FORMAT_VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The trainer's state after {@code step} steps (ema may be null). */
+  static Checkpoint of(ObjectNode run, long step, long chargedSteps, boolean complete, double[] params,
+      org.sparkdpsgd.optim.Optimizer optimizer, WeightAverage ema, List<StepMetrics> metrics) {
+    return new Checkpoint(run, step, chargedSteps, complete, params, optimizer.state(),
+        ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics);
+  }
 
   /** What must be equal for a checkpoint to belong to this run. */
   static ObjectNode fingerprint(DpSgdConfig c, TrainingPlan plan, String model, int numParams) {
@@ -61,7 +68,7 @@ record Checkpoint(int formatVersion, ObjectNode run, long step, long chargedStep
 
   String toJson() {
     ObjectNode n = JSON.createObjectNode();
-    n.put("format_version", formatVersion);
+    n.put("format_version", FORMAT_VERSION);
     n.set("run", run);
     n.put("step", step);
     n.put("charged_steps", chargedSteps);
@@ -99,7 +106,7 @@ record Checkpoint(int formatVersion, ObjectNode run, long step, long chargedStep
       metrics.add(new StepMetrics(m.get(0).asLong(), m.get(1).asLong(), m.get(2).asDouble(), number(m.get(3)),
           m.get(4).asDouble(), m.get(5).asDouble()));
     }
-    return new Checkpoint(version, (ObjectNode) n.get("run"), n.get("step").asLong(), n.get("charged_steps").asLong(),
+    return new Checkpoint((ObjectNode) n.get("run"), n.get("step").asLong(), n.get("charged_steps").asLong(),
         n.get("complete").asBoolean(), doubles(n.get("params")), state,
         n.has("ema_sum") ? doubles(n.get("ema_sum")) : null, n.path("ema_weight").asDouble(0), metrics);
   }

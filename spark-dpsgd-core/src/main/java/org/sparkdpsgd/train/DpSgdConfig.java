@@ -197,10 +197,6 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
-  public String checkpointDir() {
-    return checkpointDir;
-  }
-
   public double l2NormClip() {
     return l2NormClip;
   }

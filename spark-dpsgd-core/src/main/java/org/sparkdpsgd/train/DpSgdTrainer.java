@@ -87,15 +87,24 @@ public final class DpSgdTrainer {
     if (resume.latest() != null && resume.latest().complete()) {
       return fitTrainable(data, plan, spec.trainable(), initial, resume).withSpec(spec);
     }
+    try (TrainingBlocks features = fixedFeatures(data, spec)) {
+      return fitTrainable(features, plan, spec.trainable(), initial, resume).withSpec(spec);
+    }
+  }
+
+  /**
+   * {@code data} mapped once through the model's fixed leading layers and cached (the caller
+   * closes it), with a note before and after; the steps then train {@code spec.trainable()}.
+   */
+  public TrainingBlocks fixedFeatures(TrainingBlocks data, ModelSpec spec) {
     long t0 = System.nanoTime();
     FixedFeatures fixed = new FixedFeatures(spec);
     listener.onNote("computing the fixed layers " + fixed.describe() + " once for " + data.numExamples()
         + " examples ...");
-    try (TrainingBlocks features = data.withFixedFeatures(fixed)) {
-      listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
-          fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));
-      return fitTrainable(features, plan, spec.trainable(), initial, resume).withSpec(spec);
-    }
+    TrainingBlocks features = data.withFixedFeatures(fixed);
+    listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
+        fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));
+    return features;
   }
 
   /**
@@ -144,13 +153,15 @@ public final class DpSgdTrainer {
     // Steps composed into the accountant: the planned ones plus, after a crash, those the lost
     // attempt may have released (charged again: their noisy updates existed). A checkpoint file
     // that cannot be read still counts with the charge its name records.
-    long charged = resume.recordedCharge();
     Checkpoint resumed = resume.latest();
-    if (resumed == null && charged > 0 && !plan.nonPrivate()) {
-      listener.onNote("no readable checkpoint in " + store.location() + ", but its files record " + charged
-          + " charged steps: starting from the first step with those charged");
+    long charged = Math.max(resume.recordedCharge(), resumed == null ? 0 : resumed.chargedSteps());
+    if (!plan.nonPrivate() && charged > 0) {
       accountant.compose(event, Math.toIntExact(charged));
       progressAccountant.compose(event, Math.toIntExact(charged));
+    }
+    if (resumed == null && charged > 0) {
+      listener.onNote("no readable checkpoint in " + store.location() + ", but its files record " + charged
+          + " charged steps: starting from the first step with those charged");
     }
     if (resumed != null) {
       params = resumed.params().clone();
@@ -160,11 +171,6 @@ public final class DpSgdTrainer {
       }
       metrics.addAll(resumed.metrics());
       firstStep = resumed.step() + 1;
-      charged = Math.max(charged, resumed.chargedSteps());
-      if (!plan.nonPrivate() && charged > 0) {
-        accountant.compose(event, Math.toIntExact(charged));
-        progressAccountant.compose(event, Math.toIntExact(charged));
-      }
       listener.onNote(resumed.complete()
           ? "checkpoint in " + store.location() + ": this run is complete (" + resumed.step() + " steps); nothing to do"
           : String.format(java.util.Locale.ROOT, "resuming from the checkpoint in %s after step %d; %d steps already"
@@ -177,8 +183,7 @@ public final class DpSgdTrainer {
       if (store != null && (t == firstStep || (t - 1) % config.checkpointEvery == 0)) {
         // Reserve the steps up to the next checkpoint BEFORE running them.
         long ahead = Math.min(config.checkpointEvery - (t - 1) % config.checkpointEvery, steps - t + 1);
-        store.write(new Checkpoint(Checkpoint.FORMAT_VERSION, run, t - 1, charged + ahead, false, params,
-            optimizer.state(), ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics));
+        store.write(Checkpoint.of(run, t - 1, charged + ahead, false, params, optimizer, ema, metrics));
       }
       long t0 = System.nanoTime();
       StepContext ctx = new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble);
@@ -223,8 +228,7 @@ public final class DpSgdTrainer {
     }
     }
     if (store != null && (resumed == null || !resumed.complete())) {
-      store.write(new Checkpoint(Checkpoint.FORMAT_VERSION, run, steps, charged, true, params,
-          optimizer.state(), ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics));
+      store.write(Checkpoint.of(run, steps, charged, true, params, optimizer, ema, metrics));
     }
     double wall = (System.nanoTime() - start) / 1e9;
     if (ema != null) {

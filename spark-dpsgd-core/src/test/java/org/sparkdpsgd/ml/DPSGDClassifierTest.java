@@ -83,9 +83,7 @@ class DPSGDClassifierTest {
       }
       rows.add(RowFactory.create(Vectors.dense(px), (double) y));
     }
-    StructType schema = new StructType().add("features", new org.apache.spark.ml.linalg.VectorUDT())
-        .add("y", DataTypes.DoubleType);
-    return SparkTestSession.get().createDataFrame(rows, schema);
+    return featuresAndY(rows);
   }
 
   /** 8 × 8 images: class 1 holds a vertical bar, class 0 a horizontal one (an orientation, as wavelets see). */
@@ -103,9 +101,7 @@ class DPSGDClassifierTest {
       }
       rows.add(RowFactory.create(Vectors.dense(px), (double) y));
     }
-    StructType schema = new StructType().add("features", new org.apache.spark.ml.linalg.VectorUDT())
-        .add("y", DataTypes.DoubleType);
-    return SparkTestSession.get().createDataFrame(rows, schema);
+    return featuresAndY(rows);
   }
 
   /**
@@ -129,6 +125,13 @@ class DPSGDClassifierTest {
     assertEquals(before, loaded.transform(test).select("rawPrediction", "prediction").collectAsList());
     double accuracy = model.transform(test).filter("prediction = y").count() / 400.0;
     assertTrue(accuracy > 0.9, "accuracy " + accuracy);
+  }
+
+  /** Rows of (features vector, y) as a DataFrame. */
+  static Dataset<Row> featuresAndY(List<Row> rows) {
+    StructType schema = new StructType().add("features", new org.apache.spark.ml.linalg.VectorUDT())
+        .add("y", DataTypes.DoubleType);
+    return SparkTestSession.get().createDataFrame(rows, schema);
   }
 
   @Test
@@ -201,8 +204,9 @@ class DPSGDClassifierTest {
     String checkpoints = dir.resolve("checkpoints").toString();
     DPSGDClassifier c = classifier().setCheckpointDir(checkpoints).setCheckpointInterval(7);
     DPSGDClassificationModel first = c.fit(train);
-    assertTrue(java.nio.file.Files.list(dir.resolve("checkpoints")).anyMatch(
-        p -> p.getFileName().toString().startsWith("checkpoint-")), "a checkpoint was written");
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
+      assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")), "a checkpoint was written");
+    }
     DPSGDClassificationModel again = c.fit(train);
     assertArrayEquals(first.parameters(), again.parameters(), 0.0);
     assertEquals(first.privacyReport().steps(), again.privacyReport().steps());

@@ -170,7 +170,7 @@ class CheckpointTest {
     CheckpointStore store = new CheckpointStore(dir.toString(),
         SparkTestSession.get().sparkContext().hadoopConfiguration());
     Checkpoint stale = store.latest();
-    Checkpoint behind = new Checkpoint(stale.formatVersion(), stale.run(), 0, 3, false, stale.params(),
+    Checkpoint behind = new Checkpoint(stale.run(), 0, 3, false, stale.params(),
         stale.optimizerState(), stale.emaSum(), stale.emaWeight(), stale.metrics());
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.write(behind));
     assertTrue(e.getMessage().contains("another run"), e.getMessage());
@@ -181,7 +181,7 @@ class CheckpointTest {
   void checkpointJsonRoundTripsEveryValue() throws IOException {
     DpSgdConfig c = config(STEPS);
     TrainingPlan plan = TrainingPlan.resolve(c, 2000);
-    Checkpoint cp = new Checkpoint(Checkpoint.FORMAT_VERSION, Checkpoint.fingerprint(c, plan, "m", 3), 7, 17, false,
+    Checkpoint cp = new Checkpoint(Checkpoint.fingerprint(c, plan, "m", 3), 7, 17, false,
         new double[] {0.1, -2.5e-300, Math.PI}, new double[][] {{1, 2, 3}, {4, 5, 6}, {7}}, new double[] {1, 1, 2},
         0.25, List.of(new StepMetrics(1, 30, 0.5, Double.POSITIVE_INFINITY, 0.1, 100)));
     Checkpoint back = Checkpoint.fromJson(cp.toJson());

@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.data.TrainingBlocks;
-import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.TrainingResult;
@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
 final class BenchCommand implements Callable<Integer> {
+  /** Time spent once on the fixed layers (0 if the model has none). */
+  private double fixedSeconds = 0;
+
   @Option(names = "--model", description = "mlp | logreg | cnn (default: mlp; cnn = model.layers of the defaults or --config)")
   String model = "mlp";
 
@@ -64,9 +67,9 @@ final class BenchCommand implements Callable<Integer> {
         c.integer("data.num-classes"), dp.blockRows(), "training data " + c.string("data.train"),
             c.number("data.feature-scale"), c.number("data.feature-shift"));
         TrainingBlocks data = fixedFeatures(raw, dp.modelSpec(raw.dim(), raw.numClasses()))) {
-      ModelSpec spec = dp.modelSpec(raw.dim(), raw.numClasses()).trainable();
-      System.out.println("bench: " + dp.modelSpec(raw.dim(), raw.numClasses()).describe()
-          + " (" + spec.numParams() + " parameters)");
+      ModelSpec full = dp.modelSpec(raw.dim(), raw.numClasses());
+      ModelSpec spec = full.trainable();
+      System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
       System.out.printf(Locale.ROOT, "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
           model, batchSize, data.numExamples(), rounds, steps);
       // Warm-up: JIT, ND4J native loading, Spark's first jobs.
@@ -108,15 +111,11 @@ final class BenchCommand implements Callable<Integer> {
       return raw;
     }
     long t0 = System.nanoTime();
-    TrainingBlocks features = raw.withFixedFeatures(new FixedFeatures(spec));
+    TrainingBlocks features = new DpSgdTrainer(new DpSgdConfig())
+        .listener(new ConsoleProgress(System.out, 0, 0)).fixedFeatures(raw, spec);
     fixedSeconds = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(Locale.ROOT, "fixed layers computed once: %.1f s for %d examples (%.2f ms each per core)%n",
-        fixedSeconds, raw.numExamples(),
-        1000 * fixedSeconds * raw.rdd().context().defaultParallelism() / raw.numExamples());
     return features;
   }
-
-  private double fixedSeconds = 0;
 
   private static TrainingResult fit(DpSgdConfig config, TrainingBlocks data, ModelSpec spec) {
     DpSgdTrainer trainer = new DpSgdTrainer(config);
