@@ -155,7 +155,7 @@ public final class ClippedGradientAggregator implements Serializable {
   }
 
   private double[] clipFactors(BatchGradients g) {
-    return context.clipping() ? ClipFactors.fromSquaredNorms(g.squaredNorms(), context.l2NormClip()) : null;
+    return context.clipping() ? ClipFactors.fromSquaredNorms(g.squaredNormBounds(), context.l2NormClip()) : null;
   }
 
   /** Computes what is buffered and moves the running sums into {@link #gradientSum}. */

@@ -49,4 +49,19 @@ final class Arrays2 {
   static double[] flat(INDArray x) {
     return x.dup('c').reshape(x.length()).toDoubleVector();
   }
+
+  /**
+   * The bound of materialised per-example gradients (rows of each array), added to {@code out}:
+   * their squared norm, read in double, times (1 + u)², since for one example alone the weighted
+   * sum adds fl(c·g) per entry (a product with a single example's row).
+   */
+  static void addMaterialisedBounds(double[] out, INDArray... perExample) {
+    double grow = 1 + Rounding.unit(perExample[0].dataType());
+    for (INDArray g : perExample) {
+      double[] sq = rowSquaredNorms(g);
+      for (int i = 0; i < out.length; i++) {
+        out[i] += sq[i] * grow * grow;
+      }
+    }
+  }
 }

@@ -35,7 +35,19 @@ public final class BatchGradients {
     return sum;
   }
 
-  /** ‖g_i‖² over all layers (in double precision). */
+  /**
+   * Upper bounds of each example's squared contribution norm over all layers, rounding included
+   * (see {@link ParamGradients}): what clip factors must be computed from.
+   */
+  public double[] squaredNormBounds() {
+    double[] total = new double[size()];
+    for (ParamGradients g : layers) {
+      g.addSquaredNormBounds(total);
+    }
+    return total;
+  }
+
+  /** Estimates of ‖g_i‖² over all layers (in double precision); for clipping use the bounds. */
   public double[] squaredNorms() {
     double[] total = new double[size()];
     for (ParamGradients g : layers) {

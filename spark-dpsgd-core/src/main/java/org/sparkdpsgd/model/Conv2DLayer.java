@@ -111,6 +111,12 @@ final class Conv2DLayer implements Layer {
       }
     }
 
+    /** The norm of the materialised gradients themselves (see Arrays2.addMaterialisedBounds). */
+    @Override
+    public void addSquaredNormBounds(double[] out) {
+      Arrays2.addMaterialisedBounds(out, g, b);
+    }
+
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {
       INDArray cRow = c == null ? Nd4j.ones(g.dataType(), 1, g.size(0)) : c.reshape(1, c.length());
@@ -129,15 +135,89 @@ final class Conv2DLayer implements Layer {
   private record GramForm(INDArray u, INDArray d, long m, int positions) implements ParamGradients {
     @Override
     public void addSquaredNorms(double[] out) {
+      addGramEstimates(out);
+      double[] bb = Arrays2.rowSquaredNorms(d.reshape('c', m, positions, d.size(1)).sum(1));
+      for (int i = 0; i < out.length; i++) {
+        out[i] += bb[i];
+      }
+    }
+
+    /** Adds the Gram estimate ⟨U_i U_iᵀ, D_i D_iᵀ⟩ of each weight gradient's squared norm. */
+    private void addGramEstimates(double[] out) {
       INDArray u3 = u.reshape('c', m, positions, u.size(1));
       INDArray d3 = d.reshape('c', m, positions, d.size(1));
       INDArray gu = Nd4j.matmul(u3, u3, false, true, false); // [m, P, P]
       INDArray gd = Nd4j.matmul(d3, d3, false, true, false);
       double[] w = rowDots(gu.reshape('c', m, (long) positions * positions),
           gd.reshape('c', m, (long) positions * positions));
-      double[] bb = Arrays2.rowSquaredNorms(d3.sum(1));
       for (int i = 0; i < out.length; i++) {
-        out[i] += w[i] + bb[i];
+        out[i] += w[i];
+      }
+    }
+
+    /**
+     * The Gram estimate w = Σ_pq fl(u_p·u_q) fl(d_p·d_q) can be far from ‖G‖² = ‖Σ_p d_p u_pᵀ‖²
+     * when positions cancel: its rounding error scales with S² = (Σ_p ‖u_p‖‖d_p‖)², not with ‖G‖².
+     * Derivation of the bound (u, γ_n, tiny as in {@link Rounding}; P positions, K patch values, F
+     * filters; Su = Σ_p ‖u_p‖, Sd = Σ_p ‖d_p‖):
+     * <ol>
+     *   <li>Each Gram entry is an inner product of length K (resp. F): |fl(u_p·u_q) − u_p·u_q| ≤
+     *       γ_K ‖u_p‖‖u_q‖ + τ_K (Cauchy–Schwarz on Σ_k |u_pk u_qk|), τ_n = tiny(n).
+     *   <li>Summing |Gu'·Gd' − Gu·Gd| ≤ |eu||Gd| + |Gu'||ed| over p, q, and the double-precision
+     *       sum of the P² products (γ^d_{P²+1} of Σ |Gu'||Gd'|):
+     *       |w − ‖G‖²| ≤ E = g·S² + 2 (τ_K Sd² + τ_F Su² + P² τ_K τ_F),
+     *       g = γ_K + γ_F + γ_K γ_F + γ^d_{P²+1} (1 + γ_K)(1 + γ_F) (the factor 2 covers the
+     *       (1 + γ) factors of the τ terms while γ ≤ 1/2).
+     *   <li>The sum path, for one example alone, forms fl(Σ_p fl(c d_pf) u_pk): within
+     *       c γ_{P+1} Σ_p |d_pf||u_pk| of c G_fk, whose Frobenius norm is at most c γ_{P+1} S; the
+     *       bias fl(Σ_p fl(c d_pf)) is within c γ_{P+1} Sd of c b.
+     * </ol>
+     * Hence ‖contribution‖² ≤ c² [(√(max(w, 0) + E) + γ_{P+1} S)² + (‖b‖ + γ_{P+1} Sd)²] with b =
+     * Σ_p d_p formed in double. Under heavy cancellation the bound is far above the true norm and
+     * the example is clipped harder than it needs to be (its privacy is safe, some signal is lost);
+     * for ordinary inputs E is a small fraction of w.
+     */
+    @Override
+    public void addSquaredNormBounds(double[] out) {
+      double[] w = new double[out.length];
+      addGramEstimates(w);
+      DataType t = u.dataType();
+      int k = (int) u.size(1);
+      int f = (int) d.size(1);
+      double gK = Rounding.gamma(k, t);
+      double gF = Rounding.gamma(f, t);
+      double g = gK + gF + gK * gF
+          + Rounding.gamma((long) positions * positions + 1, DataType.DOUBLE) * (1 + gK) * (1 + gF);
+      double tauK = Rounding.tiny(k, t);
+      double tauF = Rounding.tiny(f, t);
+      double gSum = Rounding.gamma(positions + 1L, t);
+      double[] uSq = Arrays2.rowSquaredNorms(u);
+      double[] dSq = Arrays2.rowSquaredNorms(d);
+      double[] dFlat = Arrays2.flat(d);
+      for (int i = 0; i < out.length; i++) {
+        double s = 0;
+        double su = 0;
+        double sd = 0;
+        double[] bias = new double[f];
+        for (int p = 0; p < positions; p++) {
+          int row = i * positions + p;
+          double un = Math.sqrt(uSq[row]);
+          double dn = Math.sqrt(dSq[row]);
+          s += un * dn;
+          su += un;
+          sd += dn;
+          for (int j = 0; j < f; j++) {
+            bias[j] += dFlat[row * f + j];
+          }
+        }
+        double e = g * s * s + 2 * (tauK * sd * sd + tauF * su * su + (double) positions * positions * tauK * tauF);
+        double weight = Math.sqrt(Math.max(w[i], 0) + e) + gSum * s;
+        double biasNorm = 0;
+        for (double v : bias) {
+          biasNorm += v * v;
+        }
+        double biasBound = Math.sqrt(biasNorm) + gSum * sd;
+        out[i] += weight * weight + biasBound * biasBound;
       }
     }
 

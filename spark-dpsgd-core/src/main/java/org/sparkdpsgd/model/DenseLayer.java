@@ -59,6 +59,22 @@ final class DenseLayer implements Layer {
       }
     }
 
+    /**
+     * For one example alone, a weight entry of the sum is fl(a_j · fl(c d_k)), within (1 + u)² ≤
+     * 1 + γ₂ of c a_j d_k, and a bias entry fl(c d_k) is within 1 + u: the ghost norm times
+     * (1 + γ₂) bounds the contribution. The norm itself is formed in double from the stored values
+     * (float products are exact in double), so its own error is far inside ClipFactors' margin.
+     */
+    @Override
+    public void addSquaredNormBounds(double[] out) {
+      double[] sq = new double[out.length];
+      addSquaredNorms(sq);
+      double grow = 1 + Rounding.gamma(2, a.dataType());
+      for (int i = 0; i < out.length; i++) {
+        out[i] += sq[i] * grow * grow;
+      }
+    }
+
     /** Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i as Aᵀ diag(c) D, accumulated with β = 1. */
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {

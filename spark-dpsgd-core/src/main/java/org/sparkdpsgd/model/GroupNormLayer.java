@@ -82,6 +82,15 @@ final class GroupNormLayer implements Layer {
       }
     }
 
+    /**
+     * The norm is read from the materialised gradients themselves, so the estimate's rounding does
+     * not matter; for one example alone the sum adds fl(c g) per entry, within 1 + u.
+     */
+    @Override
+    public void addSquaredNormBounds(double[] out) {
+      Arrays2.addMaterialisedBounds(out, dGamma, dBeta);
+    }
+
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {
       INDArray cRow = c == null ? Nd4j.ones(dGamma.dataType(), 1, dGamma.size(0)) : c.reshape(1, c.length());

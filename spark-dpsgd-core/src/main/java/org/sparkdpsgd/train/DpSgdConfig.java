@@ -49,6 +49,10 @@ public final class DpSgdConfig implements Serializable {
 
   public DpSgdConfig l2NormClip(double c) {
     l2NormClip = Checks.positive("l2NormClip", c);
+    // Below this, float underflow in the clipped sum is no longer negligible against C (ClipFactors).
+    if (c < 1e-30) {
+      throw Checks.fail("l2NormClip", ">= 1e-30", c);
+    }
     return this;
   }
 

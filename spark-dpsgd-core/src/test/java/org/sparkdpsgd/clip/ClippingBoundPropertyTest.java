@@ -74,6 +74,54 @@ class ClippingBoundPropertyTest {
     }
   }
 
+  /**
+   * The Gram-form convolution (4 positions, 16 filters × 144 patch values) under cancellation,
+   * through the aggregator: nearly equal patches of magnitude V (relative perturbations ρ ≈ √u)
+   * and output deltas alternating in sign over the positions (the dense output layer's weights
+   * carry the sign pattern). Before the rounding bounds, the estimated norm fell below the true
+   * one and contributions reached several times C. Odd repetitions take the double path.
+   */
+  @RepeatedTest(32)
+  void cancellingConvPositionsStayWithinTheClip(RepetitionInfo info) {
+    int rep = info.getCurrentRepetition();
+    boolean useDouble = rep % 2 == 1;
+    SplittableRandom rng = new SplittableRandom(77 + rep);
+    ModelSpec spec = new ModelSpec(new Shape(16, 4, 4), List.of(new LayerSpec.Conv2D(16, 3, 1, 0)), 3);
+    double rho = Math.sqrt(useDouble ? 0x1p-53 : 0x1p-24) * Math.pow(2, rep % 8 / 2 - 2);
+    double magnitude = useDouble ? 1e9 : 1e6;
+    double[] params = new double[spec.numParams()];
+    int convWeights = 16 * 144;
+    for (int f = 0; f < 16; f++) {
+      // Filters that sum to zero: the layer's outputs (and so the dense layer's own gradient)
+      // stay small, and the convolution's gradient dominates the example's norm.
+      double mean = 0;
+      for (int k = 0; k < 144; k++) {
+        params[f * 144 + k] = rng.nextGaussian() / 12;
+        mean += params[f * 144 + k] / 144;
+      }
+      for (int k = 0; k < 144; k++) {
+        params[f * 144 + k] -= mean;
+      }
+    }
+    int denseStart = convWeights + 16;
+    int[] sign = {1, -1, -1, 1}; // checkerboard over the 2×2 output positions
+    for (int f = 0; f < 16; f++) {
+      for (int c = 0; c < 3; c++) {
+        double w = rng.nextGaussian() * 1e3;
+        for (int p = 0; p < 4; p++) {
+          params[denseStart + (f * 4 + p) * 3 + c] = sign[p] * w;
+        }
+      }
+    }
+    float[] x = new float[spec.inputDim()];
+    for (int j = 0; j < x.length; j++) {
+      x[j] = (float) (magnitude * (1 + rho * rng.nextGaussian()));
+    }
+    double clip = 1.0;
+    double norm = contributionNorm(spec, params, x, new int[] {rng.nextInt(3)}, clip, useDouble);
+    assertTrue(norm <= clip, "contribution " + norm + " > C = " + clip + " (" + (useDouble ? "double" : "float") + ")");
+  }
+
   @Test
   void smallGradientsAreNotScaledUp() {
     ModelSpec spec = ModelSpec.logisticRegression(3, 2);
@@ -86,7 +134,12 @@ class ClippingBoundPropertyTest {
 
   /** One example's contribution, through the aggregator exactly as a training step computes it. */
   static double contributionNorm(ModelSpec spec, double[] params, float[] x, int[] y, double clip) {
-    StepContext ctx = new StepContext(spec, clip, 1.0, SamplingKey.forTesting(1), 1, false);
+    return contributionNorm(spec, params, x, y, clip, false);
+  }
+
+  static double contributionNorm(
+      ModelSpec spec, double[] params, float[] x, int[] y, double clip, boolean useDouble) {
+    StepContext ctx = new StepContext(spec, clip, 1.0, SamplingKey.forTesting(1), 1, useDouble);
     Supplier<double[]> weights = (Supplier<double[]> & Serializable) () -> params;
     ExampleBlock block = new ExampleBlock(0, 1, x.length, x, y);
     double[] sum = new ClippedGradientAggregator(ctx, weights).add(block).gradientSum();

@@ -1,6 +1,7 @@
 package org.sparkdpsgd.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -91,8 +92,9 @@ class PerExampleGradientsTest {
     Network net = new Network(spec, params, DataType.DOUBLE);
     BatchGradients batch = net.forwardBackward(net.input(x, m), y);
     double[] ghost = batch.squaredNorms();
+    double[] bounds = batch.squaredNormBounds();
     double clip = 0.5;
-    double[] c = ClipFactors.fromSquaredNorms(ghost, clip);
+    double[] c = ClipFactors.fromSquaredNorms(bounds, clip);
     double[] clippedSum = new double[spec.numParams()];
     batch.addWeightedSum(c, clippedSum);
 
@@ -106,7 +108,11 @@ class PerExampleGradientsTest {
         sq += v * v;
       }
       assertEquals(sq, ghost[i], 1e-10 * Math.max(1, sq), "squared norm of example " + i);
-      double ci = Math.min(1, clip / Math.sqrt(sq));
+      // The rounding bound is above the norm (up to the reference's own rounding), and tight for
+      // ordinary inputs in double.
+      assertTrue(bounds[i] >= sq * (1 - 1e-12) && bounds[i] <= sq * (1 + 1e-9) + 1e-300,
+          "bound " + bounds[i] + " of squared norm " + sq + " of example " + i);
+      double ci = Math.min(1, clip / (Math.sqrt(bounds[i]) * (1 + ClipFactors.MARGIN)));
       for (int k = 0; k < gi.length; k++) {
         expectedSum[k] += ci * gi[k];
       }
