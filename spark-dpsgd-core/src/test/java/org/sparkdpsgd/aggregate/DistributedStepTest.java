@@ -40,7 +40,7 @@ class DistributedStepTest {
   @Test
   void distributedSumEqualsLocalFoldOfTheSameSample() {
     double[] params = SPEC.initialParams(3);
-    StepContext ctx = new StepContext(SPEC, 0.7, 0.1, SamplingKey.forTesting(42), 5, true);
+    StepContext ctx = new StepContext(SPEC, 0.7, 0.1, SamplingKey.forTesting(42), 5, true, 3000);
     // Several partitions (more than the two cores), and tree aggregation with depth 2 and 3.
     JavaRDD<ExampleBlock> spread = data.rdd().repartition(5).cache();
     assertTrue(spread.getNumPartitions() >= 4);
@@ -65,7 +65,7 @@ class DistributedStepTest {
   void mergingAnEmptyAggregatorIsANoOp() {
     double[] params = SPEC.initialParams(3);
     Supplier<double[]> local = (Supplier<double[]> & Serializable) () -> params;
-    StepContext ctx = new StepContext(SPEC, 0.7, 0.5, SamplingKey.forTesting(1), 1, true);
+    StepContext ctx = new StepContext(SPEC, 0.7, 0.5, SamplingKey.forTesting(1), 1, true, 3000);
     ClippedGradientAggregator a = new ClippedGradientAggregator(ctx, local);
     a.add(data.rdd().first());
     double[] before = a.gradientSum();

@@ -139,7 +139,7 @@ class ClippingBoundPropertyTest {
 
   static double contributionNorm(
       ModelSpec spec, double[] params, float[] x, int[] y, double clip, boolean useDouble) {
-    StepContext ctx = new StepContext(spec, clip, 1.0, SamplingKey.forTesting(1), 1, useDouble);
+    StepContext ctx = new StepContext(spec, clip, 1.0, SamplingKey.forTesting(1), 1, useDouble, 1);
     Supplier<double[]> weights = (Supplier<double[]> & Serializable) () -> params;
     ExampleBlock block = new ExampleBlock(0, 1, x.length, x, y);
     double[] sum = new ClippedGradientAggregator(ctx, weights).add(block).gradientSum();

@@ -112,7 +112,7 @@ class TrainerTest {
 
   static double[] localClippedSum(ModelSpec spec, double[] w, SamplingKey key, long step, double q, double clip) {
     Supplier<double[]> weights = (Supplier<double[]> & Serializable) () -> w;
-    ClippedGradientAggregator agg = new ClippedGradientAggregator(new StepContext(spec, clip, q, key, step, true), weights);
+    ClippedGradientAggregator agg = new ClippedGradientAggregator(new StepContext(spec, clip, q, key, step, true, data.numExamples()), weights);
     for (ExampleBlock b : data.rdd().collect()) {
       agg.add(b);
     }
