@@ -104,7 +104,7 @@ public final class BlockPacker {
       }
       validator.checkSize(v.size(), where);
       copyFeatures(v, features, filled * dim, validator, where);
-      transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift());
+      transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift(), validator, where);
       labels[filled] = validator.checkLabel(row.get(1), where);
       filled++;
       if (filled == blockRows) {
@@ -129,24 +129,23 @@ public final class BlockPacker {
       int[] idx = sv.indices();
       double[] vals = sv.values();
       for (int k = 0; k < idx.length; k++) {
-        validator.checkFeature(idx[k], vals[k], where);
-        out[offset + idx[k]] = (float) vals[k];
+        out[offset + idx[k]] = validator.toFloat(idx[k], vals[k], where);
       }
     } else {
       double[] vals = v.toArray();
       for (int k = 0; k < vals.length; k++) {
-        validator.checkFeature(k, vals[k], where);
-        out[offset + k] = (float) vals[k];
+        out[offset + k] = validator.toFloat(k, vals[k], where);
       }
     }
   }
 
-  private static void transform(float[] features, int offset, int dim, double scale, double shift) {
+  private static void transform(
+      float[] features, int offset, int dim, double scale, double shift, RowValidator validator, String where) {
     if (scale == 1.0 && shift == 0.0) {
       return;
     }
-    for (int k = offset; k < offset + dim; k++) {
-      features[k] = (float) (features[k] * scale + shift);
+    for (int k = 0; k < dim; k++) {
+      features[offset + k] = validator.transformed(k, features[offset + k], scale, shift, where);
     }
   }
 

@@ -30,11 +30,32 @@ final class RowValidator implements Serializable {
     }
   }
 
-  void checkFeature(int index, double value, String where) {
+  /**
+   * The feature narrowed to the float it is stored as; checked after narrowing, since a finite
+   * double beyond ±3.4e38 becomes an infinite float.
+   */
+  float toFloat(int index, double value, String where) {
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       throw new InvalidInputException(
           where + ": " + featureName(index) + " is " + value + " (features must be finite numbers)");
     }
+    float f = (float) value;
+    if (Float.isInfinite(f)) {
+      throw new InvalidInputException(where + ": " + featureName(index) + " is " + value
+          + ", beyond the range of the 32-bit floats features are stored as (±" + Float.MAX_VALUE + ")");
+    }
+    return f;
+  }
+
+  /** x·scale + shift as a float, checked: a large scale can overflow a finite feature. */
+  float transformed(int index, float x, double scale, double shift, String where) {
+    float f = (float) (x * scale + shift);
+    if (!Float.isFinite(f)) {
+      throw new InvalidInputException(where + ": " + featureName(index) + " is " + x + ", which data.feature-scale "
+          + scale + " and data.feature-shift " + shift + " take beyond the 32-bit float range (±"
+          + Float.MAX_VALUE + ")");
+    }
+    return f;
   }
 
   int checkLabel(Object raw, String where) {

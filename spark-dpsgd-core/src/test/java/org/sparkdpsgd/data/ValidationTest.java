@@ -49,6 +49,22 @@ class ValidationTest {
     assertTrue(m.contains("row 0") && m.contains("Infinity"), m);
   }
 
+  /** Finite doubles beyond the float range, or pushed beyond it by the fixed scale, are caught. */
+  @Test
+  void valuesBeyondTheFloatRangeAfterNarrowingAreNamed() {
+    String m = failure(rows(new Object[] {Vectors.dense(1, 2), 0.0}, new Object[] {Vectors.dense(1e39, 2), 1.0}), 2, 2);
+    assertTrue(m.contains("row 1") && m.contains("'features'[0]") && m.contains("1.0E39") && m.contains("32-bit"), m);
+    m = failure(rows(new Object[] {Vectors.sparse(3, new int[] {2}, new double[] {-5e38}), 0.0}), 3, 2);
+    assertTrue(m.contains("row 0") && m.contains("'features'[2]") && m.contains("-5.0E38"), m);
+    Dataset<Row> df = rows(new Object[] {Vectors.dense(1, 3e30), 0.0});
+    InvalidInputException e = assertThrows(InvalidInputException.class,
+        () -> TrainingBlocks.prepare(df, "features", "label", 2, 2, 100, "rows.parquet", 1e9, 0.0));
+    assertTrue(e.getMessage().contains("'features'[1]") && e.getMessage().contains("data.feature-scale 1.0E9")
+        && e.getMessage().contains("3.0E30"), e.getMessage());
+    // Within range after the transform: packs.
+    TrainingBlocks.prepare(df, "features", "label", 2, 2, 100, "rows.parquet", 1e7, 0.0).close();
+  }
+
   @Test
   void wrongVectorSizeIsNamed() {
     String m = failure(rows(new Object[] {Vectors.dense(1, 2), 0.0}, new Object[] {Vectors.dense(1, 2, 3), 1.0}), 2, 2);
