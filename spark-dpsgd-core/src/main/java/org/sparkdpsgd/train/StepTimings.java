@@ -14,9 +14,14 @@ public final class StepTimings implements Serializable {
   private long noiseNanos;
   private long updateNanos;
 
-  void add(long cluster, long accounting, long noise, long update) {
+  /** The Spark job of one step. */
+  void addCluster(long nanos) {
     steps++;
-    clusterNanos += cluster;
+    clusterNanos += nanos;
+  }
+
+  /** The driver's part of one step (see {@link DpStep}). */
+  void addDriver(long accounting, long noise, long update) {
     accountingNanos += accounting;
     noiseNanos += noise;
     updateNanos += update;

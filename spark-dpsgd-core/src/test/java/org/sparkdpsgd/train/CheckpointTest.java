@@ -47,10 +47,17 @@ class CheckpointTest {
     data.close();
   }
 
+  /** Adam (the optimizer with the most state) and EMA; the cosine schedule in {@link #momentumConfig}. */
   private static DpSgdConfig config(long steps) {
     return new DpSgdConfig().l2NormClip(0.5).noiseMultiplier(SIGMA).samplingRate(Q).steps(steps)
         .optimizer(new OptimizerSpec("adam", 0.05, 0.9, 0.9, 0.999, 1e-8)).hiddenLayers(5).initSeed(3)
-        .emaDecay(0.9).cosineSchedule(true);
+        .emaDecay(0.9);
+  }
+
+  private static DpSgdConfig momentumConfig(long steps) {
+    return new DpSgdConfig().l2NormClip(0.5).noiseMultiplier(SIGMA).samplingRate(Q).steps(steps)
+        .optimizer(new OptimizerSpec("momentum", 0.5, 0.9, 0.9, 0.999, 1e-8)).hiddenLayers(5).initSeed(3)
+        .cosineSchedule(true);
   }
 
   /** Zero noise and a fixed sampling key make runs repeatable, so resumed and uninterrupted runs can be compared. */
@@ -70,6 +77,15 @@ class CheckpointTest {
         throw new IllegalStateException("simulated driver crash after step " + crashAt);
       }
     };
+  }
+
+  /** The cosine schedule resumes at the right step (its factor depends on t). */
+  @Test
+  void resumedCosineScheduleEqualsTheUninterruptedOne(@TempDir Path dir) {
+    TrainingResult uninterrupted = trainer(momentumConfig(STEPS)).fit(data);
+    DpSgdConfig c = momentumConfig(STEPS).checkpoints(dir.toString(), EVERY);
+    assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(15)).fit(data));
+    assertArrayEquals(uninterrupted.params(), trainer(c).fit(data).params(), 1e-9);
   }
 
   @Test
