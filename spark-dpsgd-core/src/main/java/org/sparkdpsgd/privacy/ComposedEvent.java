@@ -7,4 +7,9 @@ public record ComposedEvent(List<DpEvent> events) implements DpEvent {
   public ComposedEvent {
     events = List.copyOf(events);
   }
+
+  @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.composed(this);
+  }
 }

@@ -7,4 +7,9 @@ public record GaussianEvent(double noiseMultiplier) implements DpEvent {
   public GaussianEvent {
     Checks.nonNegative("noise multiplier", noiseMultiplier);
   }
+
+  @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.gaussian(this);
+  }
 }

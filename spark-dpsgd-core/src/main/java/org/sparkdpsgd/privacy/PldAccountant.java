@@ -7,7 +7,8 @@ import org.sparkdpsgd.util.InvalidInputException;
 /**
  * Privacy-loss-distribution accountant (add-or-remove-one neighbours), in the manner of
  * dp_accounting's PLDAccountant: each Gaussian or Poisson-sampled Gaussian event becomes a
- * pessimistic ("connect the dots") discretised PLD per direction, repeated events are
+ * pessimistic ("connect the dots") discretised PLD per direction (events normalised in one
+ * traversal by {@link EventTerms}), repeated events are
  * self-composed by FFT, and ε is the larger of the two directions' ε. Tighter than RDP.
  *
  * <p>Composition is lazy: {@link #compose} validates and records (a training loop composes the
@@ -18,6 +19,7 @@ public final class PldAccountant implements PrivacyAccountant {
 
   private final double h;
   private final EventHistory history = new EventHistory();
+  private final java.util.List<EventTerms> composed = new java.util.ArrayList<>();
   private PldPmf[] cached;
 
   public PldAccountant() {
@@ -30,7 +32,12 @@ public final class PldAccountant implements PrivacyAccountant {
 
   @Override
   public PldAccountant compose(DpEvent event) {
-    check(event); // before any state changes
+    EventTerms terms = EventTerms.of(event);
+    String problem = problem(terms);
+    if (problem != null) { // before any state changes
+      throw new InvalidInputException("the PLD accountant cannot analyse " + event + ": " + problem);
+    }
+    composed.add(terms);
     history.add(event);
     cached = null;
     return this;
@@ -38,12 +45,15 @@ public final class PldAccountant implements PrivacyAccountant {
 
   @Override
   public boolean supports(DpEvent event) {
-    try {
-      check(event);
-      return true;
-    } catch (InvalidInputException e) {
-      return false;
+    return problem(EventTerms.of(event)) == null;
+  }
+
+  /** Why the terms cannot be analysed here, or null. */
+  private static String problem(EventTerms terms) {
+    if (!terms.supported()) {
+      return terms.unsupported();
     }
+    return terms.nonPrivateReleases() > 0 ? "a release without privacy has no privacy loss distribution" : null;
   }
 
   @Override
@@ -74,69 +84,33 @@ public final class PldAccountant implements PrivacyAccountant {
     if (cached == null) {
       PldPmf remove = PldPmf.identity(h);
       PldPmf add = PldPmf.identity(h);
-      for (DpEvent e : history.list()) {
-        PldPmf[] d = build(e);
-        remove = remove.compose(d[0]);
-        add = add.compose(d[1]);
+      for (EventTerms terms : composed) {
+        for (EventTerms.Term t : terms.terms()) {
+          PldPmf[] d = build(t.mechanism());
+          remove = remove.compose(d[0].selfCompose(Math.toIntExact(t.count())));
+          add = add.compose(d[1].selfCompose(Math.toIntExact(t.count())));
+        }
       }
       cached = new PldPmf[] {remove, add};
     }
     return cached;
   }
 
-  private PldPmf[] build(DpEvent event) {
-    if (event instanceof SelfComposedEvent s) {
-      PldPmf[] one = build(s.event());
-      return new PldPmf[] {one[0].selfCompose(s.count()), one[1].selfCompose(s.count())};
-    }
-    if (event instanceof ComposedEvent c) {
-      PldPmf remove = PldPmf.identity(h);
-      PldPmf add = PldPmf.identity(h);
-      for (DpEvent e : c.events()) {
-        PldPmf[] d = build(e);
-        remove = remove.compose(d[0]);
-        add = add.compose(d[1]);
-      }
-      return new PldPmf[] {remove, add};
-    }
-    if (event instanceof NoOpEvent) {
-      return new PldPmf[] {PldPmf.identity(h), PldPmf.identity(h)};
-    }
-    double q = 1.0;
-    GaussianEvent g;
-    if (event instanceof PoissonSampledEvent p) {
-      q = p.samplingProbability();
-      g = (GaussianEvent) p.event();
-    } else {
-      g = (GaussianEvent) event;
-    }
+  /** The two directions' discretised PLDs of one Poisson-sampled Gaussian mechanism. */
+  private PldPmf[] build(EventTerms.Mechanism m) {
+    double q = m.samplingProbability();
     if (q == 0) {
       return new PldPmf[] {PldPmf.identity(h), PldPmf.identity(h)};
     }
-    if (g.noiseMultiplier() == 0) {
+    if (m.noiseMultiplier() == 0) {
       PldPmf infinite = new PldPmf(h, 0, new double[] {0.0}, 1.0);
       return new PldPmf[] {infinite, infinite};
     }
     return new PldPmf[] {
-      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, g.noiseMultiplier(),
+      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, m.noiseMultiplier(),
           SubsampledGaussianProfile.Direction.REMOVE), h),
-      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, g.noiseMultiplier(),
+      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, m.noiseMultiplier(),
           SubsampledGaussianProfile.Direction.ADD), h)
     };
-  }
-
-  private static void check(DpEvent event) {
-    if (event instanceof SelfComposedEvent s) {
-      check(s.event());
-    } else if (event instanceof ComposedEvent c) {
-      c.events().forEach(PldAccountant::check);
-    } else if (event instanceof PoissonSampledEvent p) {
-      if (!(p.event() instanceof GaussianEvent)) {
-        throw new InvalidInputException(
-            "the PLD accountant supports Poisson sampling of a Gaussian event only; provided: " + p.event());
-      }
-    } else if (!(event instanceof GaussianEvent) && !(event instanceof NoOpEvent)) {
-      throw new InvalidInputException("the PLD accountant does not support " + event);
-    }
   }
 }

@@ -9,4 +9,9 @@ public record PoissonSampledEvent(double samplingProbability, DpEvent event) imp
     Checks.closedProbability("sampling probability", samplingProbability);
     Objects.requireNonNull(event, "event");
   }
+
+  @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.poissonSampled(this);
+  }
 }

@@ -9,14 +9,15 @@ import org.sparkdpsgd.util.InvalidInputException;
 /**
  * Rényi-DP accountant for add-or-remove-one neighbours, agreeing with dp_accounting's
  * RdpAccountant. Supports Gaussian, Poisson-sampled Gaussian, self-composed, composed, no-op
- * and non-private events. The RDP vector of an event is cached: a training loop composing the
- * same step event thousands of times pays for the analysis once.
+ * and non-private events (normalised in one traversal by {@link EventTerms}). The RDP curve of
+ * each mechanism is cached: a training loop composing the same step thousands of times pays for
+ * the analysis once.
  */
 public final class RdpAccountant implements PrivacyAccountant {
   private final double[] orders;
   private final double[] rdp;
   private final EventHistory history = new EventHistory();
-  private final Map<DpEvent, double[]> cache = new HashMap<>();
+  private final Map<EventTerms.Mechanism, double[]> cache = new HashMap<>();
 
   public RdpAccountant() {
     this(RdpAnalysis.defaultOrders());
@@ -37,7 +38,7 @@ public final class RdpAccountant implements PrivacyAccountant {
 
   @Override
   public RdpAccountant compose(DpEvent event) {
-    double[] increment = rdpOf(event); // throws before any state changes
+    double[] increment = rdpOf(EventTerms.of(event), event); // throws before any state changes
     for (int i = 0; i < rdp.length; i++) {
       rdp[i] += increment[i];
     }
@@ -47,12 +48,7 @@ public final class RdpAccountant implements PrivacyAccountant {
 
   @Override
   public boolean supports(DpEvent event) {
-    try {
-      rdpOf(event);
-      return true;
-    } catch (InvalidInputException e) {
-      return false;
-    }
+    return EventTerms.of(event).supported();
   }
 
   @Override
@@ -90,37 +86,24 @@ public final class RdpAccountant implements PrivacyAccountant {
     return orders.clone();
   }
 
-  private double[] rdpOf(DpEvent event) {
-    double[] cached = cache.get(event);
-    if (cached != null) {
-      return cached;
+  /** The RDP curve of an event's terms: each mechanism's curve times its count, summed. */
+  private double[] rdpOf(EventTerms terms, DpEvent event) {
+    if (!terms.supported()) {
+      throw new InvalidInputException("the RDP accountant cannot analyse " + event + ": " + terms.unsupported());
     }
-    double[] result;
-    if (event instanceof NoOpEvent) {
-      result = new double[orders.length];
-    } else if (event instanceof NonPrivateEvent) {
-      result = filled(Double.POSITIVE_INFINITY);
-    } else if (event instanceof GaussianEvent g) {
-      result = RdpAnalysis.poissonSubsampledGaussian(1.0, g.noiseMultiplier(), orders);
-    } else if (event instanceof PoissonSampledEvent p) {
-      if (!(p.event() instanceof GaussianEvent g)) {
-        throw new InvalidInputException(
-            "the RDP accountant supports Poisson sampling of a Gaussian event only; provided: " + p.event());
-      }
-      result = RdpAnalysis.poissonSubsampledGaussian(p.samplingProbability(), g.noiseMultiplier(), orders);
-    } else if (event instanceof SelfComposedEvent s) {
-      result = scaled(rdpOf(s.event()), s.count());
-    } else {
-      result = new double[orders.length];
-      for (DpEvent e : ((ComposedEvent) event).events()) {
-        double[] part = rdpOf(e);
-        for (int i = 0; i < result.length; i++) {
-          result[i] += part[i];
-        }
-      }
+    if (terms.nonPrivateReleases() > 0) {
+      return filled(Double.POSITIVE_INFINITY);
     }
-    if (cache.size() < 64) {
-      cache.put(event, result);
+    double[] result = new double[orders.length];
+    for (EventTerms.Term t : terms.terms()) {
+      if (t.count() == 0) {
+        continue; // composing an event zero times spends nothing (and 0 · ∞ would be NaN)
+      }
+      double[] one = cache.computeIfAbsent(t.mechanism(), m ->
+          RdpAnalysis.poissonSubsampledGaussian(m.samplingProbability(), m.noiseMultiplier(), orders));
+      for (int i = 0; i < result.length; i++) {
+        result[i] += one[i] * t.count();
+      }
     }
     return result;
   }
@@ -131,12 +114,4 @@ public final class RdpAccountant implements PrivacyAccountant {
     return a;
   }
 
-  private static double[] scaled(double[] v, int count) {
-    double[] out = new double[v.length];
-    for (int i = 0; i < v.length; i++) {
-      // 0 · ∞ stays 0: composing an event zero times spends nothing.
-      out[i] = count == 0 ? 0 : v[i] * count;
-    }
-    return out;
-  }
 }

@@ -9,4 +9,9 @@ public record SelfComposedEvent(DpEvent event, int count) implements DpEvent {
     Objects.requireNonNull(event, "event");
     Checks.nonNegative("count", count);
   }
+
+  @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.selfComposed(this);
+  }
 }
