@@ -54,6 +54,11 @@ public record TrainingPlan(
         sigma = NoiseCalibration.calibrateNoiseMultiplier(c.targetEpsilon, c.delta, q, steps, c.accountant);
       } else {
         sigma = c.noiseMultiplier;
+        if (sigma == 0) {
+          // Zero noise would run the whole private machinery and report ε = ∞ as if it were a DP run.
+          throw new InvalidInputException("noiseMultiplier must be > 0 for a private run (σ = 0 adds no noise);"
+              + " train with no-privacy for a non-private baseline; provided value: 0.0");
+        }
       }
       epsilon = c.accountant.create().compose(runEvent(q, sigma, steps)).getEpsilon(c.delta);
     }

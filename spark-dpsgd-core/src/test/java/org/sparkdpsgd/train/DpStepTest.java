@@ -88,6 +88,15 @@ class DpStepTest {
   }
 
   @Test
+  void zeroNoiseIsRefusedUnlessTheRunIsNonPrivate() {
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> TrainingPlan.resolve(
+        new DpSgdConfig().noiseMultiplier(0).expectedBatchSize(50).steps(10), 1000));
+    assertTrue(e.getMessage().contains("noiseMultiplier") && e.getMessage().contains("0.0"), e.getMessage());
+    assertTrue(TrainingPlan.resolve(new DpSgdConfig().nonPrivate(true).expectedBatchSize(50).steps(10), 1000)
+        .nonPrivate());
+  }
+
+  @Test
   void cosineWithAdamIsRefusedBeforeAnyStep() {
     DpSgdConfig c = new DpSgdConfig().noiseMultiplier(1).expectedBatchSize(50).steps(10).cosineSchedule(true)
         .optimizer(new OptimizerSpec("adam", 0.01, 0, 0.9, 0.999, 1e-8));
