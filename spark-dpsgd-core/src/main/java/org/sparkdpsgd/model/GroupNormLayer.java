@@ -46,7 +46,7 @@ final class GroupNormLayer implements Layer {
     INDArray centred = g.subi(mean);
     INDArray variance = centred.mul(centred).mean(2).reshape(m, groups, 1);
     inverseStd = Transforms.pow(variance.addi(EPS), -0.5, false);
-    normalised = centred.muli(inverseStd).reshape('c', m, shape.channels(), shape.height() * shape.width());
+    normalised = centred.muli(inverseStd).reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
     return normalised.mul(gamma.reshape(1, shape.channels(), 1))
         .addi(beta.reshape(1, shape.channels(), 1))
         .reshape('c', m, shape.channels(), shape.height(), shape.width());
@@ -55,7 +55,7 @@ final class GroupNormLayer implements Layer {
   @Override
   public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
     long m = dOut.size(0);
-    INDArray dy = dOut.dup('c').reshape('c', m, shape.channels(), shape.height() * shape.width());
+    INDArray dy = dOut.dup('c').reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
     grads.add(new PerChannel(dy.mul(normalised).sum(2), dy.sum(2)));
     if (!needInputGradient) {
       return null;

@@ -44,7 +44,7 @@ record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete
     n.put("l2_norm_clip", plan.l2NormClip());
     n.put("delta", plan.delta());
     n.put("non_private", plan.nonPrivate());
-    n.put("accountant", c.accountant.name().toLowerCase());
+    n.put("accountant", c.accountant.name().toLowerCase(java.util.Locale.ROOT));
     n.put("optimizer", c.optimizer.toString());
     n.put("ema_decay", c.emaDecay);
     n.put("cosine_schedule", c.cosineSchedule);

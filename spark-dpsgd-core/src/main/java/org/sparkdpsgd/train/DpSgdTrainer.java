@@ -169,7 +169,7 @@ public final class DpSgdTrainer {
       params = ema.average();
     }
     PrivacyReport report = new PrivacyReport(charge.epsilon(plan.delta()), plan.delta(),
-        config.accountant.name().toLowerCase(), plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(),
+        config.accountant.name().toLowerCase(java.util.Locale.ROOT), plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(),
         plan.expectedBatchSize(), charge.charged(), charge.charged() * plan.samplingRate(), plan.numExamples(),
         noiseSource.secure() && !plan.nonPrivate(), plan.nonPrivate());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
