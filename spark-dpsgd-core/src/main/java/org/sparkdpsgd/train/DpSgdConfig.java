@@ -267,6 +267,14 @@ public final class DpSgdConfig implements Serializable {
     return blockRows;
   }
 
+  public double emaDecay() {
+    return emaDecay;
+  }
+
+  public boolean cosineSchedule() {
+    return cosineSchedule;
+  }
+
   public double featureScale() {
     return featureScale;
   }
