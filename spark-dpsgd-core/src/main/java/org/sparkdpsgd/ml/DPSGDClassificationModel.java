@@ -18,7 +18,8 @@ import org.sparkdpsgd.train.PrivacyReport;
  * like MLlib's classifiers. Prediction is row by row in plain Java (no ND4J per row).
  */
 public final class DPSGDClassificationModel
-    extends ProbabilisticClassificationModel<Vector, DPSGDClassificationModel> implements MLWritable {
+    extends ProbabilisticClassificationModel<Vector, DPSGDClassificationModel>
+    implements MLWritable, StagePersistence.RestorableDefaults {
   private String uid;
   private ModelSpec spec;
   private double[] params;
@@ -46,6 +47,11 @@ public final class DPSGDClassificationModel
       uid = PendingUid.take("dpsgdModel");
     }
     return uid;
+  }
+
+  @Override
+  public void restoreDefault(org.apache.spark.ml.param.Param<Object> p, Object value) {
+    setDefault(p, value);
   }
 
   public ModelSpec spec() {

@@ -10,7 +10,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.sparkdpsgd.data.TrainingBlocks;
@@ -20,17 +19,22 @@ import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.Knob;
+import org.sparkdpsgd.train.Knobs;
 import org.sparkdpsgd.train.TrainingResult;
 
 /**
  * DP-SGD as an MLlib {@code Estimator}: fits a multinomial logistic regression or MLP with
  * per-example clipping, Gaussian noise and privacy accounting, and returns a model that carries
- * its privacy report. Unset choices fall back to: noise calibrated to targetEpsilon (default 3)
- * at delta (default 1e-5), expected batch 256, 10 epochs, SGD.
+ * its privacy report. Every knob (name, default, validator, doc) is defined once, in
+ * {@link Knobs}, and shared with the CLI and {@link DpSgdConfig}: unset choices fall back to noise
+ * calibrated to targetEpsilon 3 at delta 1e-5, expected batch 256, 60 epochs, SGD with learning
+ * rate 0.15. Saved estimators record their defaults too (format version 3), so a later change of
+ * a default does not change what a reloaded estimator does.
  */
 public final class DPSGDClassifier
     extends ProbabilisticClassifier<Vector, DPSGDClassifier, DPSGDClassificationModel>
-    implements MLWritable {
+    implements MLWritable, StagePersistence.RestorableDefaults {
   private String uid;
 
   private final DoubleParam l2NormClip;
@@ -43,6 +47,15 @@ public final class DPSGDClassifier
   private final LongParam steps;
   private final Param<String> optimizer;
   private final DoubleParam learningRate;
+  private final DoubleParam momentum;
+  private final DoubleParam adamBeta1;
+  private final DoubleParam adamBeta2;
+  private final DoubleParam adamEpsilon;
+  private final Param<String> lrSchedule;
+  private final DoubleParam emaDecay;
+  private final DoubleParam featureScale;
+  private final DoubleParam featureShift;
+  private final IntParam blockRows;
   private final IntArrayParam hiddenLayers;
   private final Param<String> layers;
   private final IntArrayParam inputShape;
@@ -52,6 +65,26 @@ public final class DPSGDClassifier
   private final IntParam aggregationDepth;
   private final Param<String> checkpointDir;
   private final IntParam checkpointInterval;
+
+  /**
+   * What an estimator saved in format versions 0 to 2 (which recorded only set params) did for each
+   * unset param: the defaults of the code that wrote those versions, and the values it hard-coded
+   * (momentum, Adam, schedule, averaging, feature transform, block size had no param then). Frozen:
+   * never edit these when a default of {@link Knobs} changes.
+   */
+  static final java.util.Map<String, Object> DEFAULTS_BEFORE_FORMAT_3 = java.util.Map.ofEntries(
+      java.util.Map.entry("l2NormClip", 1.0), java.util.Map.entry("targetEpsilon", 3.0),
+      java.util.Map.entry("delta", 1e-5), java.util.Map.entry("expectedBatchSize", 256L),
+      java.util.Map.entry("epochs", 10.0), java.util.Map.entry("optimizer", "sgd"),
+      java.util.Map.entry("learningRate", 0.1), java.util.Map.entry("momentum", 0.9),
+      java.util.Map.entry("adamBeta1", 0.9), java.util.Map.entry("adamBeta2", 0.999),
+      java.util.Map.entry("adamEpsilon", 1e-8), java.util.Map.entry("lrSchedule", "constant"),
+      java.util.Map.entry("emaDecay", 0.0), java.util.Map.entry("featureScale", 1.0),
+      java.util.Map.entry("featureShift", 0.0), java.util.Map.entry("blockRows", 4096),
+      java.util.Map.entry("hiddenLayers", new int[0]), java.util.Map.entry("layers", ""),
+      java.util.Map.entry("inputShape", new int[0]), java.util.Map.entry("activation", "tanh"),
+      java.util.Map.entry("accountant", "rdp"), java.util.Map.entry("seed", 1L),
+      java.util.Map.entry("aggregationDepth", 2), java.util.Map.entry("checkpointInterval", 100));
 
   public DPSGDClassifier() {
     this(PendingUid.take("dpsgd"));
@@ -63,26 +96,33 @@ public final class DPSGDClassifier
 
   private DPSGDClassifier(String offeredUid, boolean marker) {
     super();
-    l2NormClip = new DoubleParam(this, "l2NormClip",
-        "per-example gradient L2 norm bound C; each example's gradient is scaled to norm <= C", ParamValidators.gt(0));
-    noiseMultiplier = new DoubleParam(this, "noiseMultiplier",
-        "Gaussian noise stddev as a multiple of C (sigma); set this or targetEpsilon", ParamValidators.gtEq(0));
-    targetEpsilon = new DoubleParam(this, "targetEpsilon",
-        "epsilon the whole run may spend; sigma is calibrated to it (used when noiseMultiplier is not set)",
-        ParamValidators.gt(0));
-    delta = new DoubleParam(this, "delta", "delta of the (epsilon, delta) guarantee; keep it below 1/N",
-        ParamValidators.inRange(0, 1, false, false));
-    expectedBatchSize = new LongParam(this, "expectedBatchSize",
-        "expected examples per step (q = batch / N, Poisson sampling); or set samplingRate", ParamValidators.gt(0));
-    samplingRate = new DoubleParam(this, "samplingRate",
-        "probability q that an example is in a step's sample; overrides expectedBatchSize",
-        ParamValidators.inRange(0, 1, false, true));
-    epochs = new DoubleParam(this, "epochs", "passes over the data (steps = ceil(epochs / q)); or set steps",
-        ParamValidators.gt(0));
-    steps = new LongParam(this, "steps", "number of DP-SGD steps; overrides epochs", ParamValidators.gt(0));
-    optimizer = new Param<>(this, "optimizer", "sgd, momentum or adam",
-        ParamValidators.inArray(new String[] {"sgd", "momentum", "adam"}));
-    learningRate = new DoubleParam(this, "learningRate", "learning rate", ParamValidators.gt(0));
+    // Name, doc, validator and default of every knob come from the one table (Knobs).
+    l2NormClip = withDefault(KnobParams.doubleParam(this, Knobs.L2_NORM_CLIP), Knobs.L2_NORM_CLIP);
+    noiseMultiplier = withDefault(KnobParams.doubleParam(this, Knobs.NOISE_MULTIPLIER), Knobs.NOISE_MULTIPLIER);
+    targetEpsilon = withDefault(KnobParams.doubleParam(this, Knobs.TARGET_EPSILON), Knobs.TARGET_EPSILON);
+    delta = withDefault(KnobParams.doubleParam(this, Knobs.DELTA), Knobs.DELTA);
+    expectedBatchSize = withDefault(KnobParams.longParam(this, Knobs.EXPECTED_BATCH_SIZE), Knobs.EXPECTED_BATCH_SIZE);
+    samplingRate = withDefault(KnobParams.doubleParam(this, Knobs.SAMPLING_RATE), Knobs.SAMPLING_RATE);
+    epochs = withDefault(KnobParams.doubleParam(this, Knobs.EPOCHS), Knobs.EPOCHS);
+    steps = withDefault(KnobParams.longParam(this, Knobs.STEPS), Knobs.STEPS);
+    optimizer = withDefault(KnobParams.stringParam(this, Knobs.OPTIMIZER), Knobs.OPTIMIZER);
+    learningRate = withDefault(KnobParams.doubleParam(this, Knobs.LEARNING_RATE), Knobs.LEARNING_RATE);
+    momentum = withDefault(KnobParams.doubleParam(this, Knobs.MOMENTUM), Knobs.MOMENTUM);
+    adamBeta1 = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_BETA1), Knobs.ADAM_BETA1);
+    adamBeta2 = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_BETA2), Knobs.ADAM_BETA2);
+    adamEpsilon = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_EPSILON), Knobs.ADAM_EPSILON);
+    lrSchedule = withDefault(KnobParams.stringParam(this, Knobs.LR_SCHEDULE), Knobs.LR_SCHEDULE);
+    emaDecay = withDefault(KnobParams.doubleParam(this, Knobs.EMA_DECAY), Knobs.EMA_DECAY);
+    featureScale = withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SCALE), Knobs.FEATURE_SCALE);
+    featureShift = withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SHIFT), Knobs.FEATURE_SHIFT);
+    blockRows = withDefault(KnobParams.intParam(this, Knobs.BLOCK_ROWS), Knobs.BLOCK_ROWS);
+    activation = withDefault(KnobParams.stringParam(this, Knobs.ACTIVATION), Knobs.ACTIVATION);
+    accountant = withDefault(KnobParams.stringParam(this, Knobs.ACCOUNTANT), Knobs.ACCOUNTANT);
+    seed = withDefault(KnobParams.longParam(this, Knobs.INIT_SEED), Knobs.INIT_SEED);
+    aggregationDepth = withDefault(KnobParams.intParam(this, Knobs.AGGREGATION_DEPTH), Knobs.AGGREGATION_DEPTH);
+    checkpointDir = withDefault(KnobParams.stringParam(this, Knobs.CHECKPOINT_DIR), Knobs.CHECKPOINT_DIR);
+    checkpointInterval = withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
+    // The network's structure is not a knob of the table (the CLI describes it differently).
     hiddenLayers = new IntArrayParam(this, "hiddenLayers",
         "widths of the hidden layers; empty = multinomial logistic regression");
     layers = new Param<>(this, "layers",
@@ -95,34 +135,24 @@ public final class DPSGDClassifier
     inputShape = new IntArrayParam(this, "inputShape",
         "[channels, height, width] of the features vector (e.g. [1, 28, 28] for Fashion-MNIST); empty = flat",
         new ValidShape());
-    activation = new Param<>(this, "activation", "hidden-layer activation: tanh or relu",
-        ParamValidators.inArray(new String[] {"tanh", "relu"}));
-    accountant = new Param<>(this, "accountant", "privacy accountant: rdp or pld",
-        ParamValidators.inArray(new String[] {"rdp", "pld"}));
-    seed = new LongParam(this, "seed",
-        "seed of the weight initialisation only (sampling and noise always come from a secure source)");
-    aggregationDepth = new IntParam(this, "aggregationDepth", "depth of treeAggregate", ParamValidators.gtEq(1));
-    checkpointDir = new Param<>(this, "checkpointDir",
-        "directory for training checkpoints on any Hadoop file system (unset = none). A fit whose directory holds"
-            + " a checkpoint of the same settings resumes from it; the steps an interrupted fit may have released"
-            + " after its last checkpoint are charged again, so spent privacy is never forgotten");
-    checkpointInterval = new IntParam(this, "checkpointInterval",
-        "steps between checkpoints (a crash costs at most this many steps of privacy twice)", ParamValidators.gtEq(1));
-    setDefault(checkpointInterval, 100);
-    setDefault(l2NormClip, 1.0);
-    setDefault(targetEpsilon, 3.0);
-    setDefault(delta, 1e-5);
-    setDefault(expectedBatchSize, 256L);
-    setDefault(epochs, 10.0);
-    setDefault(optimizer, "sgd");
-    setDefault(learningRate, 0.1);
     setDefault(hiddenLayers, new int[0]);
-    setDefault(activation, "tanh");
     setDefault(layers, "");
     setDefault(inputShape, new int[0]);
-    setDefault(accountant, "rdp");
-    setDefault(seed, 1L);
-    setDefault(aggregationDepth, 2);
+  }
+
+  /** Sets the table's default, if the knob has one (no reflection: Spark's param list is lazy). */
+  @SuppressWarnings("unchecked")
+  private <P extends Param<?>> P withDefault(P p, Knob k) {
+    if (k.hasDefault()) {
+      setDefault((Param<Object>) p, k.defaultValue());
+    }
+    return p;
+  }
+
+  /** Restores a saved default (format version 3+), or a default of an older version's code. */
+  @Override
+  public void restoreDefault(Param<Object> p, Object value) {
+    setDefault(p, value);
   }
 
   public DoubleParam l2NormClip() {
@@ -165,6 +195,42 @@ public final class DPSGDClassifier
     return learningRate;
   }
 
+  public DoubleParam momentum() {
+    return momentum;
+  }
+
+  public DoubleParam adamBeta1() {
+    return adamBeta1;
+  }
+
+  public DoubleParam adamBeta2() {
+    return adamBeta2;
+  }
+
+  public DoubleParam adamEpsilon() {
+    return adamEpsilon;
+  }
+
+  public Param<String> lrSchedule() {
+    return lrSchedule;
+  }
+
+  public DoubleParam emaDecay() {
+    return emaDecay;
+  }
+
+  public DoubleParam featureScale() {
+    return featureScale;
+  }
+
+  public DoubleParam featureShift() {
+    return featureShift;
+  }
+
+  public IntParam blockRows() {
+    return blockRows;
+  }
+
   public IntArrayParam hiddenLayers() {
     return hiddenLayers;
   }
@@ -205,25 +271,40 @@ public final class DPSGDClassifier
     return uid;
   }
 
-  public DPSGDClassifier setL2NormClip(double v) { return (DPSGDClassifier) set(l2NormClip, v); }
-  public DPSGDClassifier setNoiseMultiplier(double v) { return (DPSGDClassifier) set(noiseMultiplier, v); }
-  public DPSGDClassifier setTargetEpsilon(double v) { return (DPSGDClassifier) set(targetEpsilon, v); }
-  public DPSGDClassifier setDelta(double v) { return (DPSGDClassifier) set(delta, v); }
-  public DPSGDClassifier setExpectedBatchSize(long v) { return (DPSGDClassifier) set(expectedBatchSize, v); }
-  public DPSGDClassifier setSamplingRate(double v) { return (DPSGDClassifier) set(samplingRate, v); }
-  public DPSGDClassifier setEpochs(double v) { return (DPSGDClassifier) set(epochs, v); }
-  public DPSGDClassifier setSteps(long v) { return (DPSGDClassifier) set(steps, v); }
-  public DPSGDClassifier setOptimizer(String v) { return (DPSGDClassifier) set(optimizer, v); }
-  public DPSGDClassifier setLearningRate(double v) { return (DPSGDClassifier) set(learningRate, v); }
+  public DPSGDClassifier setL2NormClip(double v) { return put(Knobs.L2_NORM_CLIP, l2NormClip, v); }
+  public DPSGDClassifier setNoiseMultiplier(double v) { return put(Knobs.NOISE_MULTIPLIER, noiseMultiplier, v); }
+  public DPSGDClassifier setTargetEpsilon(double v) { return put(Knobs.TARGET_EPSILON, targetEpsilon, v); }
+  public DPSGDClassifier setDelta(double v) { return put(Knobs.DELTA, delta, v); }
+  public DPSGDClassifier setExpectedBatchSize(long v) { return put(Knobs.EXPECTED_BATCH_SIZE, expectedBatchSize, v); }
+  public DPSGDClassifier setSamplingRate(double v) { return put(Knobs.SAMPLING_RATE, samplingRate, v); }
+  public DPSGDClassifier setEpochs(double v) { return put(Knobs.EPOCHS, epochs, v); }
+  public DPSGDClassifier setSteps(long v) { return put(Knobs.STEPS, steps, v); }
+  public DPSGDClassifier setOptimizer(String v) { return put(Knobs.OPTIMIZER, optimizer, v); }
+  public DPSGDClassifier setLearningRate(double v) { return put(Knobs.LEARNING_RATE, learningRate, v); }
+  public DPSGDClassifier setMomentum(double v) { return put(Knobs.MOMENTUM, momentum, v); }
+  public DPSGDClassifier setAdamBeta1(double v) { return put(Knobs.ADAM_BETA1, adamBeta1, v); }
+  public DPSGDClassifier setAdamBeta2(double v) { return put(Knobs.ADAM_BETA2, adamBeta2, v); }
+  public DPSGDClassifier setAdamEpsilon(double v) { return put(Knobs.ADAM_EPSILON, adamEpsilon, v); }
+  public DPSGDClassifier setLrSchedule(String v) { return put(Knobs.LR_SCHEDULE, lrSchedule, v); }
+  public DPSGDClassifier setEmaDecay(double v) { return put(Knobs.EMA_DECAY, emaDecay, v); }
+  public DPSGDClassifier setFeatureScale(double v) { return put(Knobs.FEATURE_SCALE, featureScale, v); }
+  public DPSGDClassifier setFeatureShift(double v) { return put(Knobs.FEATURE_SHIFT, featureShift, v); }
+  public DPSGDClassifier setBlockRows(int v) { return put(Knobs.BLOCK_ROWS, blockRows, v); }
   public DPSGDClassifier setHiddenLayers(int[] v) { return (DPSGDClassifier) set(hiddenLayers, v); }
   public DPSGDClassifier setLayers(String json) { return (DPSGDClassifier) set(layers, json); }
   public DPSGDClassifier setInputShape(int[] v) { return (DPSGDClassifier) set(inputShape, v); }
-  public DPSGDClassifier setActivation(String v) { return (DPSGDClassifier) set(activation, v); }
-  public DPSGDClassifier setAccountant(String v) { return (DPSGDClassifier) set(accountant, v); }
-  public DPSGDClassifier setSeed(long v) { return (DPSGDClassifier) set(seed, v); }
-  public DPSGDClassifier setAggregationDepth(int v) { return (DPSGDClassifier) set(aggregationDepth, v); }
-  public DPSGDClassifier setCheckpointDir(String v) { return (DPSGDClassifier) set(checkpointDir, v); }
-  public DPSGDClassifier setCheckpointInterval(int v) { return (DPSGDClassifier) set(checkpointInterval, v); }
+  public DPSGDClassifier setActivation(String v) { return put(Knobs.ACTIVATION, activation, v); }
+  public DPSGDClassifier setAccountant(String v) { return put(Knobs.ACCOUNTANT, accountant, v); }
+  public DPSGDClassifier setSeed(long v) { return put(Knobs.INIT_SEED, seed, v); }
+  public DPSGDClassifier setAggregationDepth(int v) { return put(Knobs.AGGREGATION_DEPTH, aggregationDepth, v); }
+  public DPSGDClassifier setCheckpointDir(String v) { return put(Knobs.CHECKPOINT_DIR, checkpointDir, v); }
+  public DPSGDClassifier setCheckpointInterval(int v) { return put(Knobs.CHECKPOINT_EVERY, checkpointInterval, v); }
+
+  /** Checks with the table's validator first, so a bad value gets its uniform message. */
+  @SuppressWarnings("unchecked")
+  private DPSGDClassifier put(Knob knob, Param<?> p, Object v) {
+    return (DPSGDClassifier) set((Param<Object>) p, knob.check(v));
+  }
 
   public IntParam checkpointInterval() {
     return checkpointInterval;
@@ -233,7 +314,7 @@ public final class DPSGDClassifier
   public DPSGDClassificationModel train(Dataset<?> dataset) {
     DpSgdConfig config = config();
     try (TrainingBlocks data = TrainingBlocks.prepare(dataset.toDF(), getFeaturesCol(), getLabelCol(), 0, 0,
-        config.blockRows(), "DPSGDClassifier input")) {
+        config.blockRows(), "DPSGDClassifier input", config.featureScale(), config.featureShift())) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
       return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
           .withTrainingMetrics(r.metrics()).setParent(this);
@@ -257,7 +338,12 @@ public final class DPSGDClassifier
     } else {
       c.epochs(num(epochs));
     }
-    return c.optimizer(new OptimizerSpec(getOrDefault(optimizer), num(learningRate), 0.9, 0.9, 0.999, 1e-8))
+    return c.optimizer(new OptimizerSpec(getOrDefault(optimizer), num(learningRate), num(momentum), num(adamBeta1),
+            num(adamBeta2), num(adamEpsilon)))
+        .lrSchedule(getOrDefault(lrSchedule))
+        .emaDecay(num(emaDecay))
+        .featureTransform(num(featureScale), num(featureShift))
+        .blockRows((Integer) getOrDefault(blockRows))
         .hiddenLayers(getOrDefault(hiddenLayers))
         .activation(Activation.parse(getOrDefault(activation), "activation"))
         .layers(getOrDefault(layers).isBlank() ? null : LayerConfig.parseJson(getOrDefault(layers), "layers param"))
@@ -306,7 +392,7 @@ public final class DPSGDClassifier
   }
 
   public static org.apache.spark.ml.util.MLReader<DPSGDClassifier> read() {
-    return new StagePersistence.ParamsReader<>(DPSGDClassifier::new);
+    return new StagePersistence.ParamsReader<>(DPSGDClassifier::new, DEFAULTS_BEFORE_FORMAT_3);
   }
 
   public static DPSGDClassifier load(String path) {

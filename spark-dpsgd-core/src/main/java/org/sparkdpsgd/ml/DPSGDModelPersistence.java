@@ -14,7 +14,9 @@ import org.sparkdpsgd.train.PrivacyReport;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Model data, format version 1: {"spec": {...}, "params": [...], "privacy": {...}}. Version 0
+ * Model data, format versions 2 and 3: {"spec": {"inputShape", "layers", "numClasses"}, "params":
+ * [...], "privacy": {...}} (3 differs only in the metadata, see {@link StagePersistence}). Version 1
+ * had {"spec": {"inputDim", "hidden", "activation", "numClasses"}, "params", "privacy"}. Version 0
  * (the first release's layout) stored {"inputDim", "hidden", "activation", "numClasses",
  * "weights"} and no privacy report; it still loads, with the report marked as unknown.
  */
@@ -58,16 +60,17 @@ final class DPSGDModelPersistence {
       DPSGDClassificationModel model = switch (version) {
         case 0 -> fromVersion0(meta.get("uid").asText(), data);
         case 1 -> fromVersion1(meta.get("uid").asText(), data);
-        case 2 -> fromVersion2(meta.get("uid").asText(), data, path);
+        case 2, 3 -> fromVersion2(meta.get("uid").asText(), data, path);
         default -> throw new InvalidInputException(path + ": model format version " + version
             + " is newer than this spark-dpsgd understands (" + StagePersistence.FORMAT_VERSION + ")");
       };
-      StagePersistence.applyParams(model, meta);
+      // The model's own params are Spark's column names, whose defaults never changed before version 3.
+      StagePersistence.applyParams(model, meta, java.util.Map.of());
       return model;
     }
   }
 
-  /** Version 2: any network, as an input shape and a list of layers (the config form). */
+  /** Versions 2 and 3: any network, as an input shape and a list of layers (the config form). */
   private static DPSGDClassificationModel fromVersion2(String uid, JsonNode d, String path) {
     JsonNode s = d.get("spec");
     int[] shape = ints(s.get("inputShape"));

@@ -13,86 +13,89 @@ import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * The knobs of a DP-SGD run, named as in TensorFlow Privacy. Each setter validates its value, so
- * a bad value fails where it enters; {@link TrainingPlan#resolve} checks the combination against
+ * The knobs of a DP-SGD run, named as in TensorFlow Privacy. Defaults, validators and docs come
+ * from the one knob table, {@link Knobs}. Each setter validates its value, so a bad value fails
+ * where it enters; {@link TrainingPlan#resolve} checks the combination against
  * the data size before any step runs.
  *
  * <p>Exactly one of noiseMultiplier / targetEpsilon, one of expectedBatchSize / samplingRate and
- * one of epochs / steps must be set (unset = NaN or 0).
+ * one of epochs / steps must be set (unset = NaN or 0); setting one unsets the other. By default
+ * targetEpsilon, expectedBatchSize and epochs are set to the table's defaults.
  */
 public final class DpSgdConfig implements Serializable {
-  double l2NormClip = 1.0;
+  // Every default comes from the knob table (Knobs); unset = NaN or 0.
+  double l2NormClip = Knobs.L2_NORM_CLIP.defaultDouble();
   double noiseMultiplier = Double.NaN;
-  double targetEpsilon = Double.NaN;
-  double delta = 1e-5;
-  long expectedBatchSize = 0;
+  double targetEpsilon = Knobs.TARGET_EPSILON.defaultDouble();
+  double delta = Knobs.DELTA.defaultDouble();
+  long expectedBatchSize = Knobs.EXPECTED_BATCH_SIZE.defaultLong();
   double samplingRate = Double.NaN;
-  double epochs = Double.NaN;
+  double epochs = Knobs.EPOCHS.defaultDouble();
   long steps = 0;
-  OptimizerSpec optimizer = OptimizerSpec.sgd(0.1);
+  OptimizerSpec optimizer = new OptimizerSpec(Knobs.OPTIMIZER.defaultString(), Knobs.LEARNING_RATE.defaultDouble(),
+      Knobs.MOMENTUM.defaultDouble(), Knobs.ADAM_BETA1.defaultDouble(), Knobs.ADAM_BETA2.defaultDouble(),
+      Knobs.ADAM_EPSILON.defaultDouble());
   int[] hiddenLayers = new int[0];
-  Activation activation = Activation.TANH;
+  Activation activation = Activation.parse(Knobs.ACTIVATION.defaultString(), Knobs.ACTIVATION.param());
   /** The network body as a list of layers; null means the MLP given by hiddenLayers/activation. */
   List<LayerSpec> layers = null;
   /** How each row's features are laid out (channels, height, width); null means a flat vector. */
   int[] inputShape = null;
-  AccountantKind accountant = AccountantKind.RDP;
-  int aggregationDepth = 2;
-  int blockRows = 4096;
-  long initSeed = 1L;
+  AccountantKind accountant = AccountantKind.parse(Knobs.ACCOUNTANT.defaultString());
+  int aggregationDepth = Knobs.AGGREGATION_DEPTH.defaultInt();
+  int blockRows = Knobs.BLOCK_ROWS.defaultInt();
+  double featureScale = Knobs.FEATURE_SCALE.defaultDouble();
+  double featureShift = Knobs.FEATURE_SHIFT.defaultDouble();
+  long initSeed = Knobs.INIT_SEED.defaultLong();
   boolean nonPrivate = false;
-  double emaDecay = 0.0;
-  boolean cosineSchedule = false;
+  double emaDecay = Knobs.EMA_DECAY.defaultDouble();
+  boolean cosineSchedule = Knobs.LR_SCHEDULE.defaultString().equals("cosine");
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
   String checkpointDir = null;
-  int checkpointEvery = 100;
+  int checkpointEvery = Knobs.CHECKPOINT_EVERY.defaultInt();
 
   public DpSgdConfig l2NormClip(double c) {
-    l2NormClip = Checks.positive("l2NormClip", c);
-    // Below this, float underflow in the clipped sum is no longer negligible against C (ClipFactors).
-    if (c < 1e-30) {
-      throw Checks.fail("l2NormClip", ">= 1e-30", c);
-    }
+    l2NormClip = Knobs.L2_NORM_CLIP.check(c);
     return this;
   }
 
   public DpSgdConfig noiseMultiplier(double sigma) {
-    noiseMultiplier = Checks.nonNegative("noiseMultiplier", sigma);
+    noiseMultiplier = Knobs.NOISE_MULTIPLIER.check(sigma);
     targetEpsilon = Double.NaN;
     return this;
   }
 
   public DpSgdConfig targetEpsilon(double epsilon) {
-    targetEpsilon = Checks.positive("targetEpsilon", epsilon);
+    targetEpsilon = Knobs.TARGET_EPSILON.check(epsilon);
     noiseMultiplier = Double.NaN;
     return this;
   }
 
   public DpSgdConfig delta(double d) {
-    delta = Checks.openProbability("delta", d);
+    delta = Knobs.DELTA.check(d);
     return this;
   }
 
   public DpSgdConfig expectedBatchSize(long b) {
-    expectedBatchSize = Checks.positive("expectedBatchSize", b);
+    expectedBatchSize = Knobs.EXPECTED_BATCH_SIZE.check(b);
     samplingRate = Double.NaN;
     return this;
   }
 
   public DpSgdConfig samplingRate(double q) {
-    samplingRate = Checks.probability("samplingRate", q);
+    samplingRate = Knobs.SAMPLING_RATE.check(q);
     expectedBatchSize = 0;
     return this;
   }
 
   public DpSgdConfig epochs(double e) {
-    epochs = Checks.positive("epochs", e);
+    epochs = Knobs.EPOCHS.check(e);
     steps = 0;
     return this;
   }
 
   public DpSgdConfig steps(long t) {
-    steps = Checks.positive("steps", t);
+    steps = Knobs.STEPS.check(t);
     epochs = Double.NaN;
     return this;
   }
@@ -149,12 +152,12 @@ public final class DpSgdConfig implements Serializable {
   }
 
   public DpSgdConfig aggregationDepth(int depth) {
-    aggregationDepth = (int) Checks.positive("aggregationDepth", depth);
+    aggregationDepth = Knobs.AGGREGATION_DEPTH.check(depth);
     return this;
   }
 
   public DpSgdConfig blockRows(int rows) {
-    blockRows = (int) Checks.positive("blockRows", rows);
+    blockRows = Knobs.BLOCK_ROWS.check(rows);
     return this;
   }
 
@@ -175,10 +178,7 @@ public final class DpSgdConfig implements Serializable {
    * the model. Averaging noisy iterates is post-processing (free in privacy) and smooths out noise.
    */
   public DpSgdConfig emaDecay(double decay) {
-    if (!(decay >= 0 && decay < 1)) {
-      throw Checks.fail("emaDecay", "in [0, 1)", decay);
-    }
-    emaDecay = decay;
+    emaDecay = Knobs.EMA_DECAY.check(decay);
     return this;
   }
 
@@ -188,16 +188,50 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
+  /** {@code constant} or {@code cosine} (see {@link #cosineSchedule}). */
+  public DpSgdConfig lrSchedule(String schedule) {
+    cosineSchedule = Knobs.LR_SCHEDULE.check(schedule).trim().toLowerCase(java.util.Locale.ROOT).equals("cosine");
+    return this;
+  }
+
+  /**
+   * A fixed, data-independent transform x · scale + shift of every feature, applied while the data
+   * is packed ({@link org.sparkdpsgd.data.TrainingBlocks}). Public constants only.
+   */
+  public DpSgdConfig featureTransform(double scale, double shift) {
+    featureScale = Knobs.FEATURE_SCALE.check(scale);
+    featureShift = Knobs.FEATURE_SHIFT.check(shift);
+    return this;
+  }
+
+  /** Unsets both noiseMultiplier and targetEpsilon: a private fit then fails until one is set. */
+  public DpSgdConfig unsetNoise() {
+    noiseMultiplier = Double.NaN;
+    targetEpsilon = Double.NaN;
+    return this;
+  }
+
+  /** Unsets both expectedBatchSize and samplingRate: fit then fails until one is set. */
+  public DpSgdConfig unsetBatch() {
+    expectedBatchSize = 0;
+    samplingRate = Double.NaN;
+    return this;
+  }
+
+  /** Unsets both epochs and steps: fit then fails until one is set. */
+  public DpSgdConfig unsetLength() {
+    epochs = Double.NaN;
+    steps = 0;
+    return this;
+  }
+
   /**
    * Checkpoints every {@code everySteps} steps to {@code dir}; a run started with a directory
    * that holds a checkpoint of the same settings resumes from it (null dir = off).
    */
   public DpSgdConfig checkpoints(String dir, int everySteps) {
-    if (dir != null && dir.isBlank()) {
-      throw new InvalidInputException("checkpointDir must not be blank; provided value: '" + dir + "'");
-    }
-    checkpointDir = dir;
-    checkpointEvery = Checks.positive("checkpointEvery", everySteps);
+    checkpointDir = Knobs.CHECKPOINT_DIR.check(dir);
+    checkpointEvery = Knobs.CHECKPOINT_EVERY.check(everySteps);
     return this;
   }
 
@@ -231,6 +265,22 @@ public final class DpSgdConfig implements Serializable {
 
   public int blockRows() {
     return blockRows;
+  }
+
+  public double emaDecay() {
+    return emaDecay;
+  }
+
+  public boolean cosineSchedule() {
+    return cosineSchedule;
+  }
+
+  public double featureScale() {
+    return featureScale;
+  }
+
+  public double featureShift() {
+    return featureShift;
   }
 
   public long initSeed() {

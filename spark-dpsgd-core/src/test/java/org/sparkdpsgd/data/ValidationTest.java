@@ -133,7 +133,7 @@ class ValidationTest {
       assertEquals(0, steps[0]);
 
       String none = assertThrows(InvalidInputException.class,
-          () -> new DpSgdTrainer(new DpSgdConfig().expectedBatchSize(30).steps(3)).fit(data)).getMessage();
+          () -> new DpSgdTrainer(new DpSgdConfig().unsetNoise().expectedBatchSize(30).steps(3)).fit(data)).getMessage();
       assertTrue(none.contains("noiseMultiplier or targetEpsilon"), none);
     } finally {
       data.close();

@@ -6,68 +6,97 @@ import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.train.Knob;
+import org.sparkdpsgd.train.Knobs;
 import org.sparkdpsgd.util.InvalidInputException;
 
-/** Maps the {@code model}, {@code privacy} and {@code training} sections onto a {@link DpSgdConfig}. */
+/**
+ * Maps the {@code model}, {@code privacy} and {@code training} sections onto a {@link DpSgdConfig}.
+ * The knobs, their defaults and validators are those of {@link Knobs}; {@code dpsgd-defaults.conf}
+ * lists the same defaults (checked by {@code KnobsAgreementTest}).
+ */
 public final class TrainerSettings {
   private TrainerSettings() {}
 
+  /** The key's value read with the knob's type (HOCON converts, e.g. "2" to 2.0, or fails naming the key). */
+  static Object value(JobConfig c, Knob k) {
+    String key = k.key();
+    return switch (k.type()) {
+      case DOUBLE -> c.number(key);
+      case LONG -> c.longValue(key);
+      case INT -> c.integer(key);
+      case STRING -> c.string(key);
+    };
+  }
+
   public static DpSgdConfig from(JobConfig c) {
+    // Every knob of the table is read with its type and checked by the table's validator, so a
+    // bad value names the key and where it came from (file:line or --set).
+    for (Knob k : Knobs.ALL) {
+      if (c.isSet(k.key())) {
+        c.validated(k.key(), () -> k.check(value(c, k)));
+      }
+    }
     DpSgdConfig d = new DpSgdConfig();
-    c.validated("privacy.l2-norm-clip", () -> d.l2NormClip(c.number("privacy.l2-norm-clip")));
-    c.validated("privacy.delta", () -> d.delta(c.number("privacy.delta")));
-    boolean sigma = c.isSet("privacy.noise-multiplier");
-    boolean target = c.isSet("privacy.target-epsilon");
+    d.l2NormClip(c.number(Knobs.L2_NORM_CLIP.key())).delta(c.number(Knobs.DELTA.key()));
+    String sigmaKey = Knobs.NOISE_MULTIPLIER.key();
+    String targetKey = Knobs.TARGET_EPSILON.key();
+    boolean sigma = c.isSet(sigmaKey);
+    boolean target = c.isSet(targetKey);
     if (sigma && target) {
       throw new InvalidInputException(
-          "set only one of privacy.noise-multiplier (from " + c.origin("privacy.noise-multiplier")
-              + ") and privacy.target-epsilon (from " + c.origin("privacy.target-epsilon")
-              + "); set the other to null");
+          "set only one of " + sigmaKey + " (from " + c.origin(sigmaKey) + ") and " + targetKey + " (from "
+              + c.origin(targetKey) + "); set the other to null");
     }
     if (sigma) {
-      c.validated("privacy.noise-multiplier", () -> d.noiseMultiplier(c.number("privacy.noise-multiplier")));
+      d.noiseMultiplier(c.number(sigmaKey));
     } else if (target) {
-      c.validated("privacy.target-epsilon", () -> d.targetEpsilon(c.number("privacy.target-epsilon")));
+      d.targetEpsilon(c.number(targetKey));
+    } else {
+      d.unsetNoise();
     }
-    c.validated("privacy.accountant", () -> d.accountant(AccountantKind.parse(c.string("privacy.accountant"))));
+    d.accountant(AccountantKind.parse(c.string(Knobs.ACCOUNTANT.key())));
 
-    boolean batch = c.isSet("training.expected-batch-size");
-    boolean rate = c.isSet("training.sampling-rate");
+    String batchKey = Knobs.EXPECTED_BATCH_SIZE.key();
+    String rateKey = Knobs.SAMPLING_RATE.key();
+    boolean batch = c.isSet(batchKey);
+    boolean rate = c.isSet(rateKey);
     if (batch && rate) {
       throw new InvalidInputException(
-          "set only one of training.expected-batch-size and training.sampling-rate; set the other to null");
+          "set only one of " + batchKey + " and " + rateKey + "; set the other to null");
     }
     if (batch) {
-      c.validated("training.expected-batch-size", () -> d.expectedBatchSize(c.longValue("training.expected-batch-size")));
+      d.expectedBatchSize(c.longValue(batchKey));
     } else if (rate) {
-      c.validated("training.sampling-rate", () -> d.samplingRate(c.number("training.sampling-rate")));
+      d.samplingRate(c.number(rateKey));
+    } else {
+      d.unsetBatch();
     }
-    boolean epochs = c.isSet("training.epochs");
-    boolean steps = c.isSet("training.steps");
+    String epochsKey = Knobs.EPOCHS.key();
+    String stepsKey = Knobs.STEPS.key();
+    boolean epochs = c.isSet(epochsKey);
+    boolean steps = c.isSet(stepsKey);
     if (epochs && steps) {
-      throw new InvalidInputException("set only one of training.epochs and training.steps; set the other to null");
+      throw new InvalidInputException("set only one of " + epochsKey + " and " + stepsKey + "; set the other to null");
     }
     if (epochs) {
-      c.validated("training.epochs", () -> d.epochs(c.number("training.epochs")));
+      d.epochs(c.number(epochsKey));
     } else if (steps) {
-      c.validated("training.steps", () -> d.steps(c.longValue("training.steps")));
+      d.steps(c.longValue(stepsKey));
+    } else {
+      d.unsetLength();
     }
-    d.optimizer(c.validated("training.optimizer", () -> new OptimizerSpec(
-        c.string("training.optimizer"), c.number("training.learning-rate"), c.number("training.momentum"),
-        c.number("training.adam-beta1"), c.number("training.adam-beta2"), c.number("training.adam-epsilon"))));
-    c.validated("training.ema-decay", () -> d.emaDecay(c.number("training.ema-decay")));
-    String schedule = c.string("training.lr-schedule").trim().toLowerCase();
-    if (!schedule.equals("constant") && !schedule.equals("cosine")) {
-      throw new InvalidInputException("training.lr-schedule must be one of constant, cosine; provided value: "
-          + schedule + " (from " + c.origin("training.lr-schedule") + ")");
-    }
-    d.cosineSchedule(schedule.equals("cosine"));
-    c.validated("training.aggregation-depth", () -> d.aggregationDepth(c.integer("training.aggregation-depth")));
-    c.validated("data.block-rows", () -> d.blockRows(c.integer("data.block-rows")));
+    d.optimizer(c.validated(Knobs.OPTIMIZER.key(), () -> new OptimizerSpec(
+        c.string(Knobs.OPTIMIZER.key()), c.number(Knobs.LEARNING_RATE.key()), c.number(Knobs.MOMENTUM.key()),
+        c.number(Knobs.ADAM_BETA1.key()), c.number(Knobs.ADAM_BETA2.key()), c.number(Knobs.ADAM_EPSILON.key()))));
+    d.emaDecay(c.number(Knobs.EMA_DECAY.key()));
+    d.lrSchedule(c.string(Knobs.LR_SCHEDULE.key()));
+    d.aggregationDepth(c.integer(Knobs.AGGREGATION_DEPTH.key()));
+    d.blockRows(c.integer(Knobs.BLOCK_ROWS.key()));
+    d.featureTransform(c.number(Knobs.FEATURE_SCALE.key()), c.number(Knobs.FEATURE_SHIFT.key()));
     d.nonPrivate(c.bool("training.no-privacy"));
-    c.validated("training.checkpoint-dir", () -> d.checkpoints(
-        c.isSet("training.checkpoint-dir") ? c.string("training.checkpoint-dir") : null,
-        c.integer("training.checkpoint-every")));
+    String dirKey = Knobs.CHECKPOINT_DIR.key();
+    d.checkpoints(c.isSet(dirKey) ? c.string(dirKey) : null, c.integer(Knobs.CHECKPOINT_EVERY.key()));
 
     String type = c.string("model.type").trim().toLowerCase();
     switch (type) {
@@ -84,8 +113,8 @@ public final class TrainerSettings {
       default -> throw new InvalidInputException("model.type must be one of mlp, logreg, cnn (= the list in"
           + " model.layers); provided value: " + type + " (from " + c.origin("model.type") + ")");
     }
-    d.activation(c.validated("model.activation", () -> Activation.parse(c.string("model.activation"), "model.activation")));
-    d.initSeed(c.longValue("model.init-seed"));
+    d.activation(Activation.parse(c.string(Knobs.ACTIVATION.key()), Knobs.ACTIVATION.key()));
+    d.initSeed(c.longValue(Knobs.INIT_SEED.key()));
     return d;
   }
 }
