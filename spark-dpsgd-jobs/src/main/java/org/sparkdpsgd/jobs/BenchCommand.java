@@ -1,7 +1,6 @@
 package org.sparkdpsgd.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +37,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", description = "alternating rounds (default: 3)")
   int rounds = 3;
 
-  @Option(names = "--config", description = "HOCON config for data, model and Spark settings")
-  File config;
+  @Option(names = "--config", description = "HOCON config for data, model and Spark settings (local, Hadoop path or in the job jar)")
+  String config;
 
   @Option(names = "--set", description = "override a setting (repeatable)")
   List<String> sets = new ArrayList<>();
