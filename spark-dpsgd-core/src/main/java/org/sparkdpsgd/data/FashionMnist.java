@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -29,6 +30,9 @@ public final class FashionMnist {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
   };
+
+  /** Images per broadcast chunk (784 KB of pixels for 28 x 28). */
+  private static final int CHUNK_IMAGES = 1000;
 
   private FashionMnist() {}
 
@@ -60,14 +64,19 @@ public final class FashionMnist {
       throw new InvalidInputException(
           "fashion-mnist " + location + ": " + images.count() + " images but " + labels.length + " labels");
     }
-    List<RawImage> raw = new ArrayList<>(images.count());
-    for (int i = 0; i < images.count(); i++) {
-      raw.add(new RawImage(images.pixels()[i], labels[i] & 0xff));
-    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int slices = Math.max(jsc.defaultParallelism(), (images.count() + 7_999) / 8_000);
-    // Ship raw bytes (1/8 of the doubles) and scale on the executors.
-    JavaRDD<Row> rows = jsc.parallelize(raw, slices).map(RawImage::toRow);
+    // The images reach the executors as broadcast chunks of raw bytes (1/8 of the doubles), and
+    // tasks carry only chunk numbers: parallelized rows would make every packing task megabytes
+    // large, and a lost block is rebuilt from the chunks, which the driver keeps.
+    List<Broadcast<RawChunk>> chunks = new ArrayList<>();
+    for (int from = 0; from < images.count(); from += CHUNK_IMAGES) {
+      int to = Math.min(images.count(), from + CHUNK_IMAGES);
+      chunks.add(jsc.broadcast(new RawChunk(
+          java.util.Arrays.copyOfRange(images.pixels(), from, to), java.util.Arrays.copyOfRange(labels, from, to))));
+    }
+    int slices = Math.min(chunks.size(), Math.max(jsc.defaultParallelism(), (images.count() + 7_999) / 8_000));
+    JavaRDD<Row> rows = spark.range(0, chunks.size(), 1, Math.max(1, slices)).javaRDD()
+        .flatMap(i -> chunks.get(Math.toIntExact(i)).value().rows());
     return spark.createDataFrame(rows, schema());
   }
 
@@ -89,13 +98,18 @@ public final class FashionMnist {
     throw new InvalidInputException("fashion-mnist: missing " + gz + " (or " + plain + ")");
   }
 
-  private record RawImage(byte[] pixels, int label) implements Serializable {
-    Row toRow() {
-      double[] v = new double[pixels.length];
+  /** Up to {@link #CHUNK_IMAGES} images as raw bytes with their labels. */
+  private record RawChunk(byte[][] pixels, byte[] labels) implements Serializable {
+    java.util.Iterator<Row> rows() {
+      return java.util.stream.IntStream.range(0, labels.length).mapToObj(this::row).iterator();
+    }
+
+    private Row row(int i) {
+      double[] v = new double[pixels[i].length];
       for (int k = 0; k < v.length; k++) {
-        v[k] = (pixels[k] & 0xff) / 255.0;
+        v[k] = (pixels[i][k] & 0xff) / 255.0;
       }
-      return RowFactory.create(Vectors.dense(v), (double) label);
+      return RowFactory.create(Vectors.dense(v), (double) (labels[i] & 0xff));
     }
   }
 }

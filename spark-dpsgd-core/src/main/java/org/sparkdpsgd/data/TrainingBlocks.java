@@ -1,6 +1,7 @@
 package org.sparkdpsgd.data;
 
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.Vector;
@@ -13,19 +14,25 @@ import org.sparkdpsgd.util.UserErrors;
 /**
  * The cached, validated blocks of one dataset and what the trainer needs to know about them.
  * Packing and validation run eagerly in {@link #prepare}, so a bad row fails before any privacy is
- * spent. {@link #close()} unpersists the blocks.
+ * spent. Every cached block survives the loss of the executor holding it: blocks read from files are
+ * recomputed from them, blocks from the driver's memory are fetched again from broadcasts.
+ * {@link #close()} unpersists the blocks (and releases those broadcasts).
  */
 public final class TrainingBlocks implements AutoCloseable {
   private final JavaRDD<ExampleBlock> blocks;
   private final long numExamples;
   private final int dim;
   private final int numClasses;
+  /** The broadcasts behind blocks that came from driver memory (null otherwise). */
+  private final DriverBlocks fromDriver;
 
-  private TrainingBlocks(JavaRDD<ExampleBlock> blocks, long numExamples, int dim, int numClasses) {
+  private TrainingBlocks(
+      JavaRDD<ExampleBlock> blocks, long numExamples, int dim, int numClasses, DriverBlocks fromDriver) {
     this.blocks = blocks;
     this.numExamples = numExamples;
     this.dim = dim;
     this.numClasses = numClasses;
+    this.fromDriver = fromDriver;
   }
 
   /**
@@ -69,20 +76,47 @@ public final class TrainingBlocks implements AutoCloseable {
     // One partition per core: every step is a job, and each extra task costs scheduling and a
     // serialised gradient sum; more partitions than cores buys nothing.
     int cores = packed.context().defaultParallelism();
-    JavaRDD<ExampleBlock> blocks = packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
-    blocks.persist(StorageLevel.MEMORY_ONLY());
-    if (df.isLocal() || fromDriverMemory(df)) {
-      // Data that came from the driver's memory (parallelize, createDataFrame of a list) would be
-      // shipped again inside every task of every step; cut the lineage once the blocks exist.
-      blocks.rdd().localCheckpoint();
+    if (RowsInTasks.largestPartitionBytes(packed.rdd()) > RowsInTasks.LIMIT_BYTES) {
+      return fromDriverMemory(packed, spec, cores);
     }
+    // Rows read from files (or tasks that carry little): a block lost with its executor is
+    // recomputed from its lineage.
+    JavaRDD<ExampleBlock> blocks = packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
+    return persisted(blocks, spec, null);
+  }
+
+  /**
+   * Rows from the driver's memory: packed (and validated) once on the executors, collected, and
+   * served from broadcasts ({@link DriverBlocks}), so that steps ship no rows and an executor loss
+   * is survived. The rows were in the driver's memory already; the packed floats are smaller.
+   */
+  private static TrainingBlocks fromDriverMemory(JavaRDD<ExampleBlock> packed, BlockPacker.Spec spec, int cores) {
+    java.util.List<ExampleBlock> local = UserErrors.unwrapping(packed::collect);
+    if (local.isEmpty()) {
+      throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
+    }
+    DriverBlocks served = DriverBlocks.distribute(
+        JavaSparkContext.fromSparkContext(packed.context()), local, cores);
+    return persisted(served.rdd(), spec, served);
+  }
+
+  private static TrainingBlocks persisted(JavaRDD<ExampleBlock> blocks, BlockPacker.Spec spec, DriverBlocks served) {
+    blocks.persist(StorageLevel.MEMORY_ONLY());
     blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
-    long n = countRows(blocks);
+    long n;
+    try {
+      n = countRows(blocks);
+    } catch (RuntimeException e) {
+      if (served != null) {
+        served.close();
+      }
+      throw e;
+    }
     if (n == 0) {
       blocks.unpersist(false);
       throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
     }
-    return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses());
+    return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses(), served);
   }
 
   /**
@@ -105,7 +139,7 @@ public final class TrainingBlocks implements AutoCloseable {
       mapped.unpersist(false);
       throw new IllegalStateException("fixed features changed the number of rows: " + n + " != " + numExamples);
     }
-    return new TrainingBlocks(mapped, numExamples, outDim, numClasses);
+    return new TrainingBlocks(mapped, numExamples, outDim, numClasses, null);
   }
 
   /** Materialises persisted blocks by counting their rows; unpersists them if that fails. */
@@ -116,10 +150,6 @@ public final class TrainingBlocks implements AutoCloseable {
       blocks.unpersist(false);
       throw e;
     }
-  }
-
-  private static boolean fromDriverMemory(Dataset<Row> df) {
-    return df.rdd().toDebugString().contains("ParallelCollectionRDD");
   }
 
   /** Column names recorded by VectorAssembler (so errors can say "column 'age'"), or null. */
@@ -169,5 +199,8 @@ public final class TrainingBlocks implements AutoCloseable {
   @Override
   public void close() {
     blocks.unpersist(false);
+    if (fromDriver != null) {
+      fromDriver.close();
+    }
   }
 }

@@ -18,7 +18,8 @@ import org.sparkdpsgd.util.InvalidInputException;
  * temporary name, synced and renamed (atomic on HDFS and local disks; object stores copy), so a
  * crash mid-write leaves the previous checkpoint intact. The newest readable one wins, and the
  * charge recorded in the NAME of every file counts even when its content cannot be read: spent
- * privacy is never forgotten because a file was damaged. One run writes to a directory at a time.
+ * privacy is never forgotten because a file was damaged. The last two checkpoints are kept. One run
+ * writes to a directory at a time.
  */
 final class CheckpointStore {
   private static final String PREFIX = "checkpoint-";
@@ -66,7 +67,11 @@ final class CheckpointStore {
     return max;
   }
 
-  /** Writes {@code c} durably before returning; then removes the older checkpoints. */
+  /**
+   * Writes {@code c} durably before returning; then removes the older checkpoints but one: if the
+   * newest file is damaged later (a disk error), the run resumes from the one before it, and the
+   * damaged file's name still charges its reservation.
+   */
   void write(Checkpoint c) {
     Path target = new Path(dir, PREFIX + String.format("%012d", c.chargedSteps()) + "-" + c.step() + SUFFIX);
     Path tmp = new Path(dir, "." + target.getName() + ".tmp");
@@ -83,16 +88,20 @@ final class CheckpointStore {
       if (fs.exists(target) || !fs.rename(tmp, target)) {
         throw new IOException("rename of " + tmp + " to " + target + " failed");
       }
-      for (FileStatus f : fs.listStatus(dir)) {
-        String name = f.getPath().getName();
-        boolean old = name.startsWith(PREFIX) && !name.equals(target.getName());
-        boolean staleTmp = name.startsWith("." + PREFIX) && name.endsWith(".tmp");
-        if (old || staleTmp) {
-          fs.delete(f.getPath(), false);
-        }
-      }
+      removeAllButTheLastTwo();
     } catch (IOException e) {
       throw new IllegalStateException("cannot write a checkpoint to " + location() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void removeAllButTheLastTwo() throws IOException {
+    FileStatus[] files = checkpoints();
+    Arrays.sort(files, OLDEST_FIRST);
+    for (int k = 0; k < files.length - 2; k++) {
+      fs.delete(files[k].getPath(), false);
+    }
+    for (FileStatus f : fs.listStatus(dir, p -> p.getName().startsWith("." + PREFIX) && p.getName().endsWith(".tmp"))) {
+      fs.delete(f.getPath(), false);
     }
   }
 

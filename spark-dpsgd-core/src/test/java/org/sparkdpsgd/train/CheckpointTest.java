@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -163,6 +164,23 @@ class CheckpointTest {
     // Resumed from the readable state after step 10, charged at least what the damaged file recorded.
     assertEquals(99 + STEPS - EVERY, resumed.privacy().steps());
     assertEquals(rdpEpsilon(99 + STEPS - EVERY), resumed.privacy().epsilon(), 1e-12);
+  }
+
+  @Test
+  void theLastTwoAreKeptAndADamagedNewestOneFallsBackToTheOneBefore(@TempDir Path dir) throws IOException {
+    DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
+    // Checkpoints after steps 0, 10 and 20 (reserving 10, 20, 30); dies after step 25.
+    assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(25)).fit(data));
+    assertEquals(List.of("checkpoint-000000000020-10.json", "checkpoint-000000000030-20.json"),
+        files(dir).stream().filter(f -> !f.startsWith(".")).toList()); // not the local FS's .crc files
+    // The newest one is damaged (cut short) after it was written.
+    Path newest = dir.resolve("checkpoint-000000000030-20.json");
+    Files.write(newest, Arrays.copyOf(Files.readAllBytes(newest), 100));
+    AtomicInteger firstStep = new AtomicInteger();
+    TrainingResult resumed = trainer(c).listener(m -> firstStep.compareAndSet(0, (int) m.step())).fit(data);
+    assertEquals(EVERY + 1, firstStep.get(), "resumed after step 10, from the checkpoint before the damaged one");
+    // Its reservation (30) still counts, and steps 11..30 ran again.
+    assertEquals(30 + STEPS - EVERY, resumed.privacy().steps());
   }
 
   @Test

@@ -1,7 +1,6 @@
 package org.sparkdpsgd.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +37,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", description = "alternating rounds (default: 3)")
   int rounds = 3;
 
-  @Option(names = "--config", description = "HOCON config for data, model and Spark settings")
-  File config;
+  @Option(names = "--config", description = "HOCON config for data, model and Spark settings (local, Hadoop path or in the job jar)")
+  String config;
 
   @Option(names = "--set", description = "override a setting (repeatable)")
   List<String> sets = new ArrayList<>();
@@ -72,6 +71,7 @@ final class BenchCommand implements Callable<Integer> {
       System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
       System.out.printf(Locale.ROOT, "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
           model, batchSize, data.numExamples(), rounds, steps);
+      ClusterCosts costs = new ClusterCosts(spark);
       // Warm-up: JIT, ND4J native loading, Spark's first jobs.
       for (DpSgdConfig mode : new DpSgdConfig[] {dp, plain}) {
         fit(mode, data, spec);
@@ -79,9 +79,15 @@ final class BenchCommand implements Callable<Integer> {
       double dpSeconds = 0;
       double plainSeconds = 0;
       for (int r = 0; r < rounds; r++) {
+        costs.counting(true);
         dpSeconds += timed(dp, data, spec);
+        costs.counting(false);
         plainSeconds += timed(plain, data, spec);
       }
+      double[] initial = spec.initialParams(dp.initSeed());
+      double emptyMs = costs.emptyStepMillis(data.rdd(), spec, initial, dp.aggregationDepth(), steps);
+      double aggregated = costs.resultBytesPerStep((long) steps * rounds);
+      System.out.println(ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
       double examples = (double) batchSize * steps * rounds;
       double dpRate = examples / dpSeconds;
       double plainRate = examples / plainSeconds;
@@ -94,6 +100,9 @@ final class BenchCommand implements Callable<Integer> {
       json.put("dp_examples_per_s", Math.round(dpRate * 10) / 10.0);
       json.put("nonprivate_examples_per_s", Math.round(plainRate * 10) / 10.0);
       json.put("ratio", Math.round(dpRate / plainRate * 1000) / 1000.0);
+      json.put("dp_ms_per_step", Math.round(10_000 * dpSeconds / (steps * rounds)) / 10.0);
+      json.put("nonprivate_ms_per_step", Math.round(10_000 * plainSeconds / (steps * rounds)) / 10.0);
+      costs.put(json, data.rdd().getNumPartitions(), emptyMs, initial, aggregated, costs.executorOmpThreads(data.rdd()));
       if (fixedSeconds > 0) {
         json.put("fixed_layers_seconds", Math.round(fixedSeconds * 10) / 10.0);
       }

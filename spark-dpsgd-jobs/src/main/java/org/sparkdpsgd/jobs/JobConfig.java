@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
-import java.io.File;
 import java.util.List;
 import java.util.Map;
 import org.sparkdpsgd.util.InvalidInputException;
@@ -22,16 +21,14 @@ public final class JobConfig {
     this.config = config;
   }
 
-  public static JobConfig load(File file, List<String> overrides) {
+  /** {@code location}: a local file, a Hadoop path or a config in the job jar (see {@link ConfigSource}). */
+  public static JobConfig load(String location, List<String> overrides) {
     Config defaults = ConfigFactory.parseResources(JobConfig.class, "/dpsgd-defaults.conf");
     Config merged = defaults;
     try {
-      if (file != null) {
-        if (!file.isFile()) {
-          throw new InvalidInputException("--config: no such file: " + file);
-        }
-        Config fromFile = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
-        rejectUnknownKeys(fromFile, defaults, file.toString());
+      if (location != null) {
+        Config fromFile = ConfigSource.parse(location);
+        rejectUnknownKeys(fromFile, defaults, location);
         merged = fromFile.withFallback(merged);
       }
       for (String kv : overrides) {

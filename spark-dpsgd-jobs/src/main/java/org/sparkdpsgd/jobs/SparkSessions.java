@@ -15,6 +15,11 @@ final class SparkSessions {
       b.config("spark.ui.showConsoleProgress", "false");
       b.config("spark.driver.host", System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1"));
     }
+    // ND4J's BLAS and OpenMP start 2 threads per call by default: on executors with one core per
+    // task, tasks then fight over the cores. One thread per task core, unless the user chose.
+    if (!conf.contains("spark.executorEnv.OMP_NUM_THREADS")) {
+      b.config("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.task.cpus", "1"));
+    }
     SparkSession spark = b.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;

@@ -2,8 +2,6 @@ package org.sparkdpsgd.jobs;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.File;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +21,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", description = "Train a model with DP-SGD and write model, metrics and privacy report.")
 final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "HOCON config file (e.g. conf/fashion-mnist-mlp.conf)")
-  File config;
+  @Option(names = "--config", description = "HOCON config: a local file, a Hadoop path, or one shipped in the job jar (e.g. conf/fashion-mnist-mlp.conf)")
+  String config;
 
   @Option(names = "--train", description = "training data (file or directory); overrides data.train")
   String train;
@@ -62,7 +60,8 @@ final class TrainCommand implements Callable<Integer> {
     overrides.addAll(sets);
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
-    Path out = OutputWriter.prepare(output);
+    requireAbsolutePathsInClusterMode(c, dp);
+    OutputWriter.OutputDir out = OutputWriter.prepare(output);
     long wallStart = System.nanoTime();
 
     SparkSession spark = SparkSessions.start(c);
@@ -84,6 +83,7 @@ final class TrainCommand implements Callable<Integer> {
                 c.number("data.feature-scale"), c.number("data.feature-shift"))
             : null) {
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
+      List<String> testingHooks = TestingHooks.apply(trainer, System.out);
       TrainingPlan plan = trainer.plan(trainData);
       printPlan(plan, trainData, dp);
       trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
@@ -92,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
       double wall = (System.nanoTime() - wallStart) / 1e9;
       OutputWriter.writeModel(out, result);
       OutputWriter.writeMetrics(out, result);
-      OutputWriter.writeReport(out, report(result, eval, wall, fmt));
+      OutputWriter.writeReport(out, TestingHooks.mark(report(result, eval, wall, fmt), testingHooks));
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;
@@ -116,7 +116,18 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private static void printSummary(PrivacyReport privacy, Evaluation eval, double wall, Path out) {
+  /** Data, output and checkpoints must not be relative when the driver runs on some worker. */
+  private static void requireAbsolutePathsInClusterMode(JobConfig c, DpSgdConfig dp) {
+    HadoopPaths.requireAbsoluteInClusterMode("data.train", c.string("data.train"));
+    if (c.isSet("data.test")) {
+      HadoopPaths.requireAbsoluteInClusterMode("data.test", c.string("data.test"));
+    }
+    if (c.isSet("training.checkpoint-dir")) {
+      HadoopPaths.requireAbsoluteInClusterMode("training.checkpoint-dir", c.string("training.checkpoint-dir"));
+    }
+  }
+
+  private static void printSummary(PrivacyReport privacy, Evaluation eval, double wall, OutputWriter.OutputDir out) {
     if (eval != null) {
       System.out.printf(Locale.ROOT, "test accuracy %.2f%% (%d examples), test loss %.4f%n",
           100 * eval.accuracy(), eval.count(), eval.meanLoss());

@@ -13,8 +13,8 @@ import org.sparkdpsgd.train.DpSgdConfig;
 
 /** The configs shipped in conf/ load, use only known keys, and say what the README promises. */
 class ShippedConfigsTest {
-  static File conf(String name) {
-    return new File("../conf", name);
+  static String conf(String name) {
+    return new File("../conf", name).getPath();
   }
 
   @Test

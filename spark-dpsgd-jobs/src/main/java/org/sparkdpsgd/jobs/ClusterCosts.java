@@ -1,0 +1,108 @@
+package org.sparkdpsgd.jobs;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdpsgd.aggregate.StepContext;
+import org.sparkdpsgd.data.ExampleBlock;
+import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.sampling.SamplingKey;
+import org.sparkdpsgd.train.DistributedStep;
+import scala.reflect.ClassTag$;
+
+/**
+ * What one step costs on whatever Spark runs the bench (local[N] or a cluster under
+ * spark-submit): the fixed cost of a step whose sample is empty (broadcast, one task per
+ * partition, tree aggregation, nothing computed), the bytes a step broadcasts and aggregates
+ * (task results as Spark measures them), and the executors' BLAS/OpenMP thread setting.
+ */
+final class ClusterCosts {
+  private final SparkSession spark;
+  private final AtomicLong resultBytes = new AtomicLong();
+  private volatile boolean counting = false;
+
+  ClusterCosts(SparkSession spark) {
+    this.spark = spark;
+    spark.sparkContext().addSparkListener(new SparkListener() {
+      @Override
+      public void onTaskEnd(SparkListenerTaskEnd end) {
+        if (counting && end.taskMetrics() != null) {
+          resultBytes.addAndGet(end.taskMetrics().resultSize());
+        }
+      }
+    });
+  }
+
+  /** Milliseconds per step of {@code steps} steps with sampling rate 0: the cost no sample size removes. */
+  double emptyStepMillis(JavaRDD<ExampleBlock> blocks, ModelSpec spec, double[] params, int depth, int steps) {
+    SamplingKey key = SamplingKey.secure();
+    for (int t = 1; t <= 3; t++) { // warm-up
+      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false), params, depth);
+    }
+    long t0 = System.nanoTime();
+    for (int t = 1; t <= steps; t++) {
+      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false), params, depth);
+    }
+    return (System.nanoTime() - t0) / 1e6 / steps;
+  }
+
+  /** Counts task result bytes from now on (on) or stops counting (off). */
+  void counting(boolean on) {
+    waitForListeners();
+    counting = on;
+  }
+
+  /** Bytes the tasks of the counted steps sent back to the driver, per step. */
+  double resultBytesPerStep(long steps) {
+    waitForListeners();
+    return (double) resultBytes.get() / steps;
+  }
+
+  /** Serialised size of the weights one executor fetches per step (the broadcast value). */
+  static long broadcastBytes(double[] params) {
+    return SparkEnv.get().serializer().newInstance()
+        .serialize(params, ClassTag$.MODULE$.apply(double[].class)).remaining();
+  }
+
+  int executors() {
+    // The driver's block manager is listed too, except in local mode where it is the only one.
+    int n = spark.sparkContext().getExecutorMemoryStatus().size();
+    return spark.sparkContext().isLocal() ? 1 : Math.max(1, n - 1);
+  }
+
+  /** OMP_NUM_THREADS as the tasks see it (distinct values; "unset" if absent). */
+  List<String> executorOmpThreads(JavaRDD<ExampleBlock> blocks) {
+    return blocks.map(b -> String.valueOf(System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")))
+        .distinct().collect();
+  }
+
+  void put(ObjectNode json, int partitions, double emptyMs, double[] params, double resultBytesPerStep,
+      List<String> omp) {
+    json.put("master", spark.sparkContext().master());
+    json.put("executors", executors());
+    json.put("partitions", partitions);
+    json.put("empty_step_ms", Math.round(emptyMs * 10) / 10.0);
+    json.put("broadcast_bytes_per_executor_per_step", broadcastBytes(params));
+    json.put("aggregated_bytes_per_step", Math.round(resultBytesPerStep));
+    json.putPOJO("executor_omp_num_threads", omp);
+  }
+
+  static String describe(double emptyMs, long broadcast, double aggregated) {
+    return String.format(Locale.ROOT, "fixed cost of a step (empty sample): %.1f ms; per step: %,d bytes broadcast"
+        + " to each executor, %,.0f bytes of task results aggregated", emptyMs, broadcast, aggregated);
+  }
+
+  private void waitForListeners() {
+    try {
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Spark's listener bus did not drain", e);
+    }
+  }
+}
