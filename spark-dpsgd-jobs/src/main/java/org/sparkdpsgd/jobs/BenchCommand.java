@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         plainSeconds += timed(plain, data, spec);
       }
       double[] initial = spec.initialParams(dp.initSeed());
-      double emptyMs = costs.emptyStepMillis(data.rdd(), spec, initial, dp.aggregationDepth(), steps);
+      double emptyMs = costs.emptyStepMillis(data.rdd(), data.numExamples(), spec, initial, dp.aggregationDepth(), steps);
       double aggregated = costs.resultBytesPerStep((long) steps * rounds);
       System.out.println(ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
       double examples = (double) batchSize * steps * rounds;

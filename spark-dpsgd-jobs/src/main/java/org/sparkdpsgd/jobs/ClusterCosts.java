@@ -40,14 +40,15 @@ final class ClusterCosts {
   }
 
   /** Milliseconds per step of {@code steps} steps with sampling rate 0: the cost no sample size removes. */
-  double emptyStepMillis(JavaRDD<ExampleBlock> blocks, ModelSpec spec, double[] params, int depth, int steps) {
+  double emptyStepMillis(
+      JavaRDD<ExampleBlock> blocks, long rows, ModelSpec spec, double[] params, int depth, int steps) {
     SamplingKey key = SamplingKey.secure();
     for (int t = 1; t <= 3; t++) { // warm-up
-      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false), params, depth);
+      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
     }
     long t0 = System.nanoTime();
     for (int t = 1; t <= steps; t++) {
-      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false), params, depth);
+      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
     }
     return (System.nanoTime() - t0) / 1e6 / steps;
   }
