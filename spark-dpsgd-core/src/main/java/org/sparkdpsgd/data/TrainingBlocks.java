@@ -100,8 +100,16 @@ public final class TrainingBlocks implements AutoCloseable {
     return persisted(served.rdd(), spec, served);
   }
 
+  /**
+   * Blocks are kept in memory and spilled to the executor's disk under memory pressure
+   * (MEMORY_AND_DISK): an evicted block comes back as it was, not re-read from the source, which
+   * could have changed or (with a row limit) be sampled differently; the data a run trains on
+   * stays the data it validated. Only a lost executor recomputes its blocks from their lineage.
+   */
+  static final StorageLevel CACHED = StorageLevel.MEMORY_AND_DISK();
+
   private static TrainingBlocks persisted(JavaRDD<ExampleBlock> blocks, BlockPacker.Spec spec, DriverBlocks served) {
-    blocks.persist(StorageLevel.MEMORY_ONLY());
+    blocks.persist(CACHED);
     blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
     long n;
     try {
@@ -132,7 +140,7 @@ public final class TrainingBlocks implements AutoCloseable {
     int outDim = fixed.outputDim();
     JavaRDD<ExampleBlock> mapped = blocks.map(b ->
         new ExampleBlock(b.blockId(), b.rows(), outDim, fixed.apply(b.features(), b.rows()), b.labels()));
-    mapped.persist(StorageLevel.MEMORY_ONLY());
+    mapped.persist(CACHED); // the fixed features are costly to recompute, too
     mapped.setName(blocks.name() + " > " + fixed.describe());
     long n = countRows(mapped);
     if (n != numExamples) {

@@ -56,6 +56,23 @@ class BlocksSurviveLossTest {
     }
   }
 
+  /** Evicted blocks spill to the executor's disk and come back as they were, not re-read. */
+  @Test
+  void blocksAndFixedFeaturesAreCachedInMemoryAndOnDisk() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      rows.add(RowFactory.create(Vectors.dense(new double[64]), (double) (i % 2)));
+    }
+    Dataset<Row> df = SparkTestSession.get().createDataFrame(rows, FashionMnist.schema());
+    org.sparkdpsgd.model.ModelSpec spec = new org.sparkdpsgd.model.ModelSpec(new org.sparkdpsgd.model.Shape(1, 8, 8),
+        List.of(new org.sparkdpsgd.model.LayerSpec.Scattering(1, 2)), 2);
+    try (TrainingBlocks blocks = TrainingBlocks.prepare(df, "features", "label", 0, 2, 20, "local rows");
+        TrainingBlocks features = blocks.withFixedFeatures(new org.sparkdpsgd.model.FixedFeatures(spec))) {
+      assertEquals(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), blocks.rdd().getStorageLevel());
+      assertEquals(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), features.rdd().getStorageLevel());
+    }
+  }
+
   @Test
   void fashionMnistBlocksAreRebuiltFromTheDriversChunksAfterLoss() throws IOException {
     int n = 2500;
