@@ -64,7 +64,7 @@ class CliMistakesTest {
       rows.append(i == 77 ? "1,,0" : i % 5 + "," + i % 3 + "," + i % 2).append('\n');
     }
     Path bad = Files.writeString(dir.resolve("empty-cell.csv"), rows.toString());
-    String[] args = train("data-out", "--train", bad.toString());
+    String[] args = train("data-out", "--set", "data.train=" + bad);
     String e = oneLineError("data-out", args, "line 79"); // the header is line 1, row 77 is line 79
     assertTrue(e.contains("empty-cell.csv") && e.contains("column 'b' is empty"), e);
   }
@@ -86,7 +86,7 @@ class CliMistakesTest {
   @Test
   void pathsAMissingTrainingFileIsNamed() throws Exception {
     String missing = dir.resolve("no-such.csv").toString();
-    String e = oneLineError("paths-out", train("paths-out", "--train", missing), missing);
+    String e = oneLineError("paths-out", train("paths-out", "--set", "data.train=" + missing), missing);
     assertTrue(e.contains("no such file"), e);
   }
 
