@@ -26,9 +26,12 @@ public final class TestData {
       }
       rows.add(RowFactory.create(Vectors.dense(x), (double) label));
     }
+    // The label column declares its classes in ML metadata, as a StringIndexer's output does: the
+    // trainer never infers the number of classes from the labels.
     StructType schema = new StructType()
         .add("features", SQLDataTypes.VectorType(), false)
-        .add("label", DataTypes.DoubleType, false);
+        .add(org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withName("label")
+            .withNumValues(classes).toStructField());
     return SparkTestSession.get().createDataFrame(rows, schema).repartition(partitions);
   }
 }

@@ -1,7 +1,9 @@
 package org.sparkdpsgd.data;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_block_start;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +26,14 @@ import org.sparkdpsgd.util.InvalidInputException;
  */
 public final class BlockPacker {
   private static final String SOURCE_COL = "__dpsgd_source_file";
+  private static final String SPLIT_START_COL = "__dpsgd_split_start";
+  /**
+   * Optional column a reader adds: the name of the first feature column whose cell was empty
+   * (null), so the error says "empty" where the assembled vector would only show NaN.
+   */
+  public static final String EMPTY_CELL_COL = "__dpsgd_empty_cell";
+  /** Optional column a reader adds: "csv" or "libsvm", so bad rows are named by their file line. */
+  public static final String TEXT_FORMAT_COL = "__dpsgd_text_format";
 
   private BlockPacker() {}
 
@@ -74,8 +84,11 @@ public final class BlockPacker {
   /** Packs the rows into blocks (lazily; the caller persists and materialises them). */
   public static JavaRDD<ExampleBlock> pack(Dataset<Row> df, Spec spec) {
     checkSchema(df, spec.featuresCol(), spec.labelCol(), spec.sourceName());
-    Dataset<Row> withSource =
-        df.select(col(spec.featuresCol()), col(spec.labelCol()), input_file_name().as(SOURCE_COL));
+    List<String> names = Arrays.asList(df.columns());
+    Dataset<Row> withSource = df.select(col(spec.featuresCol()), col(spec.labelCol()), input_file_name().as(SOURCE_COL),
+        input_file_block_start().as(SPLIT_START_COL),
+        names.contains(EMPTY_CELL_COL) ? col(EMPTY_CELL_COL) : lit(null).cast("string").as(EMPTY_CELL_COL),
+        names.contains(TEXT_FORMAT_COL) ? col(TEXT_FORMAT_COL) : lit(null).cast("string").as(TEXT_FORMAT_COL));
     RowValidator validator =
         new RowValidator(
             spec.dim(), spec.numClasses(), spec.featuresCol(), spec.labelCol(), spec.featureNames());
@@ -89,24 +102,20 @@ public final class BlockPacker {
       int partition, Iterator<Row> rows, RowValidator validator, Spec spec) {
     int dim = spec.dim();
     int blockRows = spec.blockRows();
-    String sourceName = spec.sourceName();
     List<ExampleBlock> blocks = new ArrayList<>();
     float[] features = new float[blockRows * dim];
     int[] labels = new int[blockRows];
     int filled = 0;
-    long rowInPartition = 0;
-    while (rows.hasNext()) {
+    RowPosition pos = new RowPosition(spec.sourceName(), partition);
+    while (nextRow(rows, pos)) {
       Row row = rows.next();
-      String where = describe(row.getString(2), sourceName, partition, rowInPartition++);
-      Vector v = row.getAs(0);
-      if (v == null) {
-        throw new InvalidInputException(where + ": features vector is null");
+      pos.advance(row.getString(2), row.isNullAt(3) ? -1 : row.getLong(3), row.getString(5));
+      try {
+        filled = packRow(row, spec, validator, features, labels, filled);
+      } catch (InvalidInputException e) {
+        // Naming the file line re-reads the file: done for the bad row only.
+        throw new InvalidInputException(e.getMessage().replace(WHERE, pos.describe()));
       }
-      validator.checkSize(v.size(), where);
-      copyFeatures(v, features, filled * dim, validator, where);
-      transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift(), validator, where);
-      labels[filled] = validator.checkLabel(row.get(1), where);
-      filled++;
       if (filled == blockRows) {
         blocks.add(new ExampleBlock(blockId(partition, blocks.size()), filled, dim, features, labels));
         features = new float[blockRows * dim];
@@ -121,6 +130,41 @@ public final class BlockPacker {
               Arrays.copyOf(features, filled * dim), Arrays.copyOf(labels, filled)));
     }
     return blocks.iterator();
+  }
+
+  /** Stands for the row's position in messages until one is thrown (see packPartition). */
+  private static final String WHERE = "\u0000row\u0000";
+
+  /** Validates one row into the block at index {@code filled}; returns the new count. */
+  private static int packRow(Row row, Spec spec, RowValidator validator, float[] features, int[] labels, int filled) {
+    int dim = spec.dim();
+    String where = WHERE;
+    Vector v = row.getAs(0);
+    if (v == null) {
+      throw new InvalidInputException(where + ": column '" + spec.featuresCol() + "' is null");
+    }
+    if (!row.isNullAt(4)) {
+      throw new InvalidInputException(where + ": column '" + row.getString(4) + "' is empty");
+    }
+    validator.checkSize(v.size(), where);
+    copyFeatures(v, features, filled * dim, validator, where);
+    transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift(), validator, where);
+    labels[filled] = validator.checkLabel(row.get(1), where);
+    return filled + 1;
+  }
+
+  /**
+   * hasNext() runs Spark's reader (parsing, decompression): its failures become one line naming
+   * the file and the line after the last good one, never the raw message (it can quote a row).
+   */
+  private static boolean nextRow(Iterator<Row> rows, RowPosition pos) {
+    try {
+      return rows.hasNext();
+    } catch (InvalidInputException e) {
+      throw e;
+    } catch (Exception e) { // Scala readers throw checked exceptions (IOException) undeclared
+      throw new InvalidInputException(pos.describeNext(ReaderErrors.file(e)) + ": " + ReaderErrors.reason(e));
+    }
   }
 
   private static void copyFeatures(
@@ -152,10 +196,5 @@ public final class BlockPacker {
   /** Block ids are unique across partitions: the partition index in the high bits. */
   static long blockId(int partition, int localIndex) {
     return ((long) partition << 32) | localIndex;
-  }
-
-  private static String describe(String file, String sourceName, int partition, long row) {
-    String origin = (file == null || file.isEmpty()) ? sourceName : sourceName + " (" + file + ")";
-    return origin + ", partition " + partition + " row " + row;
   }
 }

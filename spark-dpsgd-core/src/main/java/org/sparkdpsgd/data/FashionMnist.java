@@ -14,7 +14,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpsgd.util.InvalidInputException;
 
@@ -80,10 +79,15 @@ public final class FashionMnist {
     return spark.createDataFrame(rows, schema());
   }
 
+  /**
+   * The label column declares the 10 classes in ML metadata (a public fact about the dataset), so
+   * a {@code DPSGDClassifier} fitted on it needs no numClasses.
+   */
   public static StructType schema() {
     return new StructType()
         .add("features", SQLDataTypes.VectorType(), false)
-        .add("label", DataTypes.DoubleType, false);
+        .add(org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withName("label")
+            .withValues(CLASS_NAMES).toStructField());
   }
 
   private static Path find(Path dir, String base) {

@@ -36,8 +36,10 @@ public final class TrainingBlocks implements AutoCloseable {
   }
 
   /**
-   * Validates and packs {@code df}. {@code dim} and {@code numClasses} may be 0 to take them from
-   * the data (the first row's vector size; the largest label + 1).
+   * Validates and packs {@code df}. {@code dim} may be 0 to take it from the schema (the first
+   * row's vector size; every row must match it). {@code numClasses} may be 0 to take it from the
+   * label column's ML metadata ({@code NominalAttribute}); it is never inferred from the labels
+   * (their largest value would leak), and a label outside it is a bad row.
    */
   public static TrainingBlocks prepare(
       Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
@@ -63,7 +65,7 @@ public final class TrainingBlocks implements AutoCloseable {
       }
     }
     if (numClasses <= 0) {
-      numClasses = inferNumClasses(df, labelCol, sourceName);
+      numClasses = declaredNumClasses(df, labelCol, sourceName);
     }
     BlockPacker.Spec spec = new BlockPacker.Spec(
         featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames(df, featuresCol),
@@ -174,18 +176,22 @@ public final class TrainingBlocks implements AutoCloseable {
     return names;
   }
 
-  private static int inferNumClasses(Dataset<Row> df, String labelCol, String sourceName) {
-    Row r = UserErrors.unwrapping(() -> df.agg(org.apache.spark.sql.functions.max(labelCol)).first());
-    if (r.isNullAt(0)) {
-      throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
+  /**
+   * The number of classes the label column's ML metadata declares (StringIndexer and
+   * NominalAttribute set it). Metadata describes the schema, not the rows; the largest label would
+   * describe the rows (one example labelled 9999 would make a 10,000-class model, visibly).
+   */
+  private static int declaredNumClasses(Dataset<Row> df, String labelCol, String sourceName) {
+    Attribute attr = Attribute.fromStructField(df.schema().apply(labelCol));
+    if (attr instanceof org.apache.spark.ml.attribute.NominalAttribute nominal && nominal.getNumValues().isDefined()) {
+      return (Integer) nominal.getNumValues().get();
     }
-    double maxLabel = ((Number) r.get(0)).doubleValue();
-    if (!(maxLabel >= 0) || maxLabel != Math.rint(maxLabel) || maxLabel > 1_000_000) {
-      throw new InvalidInputException(
-          sourceName + ": column '" + labelCol + "' must hold integer class indices 0..K-1; largest value: "
-              + maxLabel);
+    if (attr instanceof org.apache.spark.ml.attribute.BinaryAttribute) {
+      return 2;
     }
-    return Math.max(2, (int) maxLabel + 1);
+    throw new InvalidInputException(sourceName + ": the number of classes is not set (data.num-classes, MLlib"
+        + " param numClasses) and column '" + labelCol + "' has no ML metadata declaring it; set it: it is never"
+        + " inferred from the private labels");
   }
 
   public JavaRDD<ExampleBlock> rdd() {

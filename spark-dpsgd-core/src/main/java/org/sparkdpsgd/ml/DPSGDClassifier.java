@@ -65,6 +65,8 @@ public final class DPSGDClassifier
   private final IntParam aggregationDepth;
   private final Param<String> checkpointDir;
   private final IntParam checkpointInterval;
+  private final IntParam numClasses;
+  private final org.apache.spark.ml.param.BooleanParam debugLeakTrainingLoss;
 
   /**
    * What an estimator saved in format versions 0 to 2 (which recorded only set params) did for each
@@ -122,6 +124,9 @@ public final class DPSGDClassifier
     aggregationDepth = withDefault(KnobParams.intParam(this, Knobs.AGGREGATION_DEPTH), Knobs.AGGREGATION_DEPTH);
     checkpointDir = withDefault(KnobParams.stringParam(this, Knobs.CHECKPOINT_DIR), Knobs.CHECKPOINT_DIR);
     checkpointInterval = withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
+    numClasses = withDefault(KnobParams.intParam(this, Knobs.NUM_CLASSES), Knobs.NUM_CLASSES);
+    debugLeakTrainingLoss = withDefault(KnobParams.booleanParam(this, Knobs.DEBUG_LEAK_TRAINING_LOSS),
+        Knobs.DEBUG_LEAK_TRAINING_LOSS);
     // The network's structure is not a knob of the table (the CLI describes it differently).
     hiddenLayers = new IntArrayParam(this, "hiddenLayers",
         "widths of the hidden layers; empty = multinomial logistic regression");
@@ -299,6 +304,20 @@ public final class DPSGDClassifier
   public DPSGDClassifier setAggregationDepth(int v) { return put(Knobs.AGGREGATION_DEPTH, aggregationDepth, v); }
   public DPSGDClassifier setCheckpointDir(String v) { return put(Knobs.CHECKPOINT_DIR, checkpointDir, v); }
   public DPSGDClassifier setCheckpointInterval(int v) { return put(Knobs.CHECKPOINT_EVERY, checkpointInterval, v); }
+  /** K, labels 0..K-1; 0 (default) = from the label column's ML metadata. Never inferred from the labels. */
+  public DPSGDClassifier setNumClasses(int v) { return put(Knobs.NUM_CLASSES, numClasses, v); }
+  /** DEBUGGING ONLY: keep the un-noised training loss per step (outside the privacy guarantee). */
+  public DPSGDClassifier setDebugLeakTrainingLoss(boolean v) {
+    return put(Knobs.DEBUG_LEAK_TRAINING_LOSS, debugLeakTrainingLoss, v);
+  }
+
+  public IntParam numClasses() {
+    return numClasses;
+  }
+
+  public org.apache.spark.ml.param.BooleanParam debugLeakTrainingLoss() {
+    return debugLeakTrainingLoss;
+  }
 
   /** Checks with the table's validator first, so a bad value gets its uniform message. */
   @SuppressWarnings("unchecked")
@@ -313,7 +332,8 @@ public final class DPSGDClassifier
   @Override
   public DPSGDClassificationModel train(Dataset<?> dataset) {
     DpSgdConfig config = config();
-    try (TrainingBlocks data = TrainingBlocks.prepare(dataset.toDF(), getFeaturesCol(), getLabelCol(), 0, 0,
+    try (TrainingBlocks data = TrainingBlocks.prepare(dataset.toDF(), getFeaturesCol(), getLabelCol(), 0,
+        (Integer) getOrDefault(numClasses),
         config.blockRows(), "DPSGDClassifier input", config.featureScale(), config.featureShift())) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
       return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
@@ -351,6 +371,7 @@ public final class DPSGDClassifier
         .accountant(AccountantKind.parse(getOrDefault(accountant)))
         .initSeed((Long) getOrDefault(seed))
         .aggregationDepth((Integer) getOrDefault(aggregationDepth))
+        .leakTrainingLoss((Boolean) getOrDefault(debugLeakTrainingLoss))
         .checkpoints(isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
             (Integer) getOrDefault(checkpointInterval));
   }

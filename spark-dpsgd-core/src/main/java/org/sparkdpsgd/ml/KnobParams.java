@@ -33,6 +33,11 @@ final class KnobParams {
     return new Param<>(owner, k.param(), k.doc(), new Accepts<String>(k));
   }
 
+  static org.apache.spark.ml.param.BooleanParam booleanParam(Params owner, Knob k) {
+    require(k, Knob.Type.BOOLEAN);
+    return new org.apache.spark.ml.param.BooleanParam(owner, k.param(), k.doc());
+  }
+
   private static void require(Knob k, Knob.Type type) {
     if (k.type() != type) {
       throw new IllegalArgumentException(k.param() + " is a " + k.type() + " knob, not " + type);

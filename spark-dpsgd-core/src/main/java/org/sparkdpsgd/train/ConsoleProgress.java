@@ -5,13 +5,20 @@ import java.util.Locale;
 
 /**
  * Prints a progress line every {@code everySeconds} seconds and at the last step: step/total,
- * loss, ε spent so far, examples per second and time left. Never prints the sampled count.
+ * ε spent so far, examples per second and, once a few steps have run, the time left. The
+ * training loss appears only in runs that leak it on purpose (it is not noised). Never prints
+ * the sampled count.
  */
 public final class ConsoleProgress implements ProgressListener {
+  /** Before this many steps the first steps' start-up costs (JIT, caching) dominate any estimate. */
+  static final int STEPS_BEFORE_ESTIMATE = 5;
+
   private final PrintStream out;
   private final double everySeconds;
   private final double delta;
   private double lastPrinted = Double.NEGATIVE_INFINITY;
+  private long firstStep = -1;
+  private double firstStepEnd;
 
   public ConsoleProgress(PrintStream out, double everySeconds, double delta) {
     this.out = out;
@@ -21,17 +28,35 @@ public final class ConsoleProgress implements ProgressListener {
 
   @Override
   public void onStep(StepMetrics m) {
+    if (firstStep < 0) {
+      firstStep = m.step();
+      firstStepEnd = m.elapsedSeconds();
+    }
     boolean last = m.step() == m.totalSteps();
     if (!last && m.elapsedSeconds() - lastPrinted < everySeconds) {
       return;
     }
     lastPrinted = m.elapsedSeconds();
-    double left = m.elapsedSeconds() / m.step() * (m.totalSteps() - m.step());
-    out.printf(Locale.ROOT, "step %d/%d (%.0f%%)  loss %.4f  ε %s (δ=%.0e)  %.0f examples/s  %s left%n",
-        m.step(), m.totalSteps(), 100.0 * m.step() / m.totalSteps(), m.loss(),
-        Double.isInfinite(m.epsilon()) ? "∞" : String.format(Locale.ROOT, "%.3f", m.epsilon()),
-        delta, m.examplesPerSecond(), duration(left));
+    out.println(line(m));
     out.flush();
+  }
+
+  String line(StepMetrics m) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "step %d/%d (%.0f%%)", m.step(), m.totalSteps(),
+        100.0 * m.step() / m.totalSteps()));
+    if (!Double.isNaN(m.loss())) {
+      b.append(String.format(Locale.ROOT, "  loss %.4f (UN-NOISED, LEAKS)", m.loss()));
+    }
+    b.append(String.format(Locale.ROOT, "  ε %s (δ=%.0e)  %.0f examples/s",
+        Double.isInfinite(m.epsilon()) ? "∞" : String.format(Locale.ROOT, "%.3f", m.epsilon()), delta,
+        m.examplesPerSecond()));
+    long measured = m.step() - firstStep;
+    if (measured >= STEPS_BEFORE_ESTIMATE && m.step() < m.totalSteps()) {
+      // From the steps after the first: the first one pays for warming up.
+      double perStep = (m.elapsedSeconds() - firstStepEnd) / measured;
+      b.append("  ").append(duration(perStep * (m.totalSteps() - m.step()))).append(" left");
+    }
+    return b.toString();
   }
 
   @Override

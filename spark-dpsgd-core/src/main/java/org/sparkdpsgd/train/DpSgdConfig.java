@@ -48,6 +48,7 @@ public final class DpSgdConfig implements Serializable {
   double featureShift = Knobs.FEATURE_SHIFT.defaultDouble();
   long initSeed = Knobs.INIT_SEED.defaultLong();
   boolean nonPrivate = false;
+  boolean leakTrainingLoss = Knobs.DEBUG_LEAK_TRAINING_LOSS.defaultBoolean();
   double emaDecay = Knobs.EMA_DECAY.defaultDouble();
   boolean cosineSchedule = Knobs.LR_SCHEDULE.defaultString().equals("cosine");
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
@@ -165,6 +166,19 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig initSeed(long seed) {
     initSeed = seed;
     return this;
+  }
+
+  /**
+   * DEBUGGING ONLY: keep each step's un-noised training loss in the metrics. It is outside the
+   * privacy guarantee; off by default, and a run with it on is reported as leaking.
+   */
+  public DpSgdConfig leakTrainingLoss(boolean b) {
+    leakTrainingLoss = b;
+    return this;
+  }
+
+  public boolean leakTrainingLoss() {
+    return leakTrainingLoss;
   }
 
   /** Train without clipping and noise: the baseline for benchmarks. Gives NO privacy guarantee. */

@@ -156,7 +156,9 @@ public final class DpSgdTrainer {
         timings.addCluster(System.nanoTime() - t0);
         dpStep.apply(t, sums.gradientSum(), params);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        StepMetrics m = new StepMetrics(t, plan.steps(), sums.lossSum() / plan.expectedBatchSize(),
+        // The loss is computed without noise: outside the guarantee, kept only when asked to leak it.
+        double loss = config.leakTrainingLoss ? sums.lossSum() / plan.expectedBatchSize() : Double.NaN;
+        StepMetrics m = new StepMetrics(t, plan.steps(), loss,
             charge.progressEpsilon(plan.delta()), elapsed,
             plan.expectedBatchSize() * (t - run.firstStep() + 1) / elapsed);
         metrics.add(m);

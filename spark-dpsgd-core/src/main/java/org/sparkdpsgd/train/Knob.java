@@ -18,7 +18,7 @@ public record Knob(String key, String param, Type type, Object defaultValue, Val
 
   /** The value types a knob can have (each maps to one HOCON getter and one MLlib param class). */
   public enum Type {
-    DOUBLE(Double.class), LONG(Long.class), INT(Integer.class), STRING(String.class);
+    DOUBLE(Double.class), LONG(Long.class), INT(Integer.class), STRING(String.class), BOOLEAN(Boolean.class);
 
     private final Class<?> javaType;
 
@@ -87,5 +87,9 @@ public record Knob(String key, String param, Type type, Object defaultValue, Val
 
   public String defaultString() {
     return (String) defaultValue;
+  }
+
+  public boolean defaultBoolean() {
+    return (Boolean) defaultValue;
   }
 }

@@ -77,6 +77,14 @@ public final class Knobs {
   public static final Knob CHECKPOINT_EVERY = new Knob("training.checkpoint-every", "checkpointInterval", Type.INT,
       100, (n, v) -> Checks.positive(n, (int) (Integer) v),
       "steps between checkpoints (a crash costs at most this many steps of privacy twice)");
+  public static final Knob DEBUG_LEAK_TRAINING_LOSS = new Knob("training.debug-leak-training-loss",
+      "debugLeakTrainingLoss", Type.BOOLEAN, false, (n, v) -> { },
+      "DEBUGGING ONLY: show and store the training loss of each step's sample. It is computed without noise, so"
+          + " it is NOT covered by the privacy guarantee (one extreme example moves it visibly); the report says it leaks");
+  public static final Knob NUM_CLASSES = new Knob("data.num-classes", "numClasses", Type.INT, 0,
+      (n, v) -> Checks.nonNegative(n, (long) (Integer) v),
+      "number of classes K (labels 0..K-1); 0 = from the label column's ML metadata or a known dataset. Never"
+          + " inferred from the private labels: their largest value would leak");
   public static final Knob FEATURE_SCALE = new Knob("data.feature-scale", "featureScale", Type.DOUBLE, 1.0,
       Knobs::finite, "a FIXED transform x * featureScale + featureShift applied to every feature while the data is"
           + " packed (e.g. 2 and -1 map [0, 1] to [-1, 1]); public constants only, statistics of the private data leak");
@@ -93,7 +101,7 @@ public final class Knobs {
   public static final List<Knob> ALL = List.of(L2_NORM_CLIP, NOISE_MULTIPLIER, TARGET_EPSILON, DELTA, ACCOUNTANT,
       EXPECTED_BATCH_SIZE, SAMPLING_RATE, EPOCHS, STEPS, OPTIMIZER, LEARNING_RATE, MOMENTUM, ADAM_BETA1,
       ADAM_BETA2, ADAM_EPSILON, LR_SCHEDULE, EMA_DECAY, AGGREGATION_DEPTH, CHECKPOINT_DIR, CHECKPOINT_EVERY,
-      FEATURE_SCALE, FEATURE_SHIFT, BLOCK_ROWS, ACTIVATION, INIT_SEED);
+      DEBUG_LEAK_TRAINING_LOSS, NUM_CLASSES, FEATURE_SCALE, FEATURE_SHIFT, BLOCK_ROWS, ACTIVATION, INIT_SEED);
 
   private static final Map<String, Knob> BY_PARAM = index();
 

@@ -139,4 +139,20 @@ class ValidationTest {
       data.close();
     }
   }
+
+  /** The number of classes is the label column's declared one, or refused; never the largest label. */
+  @Test
+  void numberOfClassesComesFromMetadataNeverFromTheLabels() {
+    Dataset<Row> plain = rows(new Object[] {Vectors.dense(1, 2), 0.0}, new Object[] {Vectors.dense(3, 4), 9999.0});
+    String e = failure(plain, 2, 0);
+    assertTrue(e.contains("number of classes is not set") && e.contains("data.num-classes")
+        && e.contains("numClasses") && e.contains("'label'"), e);
+    Dataset<Row> declared = plain.withColumn("label", plain.col("label").as("label",
+        org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withNumValues(10).toMetadata()));
+    e = failure(declared, 2, 0);
+    assertTrue(e.contains("must be in [0, 9] for 10 classes; provided value: 9999.0"), e);
+    try (TrainingBlocks ok = TrainingBlocks.prepare(declared.where("label < 10"), "features", "label", 0, 0, 100, "x")) {
+      assertEquals(10, ok.numClasses());
+    }
+  }
 }

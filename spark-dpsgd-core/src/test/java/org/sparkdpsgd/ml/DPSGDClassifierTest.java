@@ -3,6 +3,7 @@ package org.sparkdpsgd.ml;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ class DPSGDClassifierTest {
   }
 
   static DPSGDClassifier classifier() {
-    return new DPSGDClassifier().setLabelCol("y").setHiddenLayers(new int[] {4}).setExpectedBatchSize(100)
+    return new DPSGDClassifier().setLabelCol("y").setNumClasses(2).setHiddenLayers(new int[] {4})
+        .setExpectedBatchSize(100)
         .setEpochs(3).setLearningRate(0.5).setTargetEpsilon(2.0);
   }
 
@@ -111,7 +113,7 @@ class DPSGDClassifierTest {
    */
   @Test
   void scatteringNetworkFromTheLayersParamFitsSavesAndLoads() throws Exception {
-    DPSGDClassifier dp = new DPSGDClassifier().setLabelCol("y").setInputShape(new int[] {1, 8, 8})
+    DPSGDClassifier dp = new DPSGDClassifier().setLabelCol("y").setNumClasses(2).setInputShape(new int[] {1, 8, 8})
         .setLayers("[{\"type\":\"scattering\",\"scales\":1,\"angles\":4},{\"type\":\"groupnorm\",\"groups\":5}]")
         .setExpectedBatchSize(100).setEpochs(4).setLearningRate(2.0).setL2NormClip(0.5).setTargetEpsilon(3.0);
     DPSGDClassificationModel model = dp.fit(bars(2000, 5));
@@ -136,7 +138,7 @@ class DPSGDClassifierTest {
 
   @Test
   void convolutionalNetworkFromTheLayersParamFitsSavesAndLoads() throws Exception {
-    DPSGDClassifier cnn = new DPSGDClassifier().setLabelCol("y").setInputShape(new int[] {1, 4, 4})
+    DPSGDClassifier cnn = new DPSGDClassifier().setLabelCol("y").setNumClasses(2).setInputShape(new int[] {1, 4, 4})
         .setLayers("[{\"type\":\"conv2d\",\"filters\":4,\"kernel\":3,\"padding\":1},{\"type\":\"groupnorm\","
             + "\"groups\":2},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2},{\"type\":\"flatten\"}]")
         .setExpectedBatchSize(100).setEpochs(3).setLearningRate(0.5).setTargetEpsilon(2.0);
@@ -239,5 +241,19 @@ class DPSGDClassifierTest {
     Vector raw = m.predictRaw(Vectors.dense(1.0, 1.0));
     assertArrayEquals(new double[] {-0.5, 0.5}, raw.toArray(), 1e-12);
     assertTrue(m.privacyReport().accountant().contains("format version 0"));
+  }
+
+  /** No class count is read off the labels, and the un-noised loss is kept only when asked to leak it. */
+  @Test
+  void classesAreNeverInferredAndTheLossIsKeptOnlyWhenLeakingOnPurpose() {
+    Dataset<Row> train = new org.apache.spark.ml.feature.VectorAssembler().setInputCols(new String[] {"x1", "x2"})
+        .setOutputCol("features").transform(table(600, 9));
+    String e = assertThrows(org.sparkdpsgd.util.InvalidInputException.class,
+        () -> new DPSGDClassifier().setLabelCol("y").fit(train)).getMessage();
+    assertTrue(e.contains("numClasses") && e.contains("'y'"), e);
+    DPSGDClassificationModel quiet = classifier().setEpochs(1).fit(train);
+    assertTrue(quiet.trainingSummary().stream().allMatch(m -> Double.isNaN(m.loss())), "no loss by default");
+    DPSGDClassificationModel leaky = classifier().setEpochs(1).setDebugLeakTrainingLoss(true).fit(train);
+    assertTrue(leaky.trainingSummary().stream().allMatch(m -> m.loss() > 0 && m.loss() < 10), "the leaked loss");
   }
 }

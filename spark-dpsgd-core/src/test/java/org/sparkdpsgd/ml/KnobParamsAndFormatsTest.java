@@ -67,6 +67,8 @@ class KnobParamsAndFormatsTest {
     m.put("blockRows", 512);
     m.put("activation", "relu");
     m.put("seed", 42L);
+    m.put("numClasses", 3);
+    m.put("debugLeakTrainingLoss", true);
     return m;
   }
 
@@ -76,6 +78,7 @@ class KnobParamsAndFormatsTest {
       case LONG -> long.class;
       case INT -> int.class;
       case STRING -> String.class;
+      case BOOLEAN -> boolean.class;
     };
   }
 

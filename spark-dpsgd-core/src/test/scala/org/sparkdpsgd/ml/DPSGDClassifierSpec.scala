@@ -22,7 +22,7 @@ class DPSGDClassifierSpec extends AnyFlatSpec with Matchers {
   }
 
   "DPSGDClassifier" should "fit in a Pipeline, report its privacy and predict well" in {
-    val dp = new DPSGDClassifier()
+    val dp = new DPSGDClassifier().setNumClasses(2)
       .setHiddenLayers(Array(4)).setExpectedBatchSize(100).setEpochs(3)
       .setLearningRate(0.5).setTargetEpsilon(2.0).setDelta(1e-5)
     val assembler = new VectorAssembler().setInputCols(Array("x1", "x2")).setOutputCol("features")
@@ -39,7 +39,7 @@ class DPSGDClassifierSpec extends AnyFlatSpec with Matchers {
   }
 
   it should "save and load with the same predictions" in {
-    val dp = new DPSGDClassifier().setExpectedBatchSize(100).setEpochs(2).setNoiseMultiplier(1.0)
+    val dp = new DPSGDClassifier().setNumClasses(2).setExpectedBatchSize(100).setEpochs(2).setNoiseMultiplier(1.0)
     val assembler = new VectorAssembler().setInputCols(Array("x1", "x2")).setOutputCol("features")
     val model = new Pipeline().setStages(Array(assembler, dp)).fit(data(1000, 3))
     val dir = java.nio.file.Files.createTempDirectory("dpsgd-spec").resolve("model").toString

@@ -59,7 +59,7 @@ class ZeppelinNoteSpec extends AnyFlatSpec with Matchers {
 
     // ZEPPELIN-BEGIN
     val steps = model.trainingSummary.toArray.map(_.asInstanceOf[org.sparkdpsgd.train.StepMetrics])
-    z.show(spark.createDataFrame(steps.map(m => (m.step, m.loss, m.epsilon)).toSeq).toDF("step", "loss", "epsilon"))
+    z.show(spark.createDataFrame(steps.map(m => (m.step, m.epsilon, m.examplesPerSecond)).toSeq).toDF("step", "epsilon", "examples_per_second"))
     // ZEPPELIN-END
 
     model.privacyReport.epsilon shouldBe 3.0 +- 1e-6

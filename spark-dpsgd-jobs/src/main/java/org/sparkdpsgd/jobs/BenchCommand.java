@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * the same cached data, measured side by side in one run (rounds alternate DP and non-private so
  * that drift of a shared machine hits both alike).
  */
-@Command(name = "bench", description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
 final class BenchCommand implements Callable<Integer> {
   /** Time spent once on the fixed layers (0 if the model has none). */
   private double fixedSeconds = 0;
@@ -59,11 +59,12 @@ final class BenchCommand implements Callable<Integer> {
     String fmt = c.string("data.format");
     DpSgdConfig dp = TrainerSettings.from(c);
     DpSgdConfig plain = TrainerSettings.from(c).nonPrivate(true);
+    DataPaths paths = DataPaths.of(c);
     try (TrainingBlocks raw = TrainingBlocks.prepare(
-        DataLoader.load(spark, fmt, c.string("data.train"), true, c.string("data.features-col"),
-            c.string("data.label-col"), c.integer("data.limit")),
+        DataLoader.load(spark, fmt, paths.train(), true, c.string("data.features-col"),
+            c.string("data.label-col"), c.integer("data.limit"), c.integer("data.num-features")),
         c.string("data.features-col"), c.string("data.label-col"), c.integer("data.num-features"),
-        c.integer("data.num-classes"), dp.blockRows(), "training data " + c.string("data.train"),
+        paths.numClasses(c), dp.blockRows(), "training data " + paths.train(),
             c.number("data.feature-scale"), c.number("data.feature-shift"));
         TrainingBlocks data = fixedFeatures(raw, dp.modelSpec(raw.dim(), raw.numClasses()))) {
       ModelSpec full = dp.modelSpec(raw.dim(), raw.numClasses());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The smallest noise multiplier that meets a target (ε, δ). */
-@Command(name = "calibrate", description = "Find the smallest noise multiplier σ reaching a target ε at δ.")
+@Command(name = "calibrate", mixinStandardHelpOptions = true, description = "Find the smallest noise multiplier σ reaching a target ε at δ.")
 final class CalibrateCommand implements Callable<Integer> {
   @Option(names = "--target-epsilon", required = true) double targetEpsilon;
   @Option(names = "--delta", required = true) double delta;

@@ -1,34 +1,49 @@
 package org.sparkdpsgd.jobs;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
+import org.sparkdpsgd.data.BlockPacker;
 import org.sparkdpsgd.data.FashionMnist;
+import org.sparkdpsgd.data.ReaderErrors;
 import org.sparkdpsgd.util.InvalidInputException;
 import org.sparkdpsgd.util.UserErrors;
 
 /**
  * Reads training or test data in one of the supported formats into a DataFrame with a vector
  * features column and a numeric label column. CSV files have a header; every numeric column but
- * the label becomes a feature (in file order).
+ * the label becomes a feature (in file order). Text formats are marked so that a bad row is
+ * named by its file line.
  */
 public final class DataLoader {
   private DataLoader() {}
 
   public static Dataset<Row> load(SparkSession spark, String format, String path, boolean train,
       String featuresCol, String labelCol, int limit) {
+    return load(spark, format, path, train, featuresCol, labelCol, limit, 0);
+  }
+
+  /** {@code numFeatures}: data.num-features (required for LibSVM, 0 = from the vectors otherwise). */
+  public static Dataset<Row> load(SparkSession spark, String format, String path, boolean train,
+      String featuresCol, String labelCol, int limit, int numFeatures) {
     String f = format.trim().toLowerCase(Locale.ROOT);
     Dataset<Row> df = switch (f) {
       case "fashion-mnist", "mnist", "idx" -> FashionMnist.load(spark, path,
           train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST, limit);
-      case "parquet" -> UserErrors.unwrapping(() -> read(spark, path, () -> spark.read().parquet(path)));
-      case "libsvm" -> UserErrors.unwrapping(() -> read(spark, path, () -> spark.read().format("libsvm").load(path)));
-      case "csv" -> assembleCsv(read(spark, path, () -> spark.read().option("header", "true")
+      case "parquet" -> read(path, () -> spark.read().parquet(path));
+      case "libsvm" -> libsvm(spark, path, numFeatures);
+      case "csv" -> assembleCsv(read(path, () -> spark.read().option("header", "true")
           .option("inferSchema", "true").csv(path)), featuresCol, labelCol, path);
       default -> throw new InvalidInputException(
           "data.format must be one of parquet, csv, libsvm, fashion-mnist; provided value: " + format);
@@ -39,12 +54,33 @@ public final class DataLoader {
     return df;
   }
 
-  private static Dataset<Row> read(SparkSession spark, String path, java.util.function.Supplier<Dataset<Row>> reader) {
+  private static Dataset<Row> libsvm(SparkSession spark, String path, int numFeatures) {
+    if (numFeatures <= 0) {
+      // Spark would otherwise scan the data for its largest feature index: a fact about the
+      // private rows, and the model's shape would publish it.
+      throw new InvalidInputException("data.num-features is not set: LibSVM data needs the number of features"
+          + " (--set data.num-features=N); it is not inferred from the private data");
+    }
+    return read(path, () -> spark.read().format("libsvm").option("numFeatures", numFeatures).load(path))
+        .withColumn(BlockPacker.TEXT_FORMAT_COL, lit("libsvm"));
+  }
+
+  /** Runs a Spark read (or a small action on it), turning its failures into one line. */
+  private static <T> T read(String path, java.util.function.Supplier<T> reader) {
     try {
-      return reader.get();
+      return UserErrors.unwrapping(reader::get);
+    } catch (InvalidInputException e) {
+      throw e;
     } catch (Exception e) { // AnalysisException (missing path) is a checked exception
-      String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-      throw new InvalidInputException("cannot read " + path + ": " + msg, e);
+      String msg = e.getMessage() == null ? "" : e.getMessage();
+      if (msg.contains("PATH_NOT_FOUND") || msg.contains("Path does not exist")) {
+        throw new InvalidInputException("no such file or directory: " + path, e);
+      }
+      if (msg.contains("UNABLE_TO_INFER_SCHEMA")) {
+        throw new InvalidInputException(path + ": no data files there (empty directory, or files of another format)", e);
+      }
+      String file = ReaderErrors.file(e);
+      throw new InvalidInputException("cannot read " + (file == null ? path : file) + ": " + ReaderErrors.reason(e), e);
     }
   }
 
@@ -53,6 +89,11 @@ public final class DataLoader {
       throw new InvalidInputException(
           path + ": missing column '" + labelCol + "'; available columns: " + Arrays.toString(df.columns()));
     }
+    boolean allNumeric = Arrays.stream(df.schema().fields()).allMatch(fl -> fl.dataType() instanceof NumericType);
+    // Without rows, schema inference sees no numbers and calls every column a string.
+    if (!allNumeric && read(path, () -> df.limit(1).isEmpty())) {
+      throw new InvalidInputException(path + " is empty: a header and no data rows");
+    }
     String[] inputs = Arrays.stream(df.schema().fields())
         .filter(fl -> !fl.name().equals(labelCol))
         .peek(fl -> requireNumeric(fl, path))
@@ -60,10 +101,20 @@ public final class DataLoader {
     if (inputs.length == 0) {
       throw new InvalidInputException(path + ": no feature columns besides '" + labelCol + "'");
     }
-    // "keep": NaN reaches our validator, which names the file, row and column.
+    // An empty cell reads as null, which the assembler would turn into NaN: name it as empty.
+    Column[] emptyCell = Arrays.stream(df.columns())
+        .map(c -> when(quoted(c).isNull(), lit(c))).toArray(Column[]::new);
+    Dataset<Row> marked = df.withColumn(BlockPacker.EMPTY_CELL_COL, coalesce(emptyCell));
+    // "keep": the null cells reach our validator (above), which names the file, line and column.
     VectorAssembler assembler = new VectorAssembler().setInputCols(inputs).setOutputCol(featuresCol)
         .setHandleInvalid("keep");
-    return assembler.transform(df).select(featuresCol, labelCol);
+    return assembler.transform(marked).select(col(featuresCol), quoted(labelCol), col(BlockPacker.EMPTY_CELL_COL),
+        lit("csv").as(BlockPacker.TEXT_FORMAT_COL));
+  }
+
+  /** A column by its exact name (CSV headers may hold dots or spaces). */
+  private static Column quoted(String name) {
+    return col("`" + name.replace("`", "``") + "`");
   }
 
   private static void requireNumeric(StructField f, String path) {

@@ -35,20 +35,49 @@ final class OutputWriter {
     }
   }
 
-  /** Creates the directory and checks that it can be written, before any privacy is spent. */
-  static OutputDir prepare(String dir) {
+  /** The files a finished run leaves; a directory holding any of them holds another run. */
+  static final java.util.List<String> RUN_FILES = java.util.List.of("report.json", "model.json", "metrics.csv");
+
+  /**
+   * Creates the directory and checks that it can be written, before any privacy is spent. A
+   * directory holding another run's results is refused unless {@code overwrite}: those results
+   * may be the only record of privacy already spent.
+   */
+  static OutputDir prepare(String dir, boolean overwrite) {
     HadoopPaths.requireAbsoluteInClusterMode("--output", dir);
     Path out = new Path(dir);
     FileSystem fs = HadoopPaths.fileSystem(out, HadoopPaths.configuration(), "--output");
     Path probe = new Path(out, ".dpsgd-write-check");
     try {
+      if (fs.exists(out) && !fs.getFileStatus(out).isDirectory()) {
+        throw new InvalidInputException("--output: " + dir + " is a file, not a directory");
+      }
+      if (!overwrite) {
+        for (String name : RUN_FILES) {
+          if (fs.exists(new Path(out, name))) {
+            throw new InvalidInputException("--output: " + dir + " already holds a run (" + name + "); choose"
+                + " another directory, or add --overwrite to replace it");
+          }
+        }
+      }
       fs.mkdirs(out);
       fs.create(probe, true).close();
       fs.delete(probe, false);
     } catch (IOException | RuntimeException e) {
+      if (e instanceof InvalidInputException user) {
+        throw user;
+      }
       throw new InvalidInputException("--output: cannot write to directory " + dir + ": " + HadoopPaths.firstLine(e), e);
     }
     return new OutputDir(fs, out);
+  }
+
+  /** A local file in the output directory for Spark's task logs, or one in the temp directory. */
+  static java.nio.file.Path localLogFile(OutputDir dir, String name) {
+    if ("file".equals(dir.fs().getUri().getScheme())) {
+      return java.nio.file.Path.of(dir.fs().makeQualified(dir.file(name)).toUri());
+    }
+    return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "dpsgd-" + ProcessHandle.current().pid() + "-" + name);
   }
 
   static void writeModel(OutputDir dir, TrainingResult r) throws IOException {
@@ -67,14 +96,19 @@ final class OutputWriter {
     }
   }
 
-  static void writeMetrics(OutputDir dir, TrainingResult r) throws IOException {
+  /**
+   * One line per step: step, ε, time. The training loss column is there only when the run leaks it
+   * on purpose ({@code training.debug-leak-training-loss}): it is computed without noise.
+   */
+  static void writeMetrics(OutputDir dir, TrainingResult r, boolean withLoss) throws IOException {
     try (PrintWriter w = new PrintWriter(new OutputStreamWriter(dir.fs().create(dir.file("metrics.csv"), true),
         StandardCharsets.UTF_8))) {
-      w.println("step,loss,epsilon,elapsed_seconds,examples_per_second");
+      w.println(withLoss ? "step,loss_UNNOISED_LEAKS,epsilon,elapsed_seconds,examples_per_second"
+          : "step,epsilon,elapsed_seconds,examples_per_second");
       for (StepMetrics m : r.metrics()) {
-        w.printf(Locale.ROOT, "%d,%.6f,%s,%.3f,%.1f%n", m.step(), m.loss(),
-            Double.isInfinite(m.epsilon()) ? "Infinity" : String.format(Locale.ROOT, "%.6f", m.epsilon()),
-            m.elapsedSeconds(), m.examplesPerSecond());
+        String eps = Double.isInfinite(m.epsilon()) ? "Infinity" : String.format(Locale.ROOT, "%.6f", m.epsilon());
+        String loss = withLoss ? String.format(Locale.ROOT, "%.6f,", m.loss()) : "";
+        w.printf(Locale.ROOT, "%d,%s%s,%.3f,%.1f%n", m.step(), loss, eps, m.elapsedSeconds(), m.examplesPerSecond());
       }
     }
   }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Time per ε query of the accountants (what the trainer pays per progress line). */
-@Command(name = "bench-privacy", description = "Time per epsilon query of the RDP (and PLD) accountants.")
+@Command(name = "bench-privacy", mixinStandardHelpOptions = true, description = "Time per epsilon query of the RDP (and PLD) accountants.")
 final class PrivacyBenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", description = "queries to time (default 2000)") int repeats = 2000;
 

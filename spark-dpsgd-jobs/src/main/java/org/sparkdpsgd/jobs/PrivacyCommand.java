@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** ε of a DP-SGD run, in the spirit of TensorFlow Privacy's compute_dp_sgd_privacy. */
-@Command(name = "privacy", description = "Compute the (ε, δ) of DP-SGD for given sampling, noise and steps.")
+@Command(name = "privacy", mixinStandardHelpOptions = true, description = "Compute the (ε, δ) of DP-SGD for given sampling, noise and steps.")
 final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--n", description = "number of training examples") Long n;
   @Option(names = "--batch-size", description = "expected batch size (q = batch / n)") Long batchSize;

@@ -19,7 +19,7 @@ import org.sparkdpsgd.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", description = "Train a model with DP-SGD and write model, metrics and privacy report.")
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model with DP-SGD and write model, metrics and privacy report.")
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--config", description = "HOCON config: a local file, a Hadoop path, or one shipped in the job jar (e.g. conf/fashion-mnist-mlp.conf)")
   String config;
@@ -39,8 +39,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-privacy", description = "train without clipping and noise: NO privacy guarantee (baseline)")
   boolean noPrivacy;
 
-  @Option(names = "--output", required = true, description = "output directory")
+  @Option(names = "--output", required = true, description = "output directory (refused if it holds another run)")
   String output;
+
+  @Option(names = "--overwrite", description = "replace the run an --output directory already holds")
+  boolean overwrite;
+
+  @Option(names = "--verbose", description = "show Spark's task and scheduler warnings on the console"
+      + " (by default they go to spark-tasks.log in the output directory)")
+  boolean verbose;
 
   @Override
   public Integer call() throws Exception {
@@ -60,8 +67,12 @@ final class TrainCommand implements Callable<Integer> {
     overrides.addAll(sets);
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
-    requireAbsolutePathsInClusterMode(c, dp);
-    OutputWriter.OutputDir out = OutputWriter.prepare(output);
+    DataPaths paths = DataPaths.of(c);
+    requireAbsolutePathsInClusterMode(c, paths);
+    OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
+    if (!verbose) {
+      SparkLogRouting.toFile(OutputWriter.localLogFile(out, "spark-tasks.log"));
+    }
     long wallStart = System.nanoTime();
 
     SparkSession spark = SparkSessions.start(c);
@@ -69,30 +80,45 @@ final class TrainCommand implements Callable<Integer> {
     String featuresCol = c.string("data.features-col");
     String labelCol = c.string("data.label-col");
     int limit = c.integer("data.limit");
-    System.out.println("loading " + fmt + " training data from " + c.string("data.train"));
+    int numFeatures = c.integer("data.num-features");
+    int numClasses = paths.numClasses(c);
+    System.out.println("loading " + fmt + " training data from " + paths.train());
+    // Train AND test data are read and validated before the first step: a bad test row must not
+    // surface after the privacy was spent.
     try (TrainingBlocks trainData = TrainingBlocks.prepare(
-            DataLoader.load(spark, fmt, c.string("data.train"), true, featuresCol, labelCol, limit),
-            featuresCol, labelCol, c.integer("data.num-features"), c.integer("data.num-classes"),
-            dp.blockRows(), "training data " + c.string("data.train"),
+            DataLoader.load(spark, fmt, paths.train(), true, featuresCol, labelCol, limit, numFeatures),
+            featuresCol, labelCol, numFeatures, numClasses,
+            dp.blockRows(), "training data " + paths.train(),
             c.number("data.feature-scale"), c.number("data.feature-shift"));
-        TrainingBlocks testData = c.isSet("data.test") && !c.string("data.test").isEmpty()
-            ? TrainingBlocks.prepare(
-                DataLoader.load(spark, fmt, c.string("data.test"), false, featuresCol, labelCol, limit),
+        TrainingBlocks testData = paths.test() == null ? null
+            : TrainingBlocks.prepare(
+                DataLoader.load(spark, fmt, paths.test(), false, featuresCol, labelCol, limit, trainData.dim()),
                 featuresCol, labelCol, trainData.dim(), trainData.numClasses(), dp.blockRows(),
-                "test data " + c.string("data.test"),
-                c.number("data.feature-scale"), c.number("data.feature-shift"))
-            : null) {
+                "test data " + paths.test(),
+                c.number("data.feature-scale"), c.number("data.feature-shift"))) {
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
       List<String> testingHooks = TestingHooks.apply(trainer, System.out);
-      TrainingPlan plan = trainer.plan(trainData);
+      TrainingPlan plan = withSettingOrigin(c, () -> trainer.plan(trainData));
       printPlan(plan, trainData, dp);
+      String sameData = paths.testIsTrainingData()
+          ? "the test data is the training data: its accuracy is not an estimate on unseen data, and"
+              + " publishing it is not covered by ε" : null;
+      if (sameData != null) {
+        System.out.println("WARNING: " + sameData);
+      }
+      if (dp.leakTrainingLoss()) {
+        System.out.println("WARNING: training.debug-leak-training-loss = true: the training loss is shown and"
+            + " stored WITHOUT noise; it is outside the privacy guarantee (report.json lists it under \"leaks\")");
+      }
       trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
       TrainingResult result = trainer.fit(trainData);
       Evaluation eval = testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
       double wall = (System.nanoTime() - wallStart) / 1e9;
       OutputWriter.writeModel(out, result);
-      OutputWriter.writeMetrics(out, result);
-      OutputWriter.writeReport(out, TestingHooks.mark(report(result, eval, wall, fmt), testingHooks));
+      OutputWriter.writeMetrics(out, result, dp.leakTrainingLoss());
+      ObjectNode report = report(result, eval, wall, fmt);
+      RunDisclosures.add(report, paths, dp.leakTrainingLoss(), sameData);
+      OutputWriter.writeReport(out, TestingHooks.mark(report, testingHooks));
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;
@@ -116,11 +142,29 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The trainer names a knob by its param ("expectedBatchSize must be ..."): add the config key and
+   * where it was set, so the user knows which line to change.
+   */
+  private static <T> T withSettingOrigin(JobConfig c, java.util.function.Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (org.sparkdpsgd.util.InvalidInputException e) {
+      String first = e.getMessage().split(" ", 2)[0];
+      org.sparkdpsgd.train.Knob k = org.sparkdpsgd.train.Knobs.byParam(first);
+      if (k == null) {
+        throw e;
+      }
+      throw new org.sparkdpsgd.util.InvalidInputException(
+          e.getMessage() + " (setting '" + k.key() + "' from " + c.origin(k.key()) + ")", e);
+    }
+  }
+
   /** Data, output and checkpoints must not be relative when the driver runs on some worker. */
-  private static void requireAbsolutePathsInClusterMode(JobConfig c, DpSgdConfig dp) {
-    HadoopPaths.requireAbsoluteInClusterMode("data.train", c.string("data.train"));
-    if (c.isSet("data.test")) {
-      HadoopPaths.requireAbsoluteInClusterMode("data.test", c.string("data.test"));
+  private static void requireAbsolutePathsInClusterMode(JobConfig c, DataPaths paths) {
+    HadoopPaths.requireAbsoluteInClusterMode("data.train", paths.train());
+    if (paths.test() != null) {
+      HadoopPaths.requireAbsoluteInClusterMode("data.test", paths.test());
     }
     if (c.isSet("training.checkpoint-dir")) {
       HadoopPaths.requireAbsoluteInClusterMode("training.checkpoint-dir", c.string("training.checkpoint-dir"));

@@ -26,6 +26,7 @@ public final class TrainerSettings {
       case LONG -> c.longValue(key);
       case INT -> c.integer(key);
       case STRING -> c.string(key);
+      case BOOLEAN -> c.bool(key);
     };
   }
 
@@ -47,6 +48,11 @@ public final class TrainerSettings {
       throw new InvalidInputException(
           "set only one of " + sigmaKey + " (from " + c.origin(sigmaKey) + ") and " + targetKey + " (from "
               + c.origin(targetKey) + "); set the other to null");
+    }
+    if (sigma && c.number(sigmaKey) == 0 && !c.bool("training.no-privacy")) {
+      // σ = 0 would run the private machinery without noise and report ε = ∞ as if it were a DP run.
+      throw new InvalidInputException(sigmaKey + " = 0 adds no noise: no privacy. Use --no-privacy for a"
+          + " non-private baseline, or a σ > 0; provided value: 0 (from " + c.origin(sigmaKey) + ")");
     }
     if (sigma) {
       d.noiseMultiplier(c.number(sigmaKey));
@@ -95,6 +101,7 @@ public final class TrainerSettings {
     d.blockRows(c.integer(Knobs.BLOCK_ROWS.key()));
     d.featureTransform(c.number(Knobs.FEATURE_SCALE.key()), c.number(Knobs.FEATURE_SHIFT.key()));
     d.nonPrivate(c.bool("training.no-privacy"));
+    d.leakTrainingLoss(c.bool(Knobs.DEBUG_LEAK_TRAINING_LOSS.key()));
     String dirKey = Knobs.CHECKPOINT_DIR.key();
     d.checkpoints(c.isSet(dirKey) ? c.string(dirKey) : null, c.integer(Knobs.CHECKPOINT_EVERY.key()));
 

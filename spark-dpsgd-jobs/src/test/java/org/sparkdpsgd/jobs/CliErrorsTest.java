@@ -42,7 +42,7 @@ class CliErrorsTest {
 
   String[] train(String... extra) {
     String[] base = {"train", "--format", "csv", "--train", goodCsv.toString(), "--test", "",
-        "--output", dir.resolve("out").toString(), "--set", "training.expected-batch-size=20",
+        "--output", dir.resolve("out").toString(), "--set", "data.num-classes=2", "--set", "training.expected-batch-size=20",
         "--set", "training.epochs=1"};
     String[] all = new String[base.length + extra.length];
     System.arraycopy(base, 0, all, 0, base.length);
@@ -94,14 +94,15 @@ class CliErrorsTest {
   @Test
   void badRowsNameFileRowAndColumn() {
     String e = userError("train", "--format", "csv", "--train", nanCsv.toString(), "--test", "",
-        "--output", dir.resolve("out2").toString());
-    assertTrue(e.contains("nan.csv") && e.contains("row 1") && e.contains("column 'b'") && e.contains("NaN"), e);
+        "--output", dir.resolve("out2").toString(), "--set", "data.num-classes=2");
+    // the file's line 3 (header, then the good row)
+    assertTrue(e.contains("nan.csv") && e.contains("line 3") && e.contains("column 'b'") && e.contains("NaN"), e);
     assertFalse(Files.exists(dir.resolve("out2").resolve("report.json")));
   }
 
   @Test
   void missingFilesAreNamed() {
-    String e = userError("train", "--format", "parquet", "--train", dir.resolve("nope.parquet").toString(),
+    String e = userError("train", "--format", "parquet", "--test", "", "--train", dir.resolve("nope.parquet").toString(),
         "--output", dir.resolve("out3").toString());
     assertTrue(e.contains("nope.parquet"), e);
     e = userError("train", "--config", dir.resolve("missing.conf").toString(), "--output", dir.resolve("o").toString());

@@ -37,7 +37,7 @@ class CliTrainTest {
     Path out = dir.resolve("run");
     CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
         "--test", test.toString(), "--output", out.toString(),
-        "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=300", "--set", "training.epochs=4",
+        "--set", "data.num-classes=3", "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=300", "--set", "training.epochs=4",
         "--set", "privacy.target-epsilon=2.0", "--set", "training.learning-rate=1.0", "--set", "progress-seconds=0");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("step 40/40"), r.out());
@@ -68,7 +68,8 @@ class CliTrainTest {
   void rerunWithACheckpointDirResumesAndOtherSettingsAreRefused() throws IOException {
     Path train = csv(dir, "ctrain.csv", 1000, 5);
     List<String> args = List.of("train", "--format", "csv", "--train", train.toString(), "--test", train.toString(),
-        "--set", "model.hidden=[4]", "--set", "training.expected-batch-size=100", "--set", "training.epochs=2",
+        "--set", "data.num-classes=3", "--set", "model.hidden=[4]", "--set", "training.expected-batch-size=100",
+        "--set", "training.epochs=2",
         "--set", "training.checkpoint-dir=" + dir.resolve("ckpt"), "--set", "training.checkpoint-every=5",
         "--set", "progress-seconds=0");
     CliRunner.Result first = CliRunner.run(concat(args, "--output", dir.resolve("a").toString()));
@@ -93,7 +94,7 @@ class CliTrainTest {
   void noPrivacyBaselineIsMarkedAsHavingNoGuarantee() throws IOException {
     Path train = csv(dir, "ntrain.csv", 600, 7);
     CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(), "--test",
-        train.toString(), "--no-privacy", "--output", dir.resolve("np").toString(), "--set", "model.hidden=[4]",
+        train.toString(), "--no-privacy", "--output", dir.resolve("np").toString(), "--set", "data.num-classes=3", "--set", "model.hidden=[4]",
         "--set", "training.expected-batch-size=100", "--set", "training.epochs=1", "--set", "progress-seconds=0");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("NO PRIVACY"), r.out());
@@ -135,7 +136,7 @@ class CliTrainTest {
     Path test = imageCsv(dir, "itest.csv", 500, 4);
     Path out = dir.resolve("cnn");
     CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
-        "--test", test.toString(), "--output", out.toString(), "--set", "model.type=cnn",
+        "--test", test.toString(), "--output", out.toString(), "--set", "data.num-classes=2", "--set", "model.type=cnn",
         "--set", "model.input-shape=[1,4,4]",
         "--set", "model.layers=[{type=conv2d,filters=4,kernel=3,padding=1},{type=groupnorm,groups=2},"
             + "{type=tempered-sigmoid},{type=avgpool,size=2},{type=flatten}]",

@@ -43,7 +43,7 @@ class DataLoaderTest {
 
     float[] expected = {1.5f, 0, 2, 0, 3, 0, 4, 0, 0.5f};
     for (String[] source : new String[][] {{"parquet", parquet}, {"libsvm", libsvm.toString()}, {"csv", csv.toString()}}) {
-      Dataset<Row> loaded = DataLoader.load(spark, source[0], source[1], true, "features", "label", 0);
+      Dataset<Row> loaded = DataLoader.load(spark, source[0], source[1], true, "features", "label", 0, 3);
       try (TrainingBlocks b = TrainingBlocks.prepare(loaded, "features", "label", 0, 3, 10, source[1])) {
         assertEquals(3, b.numExamples(), source[0]);
         assertEquals(3, b.dim(), source[0]);

@@ -56,7 +56,8 @@ class HdfsTrainingTest {
     String base = hdfs.uri();
     CliRunner.Result r = CliRunner.run("train", "--format", "parquet",
         "--train", base + "/data/train.parquet", "--test", base + "/data/test.parquet", "--output", base + "/runs/one",
-        "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=200", "--set", "training.steps=12",
+        "--set", "data.num-classes=3", "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=200",
+        "--set", "training.steps=12",
         "--set", "training.epochs=null", "--set", "privacy.target-epsilon=null", "--set", "privacy.noise-multiplier=1.0",
         "--set", "training.learning-rate=1.0", "--set", "training.checkpoint-dir=" + base + "/runs/one-checkpoints",
         "--set", "training.checkpoint-every=5", "--set", "progress-seconds=0");
@@ -79,7 +80,7 @@ class HdfsTrainingTest {
   @Test
   void missingAndUnreachableHdfsPathsFailWithOneLineBeforeAnyStep() {
     String base = hdfs.uri();
-    List<String> common = List.of("--format", "parquet", "--set", "training.steps=3", "--set", "training.epochs=null",
+    List<String> common = List.of("--format", "parquet", "--test", "", "--set", "data.num-classes=3", "--set", "training.steps=3", "--set", "training.epochs=null",
         "--set", "progress-seconds=0");
     CliRunner.Result missing = run(common, "--train", base + "/data/nope.parquet", "--output", base + "/runs/x");
     assertOneLineError(missing, "nope.parquet");

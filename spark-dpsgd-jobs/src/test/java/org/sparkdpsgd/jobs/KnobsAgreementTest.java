@@ -22,7 +22,7 @@ import org.sparkdpsgd.util.InvalidInputException;
 class KnobsAgreementTest {
   /** Keys of the CLI that are not knobs of the table (see the Knobs class comment for why). */
   private static final Set<String> CLI_ONLY = Set.of("data.format", "data.train", "data.test",
-      "data.features-col", "data.label-col", "data.num-classes", "data.num-features", "data.limit",
+      "data.features-col", "data.label-col", "data.num-features", "data.limit",
       "model.type", "model.hidden", "model.layers", "model.input-shape", "training.no-privacy",
       "spark.master", "spark.app-name", "progress-seconds");
 
@@ -44,6 +44,7 @@ class KnobsAgreementTest {
         case LONG -> conf.getLong(k.key());
         case INT -> conf.getInt(k.key());
         case STRING -> conf.getString(k.key());
+        case BOOLEAN -> conf.getBoolean(k.key());
       };
       assertEquals(k.defaultValue(), actual, k.key());
     }
