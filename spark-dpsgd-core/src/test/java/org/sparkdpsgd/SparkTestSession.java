@@ -11,13 +11,14 @@ public final class SparkTestSession {
 
   public static synchronized SparkSession get() {
     if (spark == null) {
-      spark = SparkSession.builder()
-          .master("local[2, 3]") // two threads; a failed task is retried (up to 3 attempts)
-          .appName("spark-dpsgd-tests")
-          .config("spark.ui.enabled", "false")
-          .config("spark.sql.shuffle.partitions", "4")
-          .config("spark.driver.host", "127.0.0.1")
-          .getOrCreate();
+      spark =
+          SparkSession.builder()
+              .master("local[2, 3]") // two threads; a failed task is retried (up to 3 attempts)
+              .appName("spark-dpsgd-tests")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "4")
+              .config("spark.driver.host", "127.0.0.1")
+              .getOrCreate();
     }
     return spark;
   }

@@ -8,14 +8,14 @@ import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /** Synthetic classification data with a known structure: class k has mean 2·e_k (+ noise). */
 public final class TestData {
   private TestData() {}
 
-  public static Dataset<Row> gaussianClasses(int n, int dim, int classes, long seed, int partitions) {
+  public static Dataset<Row> gaussianClasses(
+      int n, int dim, int classes, long seed, int partitions) {
     SplittableRandom rng = new SplittableRandom(seed);
     List<Row> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -28,10 +28,14 @@ public final class TestData {
     }
     // The label column declares its classes in ML metadata, as a StringIndexer's output does: the
     // trainer never infers the number of classes from the labels.
-    StructType schema = new StructType()
-        .add("features", SQLDataTypes.VectorType(), false)
-        .add(org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withName("label")
-            .withNumValues(classes).toStructField());
+    StructType schema =
+        new StructType()
+            .add("features", SQLDataTypes.VectorType(), false)
+            .add(
+                org.apache.spark.ml.attribute.NominalAttribute.defaultAttr()
+                    .withName("label")
+                    .withNumValues(classes)
+                    .toStructField());
     return SparkTestSession.get().createDataFrame(rows, schema).repartition(partitions);
   }
 }

@@ -19,9 +19,9 @@ final class ClippedBatches {
   static final int BATCH_ROWS = 1024;
 
   /**
-   * Rows with a feature beyond this magnitude are computed in double precision: in float, the
-   * clip factor times a delta would underflow into subnormal numbers and lose the precision that
-   * keeps each clipped contribution within C.
+   * Rows with a feature beyond this magnitude are computed in double precision: in float, the clip
+   * factor times a delta would underflow into subnormal numbers and lose the precision that keeps
+   * each clipped contribution within C.
    */
   static final double FLOAT_SAFE_MAGNITUDE = 1e12;
 
@@ -115,7 +115,9 @@ final class ClippedBatches {
   }
 
   private double[] clipFactors(BatchGradients g) {
-    return context.clipping() ? ClipFactors.fromSquaredNorms(g.squaredNormBounds(), context.l2NormClip()) : null;
+    return context.clipping()
+        ? ClipFactors.fromSquaredNorms(g.squaredNormBounds(), context.l2NormClip())
+        : null;
   }
 
   private static double largestMagnitude(float[] x) {

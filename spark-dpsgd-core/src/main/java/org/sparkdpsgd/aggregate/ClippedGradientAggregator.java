@@ -36,8 +36,13 @@ public final class ClippedGradientAggregator implements Serializable {
   }
 
   public ClippedGradientAggregator add(ExampleBlock block) {
-    int[] rows = PoissonSampler.sample(
-        context.samplingKey(), context.step(), block.blockId(), block.rows(), context.samplingRate());
+    int[] rows =
+        PoissonSampler.sample(
+            context.samplingKey(),
+            context.step(),
+            block.blockId(),
+            block.rows(),
+            context.samplingRate());
     if (rows.length == 0) {
       return this;
     }
@@ -58,7 +63,8 @@ public final class ClippedGradientAggregator implements Serializable {
     finish();
     other.finish();
     if (other.gradientSum != null) {
-      gradientSum = gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
+      gradientSum =
+          gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
     }
     lossSum += other.lossSum;
     return this;

@@ -12,8 +12,8 @@ import java.io.Serializable;
  * <p>Rounding and sensitivity: a task's sum is rounded to the grid once, each coordinate to the
  * nearest unit (error ≤ unit/2). Adding or removing one example changes only the sum of the task
  * that holds it (the others compute the same values and round them identically), so the released
- * sums of neighbouring datasets differ by at most C + √d·unit (two roundings of d coordinates):
- * the noise is calibrated to that sensitivity ({@link #sensitivity}).
+ * sums of neighbouring datasets differ by at most C + √d·unit (two roundings of d coordinates): the
+ * noise is calibrated to that sensitivity ({@link #sensitivity}).
  *
  * <p>Overflow is impossible by construction (the unit leaves room for twice the largest possible
  * sum) and checked anyway: a value off the grid's range is a bug, not bad input.
@@ -36,8 +36,14 @@ public final class ExactSum implements Serializable {
     for (int k = 0; k < values.length; k++) {
       double scaled = values[k] / unit;
       if (!(Math.abs(scaled) < LIMIT)) {
-        throw new IllegalStateException("gradient sum " + values[k] + " is outside the exact aggregation range ±"
-            + LIMIT * unit + " (unit " + unit + ")");
+        throw new IllegalStateException(
+            "gradient sum "
+                + values[k]
+                + " is outside the exact aggregation range ±"
+                + LIMIT * unit
+                + " (unit "
+                + unit
+                + ")");
       }
       units[k] = Math.round(scaled);
     }
@@ -51,8 +57,16 @@ public final class ExactSum implements Serializable {
   /** Adds {@code other} exactly (same length and unit). */
   public ExactSum add(ExactSum other) {
     if (other.units.length != units.length || other.unit != unit) {
-      throw new IllegalStateException("cannot merge exact sums of " + other.units.length + " values (unit "
-          + other.unit + ") and " + units.length + " values (unit " + unit + ")");
+      throw new IllegalStateException(
+          "cannot merge exact sums of "
+              + other.units.length
+              + " values (unit "
+              + other.unit
+              + ") and "
+              + units.length
+              + " values (unit "
+              + unit
+              + ")");
     }
     for (int k = 0; k < units.length; k++) {
       units[k] = Math.addExact(units[k], other.units[k]);

@@ -12,18 +12,19 @@ import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.model.Network;
 
 /**
- * Per-thread reuse of ND4J memory on the executors. Native allocations are the largest fixed
- * cost of a step (they dominated profiles), so each task thread keeps its network arrays and
+ * Per-thread reuse of ND4J memory on the executors. Native allocations are the largest fixed cost
+ * of a step (they dominated profiles), so each task thread keeps its network arrays and
  * gradient-sum arrays across steps, and runs each batch's intermediates in an ND4J workspace.
  * Nothing here outlives a JVM or carries data between steps except reused, overwritten buffers.
  */
 final class ExecutorCache {
-  private static final WorkspaceConfiguration BATCH_WORKSPACE = WorkspaceConfiguration.builder()
-      .initialSize(0)
-      .policyLearning(LearningPolicy.FIRST_LOOP)
-      .policyAllocation(AllocationPolicy.OVERALLOCATE)
-      .overallocationLimit(0.3)
-      .build();
+  private static final WorkspaceConfiguration BATCH_WORKSPACE =
+      WorkspaceConfiguration.builder()
+          .initialSize(0)
+          .policyLearning(LearningPolicy.FIRST_LOOP)
+          .policyAllocation(AllocationPolicy.OVERALLOCATE)
+          .overallocationLimit(0.3)
+          .build();
   private static final String WORKSPACE_ID = "spark-dpsgd-batch";
 
   private static final ThreadLocal<Network> NETWORK = new ThreadLocal<>();

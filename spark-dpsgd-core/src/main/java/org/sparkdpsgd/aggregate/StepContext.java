@@ -7,15 +7,21 @@ import org.sparkdpsgd.sampling.SamplingKey;
 /**
  * What every executor needs to know about one step, besides the weights.
  *
- * @param l2NormClip the clipping bound C, or {@code Double.POSITIVE_INFINITY} for the
- *     non-private baseline (no clipping)
+ * @param l2NormClip the clipping bound C, or {@code Double.POSITIVE_INFINITY} for the non-private
+ *     baseline (no clipping)
  * @param samplingRate q, the probability that each example is in this step's sample
  * @param maxRows an upper bound of the number of examples (the training set's size): it bounds
  *     every sum and so sets the fixed-point grid of exact aggregation
  */
 public record StepContext(
-    ModelSpec spec, double l2NormClip, double samplingRate, SamplingKey samplingKey, long step,
-    boolean useDouble, long maxRows) implements Serializable {
+    ModelSpec spec,
+    double l2NormClip,
+    double samplingRate,
+    SamplingKey samplingKey,
+    long step,
+    boolean useDouble,
+    long maxRows)
+    implements Serializable {
 
   /** Without clipping nothing bounds a sum: the non-private baseline's grid covers ±2³⁰. */
   static final double NON_PRIVATE_UNIT = 0x1p-32;
@@ -31,12 +37,11 @@ public record StepContext(
   }
 
   /**
-   * The unit of the fixed-point sums: C·2⁻ᵏ with k the largest integer such that 2⁶²⁻ᵏ ≥
-   * 2·(maxRows + 1). Every coordinate of any sum of clipped contributions is at most maxRows·C
-   * in magnitude (each contribution has norm ≤ C; twice that leaves room for floating-point
-   * rounding inside a task), so every sum, and every sum of sums, fits the 2⁶² units that {@link
-   * ExactSum} allows: overflow is impossible by construction. For 60,000 examples the unit is
-   * C·2⁻⁴⁵ ≈ 2.8e-14·C.
+   * The unit of the fixed-point sums: C·2⁻ᵏ with k the largest integer such that 2⁶²⁻ᵏ ≥ 2·(maxRows
+   * + 1). Every coordinate of any sum of clipped contributions is at most maxRows·C in magnitude
+   * (each contribution has norm ≤ C; twice that leaves room for floating-point rounding inside a
+   * task), so every sum, and every sum of sums, fits the 2⁶² units that {@link ExactSum} allows:
+   * overflow is impossible by construction. For 60,000 examples the unit is C·2⁻⁴⁵ ≈ 2.8e-14·C.
    */
   public double fixedPointUnit() {
     if (!clipping()) {

@@ -18,10 +18,9 @@ public final class ClipFactors {
   private ClipFactors() {}
 
   /**
-   * Factors from squared norm bounds. A zero gradient keeps factor 1. A non-finite bound
-   * (overflow under extreme weights or inputs) cannot be scaled to norm C, so its example is
-   * dropped: factor 0, and {@link org.sparkdpsgd.model.BatchGradients} zeroes its rows before the
-   * sum.
+   * Factors from squared norm bounds. A zero gradient keeps factor 1. A non-finite bound (overflow
+   * under extreme weights or inputs) cannot be scaled to norm C, so its example is dropped: factor
+   * 0, and {@link org.sparkdpsgd.model.BatchGradients} zeroes its rows before the sum.
    */
   public static double[] fromSquaredNorms(double[] squaredNormBounds, double clip) {
     double[] c = new double[squaredNormBounds.length];

@@ -27,11 +27,13 @@ import org.sparkdpsgd.util.InvalidInputException;
 public final class BlockPacker {
   private static final String SOURCE_COL = "__dpsgd_source_file";
   private static final String SPLIT_START_COL = "__dpsgd_split_start";
+
   /**
    * Optional column a reader adds: the name of the first feature column whose cell was empty
    * (null), so the error says "empty" where the assembled vector would only show NaN.
    */
   public static final String EMPTY_CELL_COL = "__dpsgd_empty_cell";
+
   /** Optional column a reader adds: "csv" or "libsvm", so bad rows are named by their file line. */
   public static final String TEXT_FORMAT_COL = "__dpsgd_text_format";
 
@@ -47,19 +49,30 @@ public final class BlockPacker {
       String sourceName,
       String[] featureNames,
       double featureScale,
-      double featureShift) implements java.io.Serializable {
+      double featureShift)
+      implements java.io.Serializable {
 
     /**
      * Every feature becomes x · scale + shift while it is packed: a FIXED transform (e.g. pixels
      * from [0, 1] to [-1, 1]). Never use statistics of the private data here: they would leak.
      */
     public Spec withFeatureTransform(double scale, double shift) {
-      return new Spec(featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames, scale, shift);
+      return new Spec(
+          featuresCol,
+          labelCol,
+          dim,
+          numClasses,
+          blockRows,
+          sourceName,
+          featureNames,
+          scale,
+          shift);
     }
   }
 
   /** Checks the schema on the driver: missing or mistyped columns fail before any job runs. */
-  public static void checkSchema(Dataset<Row> df, String featuresCol, String labelCol, String source) {
+  public static void checkSchema(
+      Dataset<Row> df, String featuresCol, String labelCol, String source) {
     List<String> names = Arrays.asList(df.columns());
     for (String c : new String[] {featuresCol, labelCol}) {
       if (!names.contains(c)) {
@@ -70,13 +83,20 @@ public final class BlockPacker {
     DataType featuresType = df.schema().apply(featuresCol).dataType();
     if (!(featuresType instanceof VectorUDT)) {
       throw new InvalidInputException(
-          source + ": column '" + featuresCol + "' must be a vector (ml.linalg.Vector); found "
-              + featuresType.simpleString() + " (assemble numeric columns with VectorAssembler)");
+          source
+              + ": column '"
+              + featuresCol
+              + "' must be a vector (ml.linalg.Vector); found "
+              + featuresType.simpleString()
+              + " (assemble numeric columns with VectorAssembler)");
     }
     StructField label = df.schema().apply(labelCol);
     if (!(label.dataType() instanceof NumericType)) {
       throw new InvalidInputException(
-          source + ": column '" + labelCol + "' must be numeric; found "
+          source
+              + ": column '"
+              + labelCol
+              + "' must be numeric; found "
               + label.dataType().simpleString());
     }
   }
@@ -85,17 +105,30 @@ public final class BlockPacker {
   public static JavaRDD<ExampleBlock> pack(Dataset<Row> df, Spec spec) {
     checkSchema(df, spec.featuresCol(), spec.labelCol(), spec.sourceName());
     List<String> names = Arrays.asList(df.columns());
-    Dataset<Row> withSource = df.select(col(spec.featuresCol()), col(spec.labelCol()), input_file_name().as(SOURCE_COL),
-        input_file_block_start().as(SPLIT_START_COL),
-        names.contains(EMPTY_CELL_COL) ? col(EMPTY_CELL_COL) : lit(null).cast("string").as(EMPTY_CELL_COL),
-        names.contains(TEXT_FORMAT_COL) ? col(TEXT_FORMAT_COL) : lit(null).cast("string").as(TEXT_FORMAT_COL));
+    Dataset<Row> withSource =
+        df.select(
+            col(spec.featuresCol()),
+            col(spec.labelCol()),
+            input_file_name().as(SOURCE_COL),
+            input_file_block_start().as(SPLIT_START_COL),
+            names.contains(EMPTY_CELL_COL)
+                ? col(EMPTY_CELL_COL)
+                : lit(null).cast("string").as(EMPTY_CELL_COL),
+            names.contains(TEXT_FORMAT_COL)
+                ? col(TEXT_FORMAT_COL)
+                : lit(null).cast("string").as(TEXT_FORMAT_COL));
     RowValidator validator =
         new RowValidator(
-            spec.dim(), spec.numClasses(), spec.featuresCol(), spec.labelCol(), spec.featureNames());
+            spec.dim(),
+            spec.numClasses(),
+            spec.featuresCol(),
+            spec.labelCol(),
+            spec.featureNames());
     Spec s = spec;
     return withSource
         .javaRDD()
-        .mapPartitionsWithIndex((partition, rows) -> packPartition(partition, rows, validator, s), true);
+        .mapPartitionsWithIndex(
+            (partition, rows) -> packPartition(partition, rows, validator, s), true);
   }
 
   private static Iterator<ExampleBlock> packPartition(
@@ -117,7 +150,8 @@ public final class BlockPacker {
         throw new InvalidInputException(e.getMessage().replace(WHERE, pos.describe()));
       }
       if (filled == blockRows) {
-        blocks.add(new ExampleBlock(blockId(partition, blocks.size()), filled, dim, features, labels));
+        blocks.add(
+            new ExampleBlock(blockId(partition, blocks.size()), filled, dim, features, labels));
         features = new float[blockRows * dim];
         labels = new int[blockRows];
         filled = 0;
@@ -126,8 +160,11 @@ public final class BlockPacker {
     if (filled > 0) {
       blocks.add(
           new ExampleBlock(
-              blockId(partition, blocks.size()), filled, dim,
-              Arrays.copyOf(features, filled * dim), Arrays.copyOf(labels, filled)));
+              blockId(partition, blocks.size()),
+              filled,
+              dim,
+              Arrays.copyOf(features, filled * dim),
+              Arrays.copyOf(labels, filled)));
     }
     return blocks.iterator();
   }
@@ -136,7 +173,8 @@ public final class BlockPacker {
   private static final String WHERE = "\u0000row\u0000";
 
   /** Validates one row into the block at index {@code filled}; returns the new count. */
-  private static int packRow(Row row, Spec spec, RowValidator validator, float[] features, int[] labels, int filled) {
+  private static int packRow(
+      Row row, Spec spec, RowValidator validator, float[] features, int[] labels, int filled) {
     int dim = spec.dim();
     String where = WHERE;
     Vector v = row.getAs(0);
@@ -148,14 +186,15 @@ public final class BlockPacker {
     }
     validator.checkSize(v.size(), where);
     copyFeatures(v, features, filled * dim, validator, where);
-    transform(features, filled * dim, dim, spec.featureScale(), spec.featureShift(), validator, where);
+    transform(
+        features, filled * dim, dim, spec.featureScale(), spec.featureShift(), validator, where);
     labels[filled] = validator.checkLabel(row.get(1), where);
     return filled + 1;
   }
 
   /**
-   * hasNext() runs Spark's reader (parsing, decompression): its failures become one line naming
-   * the file and the line after the last good one, never the raw message (it can quote a row).
+   * hasNext() runs Spark's reader (parsing, decompression): its failures become one line naming the
+   * file and the line after the last good one, never the raw message (it can quote a row).
    */
   private static boolean nextRow(Iterator<Row> rows, RowPosition pos) {
     try {
@@ -163,7 +202,8 @@ public final class BlockPacker {
     } catch (InvalidInputException e) {
       throw e;
     } catch (Exception e) { // Scala readers throw checked exceptions (IOException) undeclared
-      throw new InvalidInputException(pos.describeNext(ReaderErrors.file(e)) + ": " + ReaderErrors.reason(e));
+      throw new InvalidInputException(
+          pos.describeNext(ReaderErrors.file(e)) + ": " + ReaderErrors.reason(e));
     }
   }
 
@@ -184,7 +224,13 @@ public final class BlockPacker {
   }
 
   private static void transform(
-      float[] features, int offset, int dim, double scale, double shift, RowValidator validator, String where) {
+      float[] features,
+      int offset,
+      int dim,
+      double scale,
+      double shift,
+      RowValidator validator,
+      String where) {
     if (scale == 1.0 && shift == 0.0) {
       return;
     }

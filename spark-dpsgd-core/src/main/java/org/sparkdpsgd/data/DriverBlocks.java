@@ -8,12 +8,12 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Blocks whose rows came from the driver's memory (a local DataFrame, {@code parallelize}), served
- * to the executors through one broadcast variable per block. Why not keep the parallelized
- * lineage: its partitions carry the rows, so every task of every step would ship the data again.
- * Why not {@code localCheckpoint()}: it keeps each block on one executor only, and losing that
- * executor fails the run. Here a task carries only broadcast handles; the driver keeps every
- * broadcast until {@link #close()}, so a block lost with its executor is fetched again and is
- * bit-for-bit the same block (same id, same rows, hence the same Poisson sample).
+ * to the executors through one broadcast variable per block. Why not keep the parallelized lineage:
+ * its partitions carry the rows, so every task of every step would ship the data again. Why not
+ * {@code localCheckpoint()}: it keeps each block on one executor only, and losing that executor
+ * fails the run. Here a task carries only broadcast handles; the driver keeps every broadcast until
+ * {@link #close()}, so a block lost with its executor is fetched again and is bit-for-bit the same
+ * block (same id, same rows, hence the same Poisson sample).
  */
 final class DriverBlocks implements AutoCloseable {
   private final List<Broadcast<ExampleBlock>> broadcasts;
@@ -24,7 +24,9 @@ final class DriverBlocks implements AutoCloseable {
     this.rdd = rdd;
   }
 
-  /** Broadcasts {@code blocks} (in this order) and spreads them over {@code partitions} partitions. */
+  /**
+   * Broadcasts {@code blocks} (in this order) and spreads them over {@code partitions} partitions.
+   */
   static DriverBlocks distribute(JavaSparkContext jsc, List<ExampleBlock> blocks, int partitions) {
     List<Broadcast<ExampleBlock>> handles = new ArrayList<>(blocks.size());
     for (ExampleBlock b : blocks) {

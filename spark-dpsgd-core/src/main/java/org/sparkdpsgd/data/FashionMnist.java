@@ -18,8 +18,8 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Fashion-MNIST (or MNIST) from a directory of IDX files, as a DataFrame of {@code features}
- * (784 pixels scaled to [0, 1] by the fixed, data-independent factor 1/255) and {@code label}.
+ * Fashion-MNIST (or MNIST) from a directory of IDX files, as a DataFrame of {@code features} (784
+ * pixels scaled to [0, 1] by the fixed, data-independent factor 1/255) and {@code label}.
  */
 public final class FashionMnist {
   /** Where Debian's {@code dataset-fashion-mnist} package puts the files. */
@@ -54,14 +54,25 @@ public final class FashionMnist {
     Path dir = Path.of(location);
     if (!Files.isDirectory(dir)) {
       throw new InvalidInputException(
-          "fashion-mnist: " + location + " is not a directory with IDX files"
-              + (location.equals(DEBIAN_DIR) ? " (install it: apt-get install dataset-fashion-mnist)" : ""));
+          "fashion-mnist: "
+              + location
+              + " is not a directory with IDX files"
+              + (location.equals(DEBIAN_DIR)
+                  ? " (install it: apt-get install dataset-fashion-mnist)"
+                  : ""));
     }
-    IdxReader.Images images = IdxReader.readImages(find(dir, split.prefix + "-images-idx3-ubyte"), limit);
+    IdxReader.Images images =
+        IdxReader.readImages(find(dir, split.prefix + "-images-idx3-ubyte"), limit);
     byte[] labels = IdxReader.readLabels(find(dir, split.prefix + "-labels-idx1-ubyte"), limit);
     if (labels.length != images.count()) {
       throw new InvalidInputException(
-          "fashion-mnist " + location + ": " + images.count() + " images but " + labels.length + " labels");
+          "fashion-mnist "
+              + location
+              + ": "
+              + images.count()
+              + " images but "
+              + labels.length
+              + " labels");
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // The images reach the executors as broadcast chunks of raw bytes (1/8 of the doubles), and
@@ -70,24 +81,35 @@ public final class FashionMnist {
     List<Broadcast<RawChunk>> chunks = new ArrayList<>();
     for (int from = 0; from < images.count(); from += CHUNK_IMAGES) {
       int to = Math.min(images.count(), from + CHUNK_IMAGES);
-      chunks.add(jsc.broadcast(new RawChunk(
-          java.util.Arrays.copyOfRange(images.pixels(), from, to), java.util.Arrays.copyOfRange(labels, from, to))));
+      chunks.add(
+          jsc.broadcast(
+              new RawChunk(
+                  java.util.Arrays.copyOfRange(images.pixels(), from, to),
+                  java.util.Arrays.copyOfRange(labels, from, to))));
     }
-    int slices = Math.min(chunks.size(), Math.max(jsc.defaultParallelism(), (images.count() + 7_999) / 8_000));
-    JavaRDD<Row> rows = spark.range(0, chunks.size(), 1, Math.max(1, slices)).javaRDD()
-        .flatMap(i -> chunks.get(Math.toIntExact(i)).value().rows());
+    int slices =
+        Math.min(
+            chunks.size(), Math.max(jsc.defaultParallelism(), (images.count() + 7_999) / 8_000));
+    JavaRDD<Row> rows =
+        spark
+            .range(0, chunks.size(), 1, Math.max(1, slices))
+            .javaRDD()
+            .flatMap(i -> chunks.get(Math.toIntExact(i)).value().rows());
     return spark.createDataFrame(rows, schema());
   }
 
   /**
-   * The label column declares the 10 classes in ML metadata (a public fact about the dataset), so
-   * a {@code DPSGDClassifier} fitted on it needs no numClasses.
+   * The label column declares the 10 classes in ML metadata (a public fact about the dataset), so a
+   * {@code DPSGDClassifier} fitted on it needs no numClasses.
    */
   public static StructType schema() {
     return new StructType()
         .add("features", SQLDataTypes.VectorType(), false)
-        .add(org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withName("label")
-            .withValues(CLASS_NAMES).toStructField());
+        .add(
+            org.apache.spark.ml.attribute.NominalAttribute.defaultAttr()
+                .withName("label")
+                .withValues(CLASS_NAMES)
+                .toStructField());
   }
 
   private static Path find(Path dir, String base) {

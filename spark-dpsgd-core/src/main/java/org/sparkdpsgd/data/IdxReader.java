@@ -12,9 +12,9 @@ import java.util.zip.GZIPInputStream;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Reads the IDX format of MNIST and Fashion-MNIST (optionally gzipped): unsigned-byte images
- * (magic 2051) and unsigned-byte labels (magic 2049). Headers are checked, so a wrong or truncated
- * file fails with its name and what was wrong.
+ * Reads the IDX format of MNIST and Fashion-MNIST (optionally gzipped): unsigned-byte images (magic
+ * 2051) and unsigned-byte labels (magic 2049). Headers are checked, so a wrong or truncated file
+ * fails with its name and what was wrong.
  */
 public final class IdxReader {
   private static final int IMAGES_MAGIC = 0x00000803;
@@ -30,7 +30,12 @@ public final class IdxReader {
       int magic = in.readInt();
       if (magic != IMAGES_MAGIC) {
         throw new InvalidInputException(
-            file + ": not an IDX image file (magic number " + magic + ", expected " + IMAGES_MAGIC + ")");
+            file
+                + ": not an IDX image file (magic number "
+                + magic
+                + ", expected "
+                + IMAGES_MAGIC
+                + ")");
       }
       int n = in.readInt();
       int rows = in.readInt();
@@ -55,7 +60,12 @@ public final class IdxReader {
       int magic = in.readInt();
       if (magic != LABELS_MAGIC) {
         throw new InvalidInputException(
-            file + ": not an IDX label file (magic number " + magic + ", expected " + LABELS_MAGIC + ")");
+            file
+                + ": not an IDX label file (magic number "
+                + magic
+                + ", expected "
+                + LABELS_MAGIC
+                + ")");
       }
       int n = in.readInt();
       int count = limit > 0 ? Math.min(limit, n) : n;

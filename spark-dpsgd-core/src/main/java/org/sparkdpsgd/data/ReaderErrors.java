@@ -13,9 +13,11 @@ public final class ReaderErrors {
   private ReaderErrors() {}
 
   private static final Pattern LIBSVM_INDEX =
-      Pattern.compile("indices should be one-based and in ascending order; found current=(-?\\d+), previous=(-?\\d+)");
+      Pattern.compile(
+          "indices should be one-based and in ascending order; found current=(-?\\d+), previous=(-?\\d+)");
   private static final Pattern NUMBER = Pattern.compile("For input string: \"(.{0,40})");
-  private static final Pattern READING_FILE = Pattern.compile("while reading file (\\S+?)\\.?(\\s|$)");
+  private static final Pattern READING_FILE =
+      Pattern.compile("while reading file (\\S+?)\\.?(\\s|$)");
   private static final Pattern PARQUET_CONVERT =
       Pattern.compile("Column: \\[(.*?)\\], Expected: (\\S+?), Found: (\\S+?)(\\.|\\s|$)");
 
@@ -27,20 +29,31 @@ public final class ReaderErrors {
       if (idx.find()) {
         long current = Long.parseLong(idx.group(1)) + 1;
         long previous = Long.parseLong(idx.group(2)) + 1;
-        return current < 1 ? "LibSVM feature indices are 1-based; provided value: index " + current
-            : "LibSVM feature indices must be ascending; provided value: index " + current + " after index " + previous;
+        return current < 1
+            ? "LibSVM feature indices are 1-based; provided value: index " + current
+            : "LibSVM feature indices must be ascending; provided value: index "
+                + current
+                + " after index "
+                + previous;
       }
       Matcher parquet = PARQUET_CONVERT.matcher(m);
       if (parquet.find()) {
-        return "column '" + parquet.group(1) + "' has Parquet type " + parquet.group(3) + " in this file, but "
-            + parquet.group(2) + " is expected";
+        return "column '"
+            + parquet.group(1)
+            + "' has Parquet type "
+            + parquet.group(3)
+            + " in this file, but "
+            + parquet.group(2)
+            + " is expected";
       }
       if (c instanceof NumberFormatException) {
         Matcher n = NUMBER.matcher(m);
         String value = n.find() ? n.group(1).replaceAll("\".*", "") : "";
         return "not a number; provided value: '" + value + "'";
       }
-      if (c instanceof java.io.EOFException || m.contains("Unexpected end of") || m.contains("unexpected end of")) {
+      if (c instanceof java.io.EOFException
+          || m.contains("Unexpected end of")
+          || m.contains("unexpected end of")) {
         return "the file is truncated (unexpected end of the compressed data)";
       }
       if (c instanceof java.util.zip.ZipException) {
@@ -55,7 +68,9 @@ public final class ReaderErrors {
       root = root.getCause();
     }
     // Unknown shape: the type only, since its message could quote a data row.
-    return "the reader failed (" + root.getClass().getSimpleName() + "; run with --verbose for Spark's log)";
+    return "the reader failed ("
+        + root.getClass().getSimpleName()
+        + "; run with --verbose for Spark's log)";
   }
 
   /** The file Spark names in "Encountered error while reading file X", or null. */

@@ -34,7 +34,9 @@ final class RowPosition {
     return describe(file, rowInPartition, rowInSplit);
   }
 
-  /** The row after the current one, whose reading failed; {@code failedFile} from Spark's message. */
+  /**
+   * The row after the current one, whose reading failed; {@code failedFile} from Spark's message.
+   */
   String describeNext(String failedFile) {
     if (failedFile != null && !failedFile.equals(file)) {
       // The first record of a file this partition had not reached yet.
@@ -45,8 +47,13 @@ final class RowPosition {
 
   private String describe(String f, long row, long inSplit) {
     if (textFormat != null && f != null && !f.isEmpty()) {
-      long line = TextLines.lineOf(f, Math.max(0, splitStart), inSplit, "csv".equals(textFormat),
-          "libsvm".equals(textFormat));
+      long line =
+          TextLines.lineOf(
+              f,
+              Math.max(0, splitStart),
+              inSplit,
+              "csv".equals(textFormat),
+              "libsvm".equals(textFormat));
       if (line > 0) {
         return origin(f) + ", line " + line;
       }

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Checks one row before it enters a block. Every message names where the row came from, the
- * column (or feature) and the offending value, so a user can find it in their own file.
+ * Checks one row before it enters a block. Every message names where the row came from, the column
+ * (or feature) and the offending value, so a user can find it in their own file.
  */
 final class RowValidator implements Serializable {
   private final int dim;
@@ -14,7 +14,8 @@ final class RowValidator implements Serializable {
   private final String labelCol;
   private final String[] featureNames;
 
-  RowValidator(int dim, int numClasses, String featuresCol, String labelCol, String[] featureNames) {
+  RowValidator(
+      int dim, int numClasses, String featuresCol, String labelCol, String[] featureNames) {
     this.dim = dim;
     this.numClasses = numClasses;
     this.featuresCol = featuresCol;
@@ -25,8 +26,14 @@ final class RowValidator implements Serializable {
   void checkSize(int size, String where) {
     if (size != dim) {
       throw new InvalidInputException(
-          where + ": column '" + featuresCol + "' has a vector of size " + size
-              + " but the model expects " + dim + " features");
+          where
+              + ": column '"
+              + featuresCol
+              + "' has a vector of size "
+              + size
+              + " but the model expects "
+              + dim
+              + " features");
     }
   }
 
@@ -37,12 +44,24 @@ final class RowValidator implements Serializable {
   float toFloat(int index, double value, String where) {
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       throw new InvalidInputException(
-          where + ": " + featureName(index) + " is " + value + " (features must be finite numbers)");
+          where
+              + ": "
+              + featureName(index)
+              + " is "
+              + value
+              + " (features must be finite numbers)");
     }
     float f = (float) value;
     if (Float.isInfinite(f)) {
-      throw new InvalidInputException(where + ": " + featureName(index) + " is " + value
-          + ", beyond the range of the 32-bit floats features are stored as (±" + Float.MAX_VALUE + ")");
+      throw new InvalidInputException(
+          where
+              + ": "
+              + featureName(index)
+              + " is "
+              + value
+              + ", beyond the range of the 32-bit floats features are stored as (±"
+              + Float.MAX_VALUE
+              + ")");
     }
     return f;
   }
@@ -51,9 +70,19 @@ final class RowValidator implements Serializable {
   float transformed(int index, float x, double scale, double shift, String where) {
     float f = (float) (x * scale + shift);
     if (!Float.isFinite(f)) {
-      throw new InvalidInputException(where + ": " + featureName(index) + " is " + x + ", which data.feature-scale "
-          + scale + " and data.feature-shift " + shift + " take beyond the 32-bit float range (±"
-          + Float.MAX_VALUE + ")");
+      throw new InvalidInputException(
+          where
+              + ": "
+              + featureName(index)
+              + " is "
+              + x
+              + ", which data.feature-scale "
+              + scale
+              + " and data.feature-shift "
+              + shift
+              + " take beyond the 32-bit float range (±"
+              + Float.MAX_VALUE
+              + ")");
     }
     return f;
   }
@@ -69,13 +98,23 @@ final class RowValidator implements Serializable {
     double label = ((Number) raw).doubleValue();
     if (label != Math.rint(label) || Double.isInfinite(label)) {
       throw new InvalidInputException(
-          where + ": column '" + labelCol + "' must be an integer class index; provided value: "
+          where
+              + ": column '"
+              + labelCol
+              + "' must be an integer class index; provided value: "
               + label);
     }
     if (label < 0 || label >= numClasses) {
       throw new InvalidInputException(
-          where + ": column '" + labelCol + "' must be in [0, " + (numClasses - 1)
-              + "] for " + numClasses + " classes; provided value: " + label);
+          where
+              + ": column '"
+              + labelCol
+              + "' must be in [0, "
+              + (numClasses - 1)
+              + "] for "
+              + numClasses
+              + " classes; provided value: "
+              + label);
     }
     return (int) label;
   }

@@ -21,8 +21,8 @@ final class RowsInTasks {
   private RowsInTasks() {}
 
   /**
-   * The serialised size of the largest of the first partitions of any parallelized ancestor
-   * reached through narrow dependencies (those partitions are inside the tasks of {@code rdd}).
+   * The serialised size of the largest of the first partitions of any parallelized ancestor reached
+   * through narrow dependencies (those partitions are inside the tasks of {@code rdd}).
    */
   static long largestPartitionBytes(RDD<?> rdd) {
     long largest = 0;
@@ -50,8 +50,14 @@ final class RowsInTasks {
     long largest = 0;
     // Parallelize splits evenly: the first two partitions tell the size without serialising all.
     for (int k = 0; k < Math.min(2, parts.length); k++) {
-      largest = Math.max(largest, SparkEnv.get().closureSerializer().newInstance()
-          .serialize(parts[k], ClassTag$.MODULE$.apply(org.apache.spark.Partition.class)).remaining());
+      largest =
+          Math.max(
+              largest,
+              SparkEnv.get()
+                  .closureSerializer()
+                  .newInstance()
+                  .serialize(parts[k], ClassTag$.MODULE$.apply(org.apache.spark.Partition.class))
+                  .remaining());
     }
     return largest;
   }

@@ -12,19 +12,20 @@ import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
- * The line of a text file (CSV, LibSVM) that holds a given record, so an error says "line 79" as
- * an editor shows it, not "partition 0 row 77". Spark's readers skip blank lines (and LibSVM
- * comments) and CSV drops its header, so records are counted the same way, from the start of the
- * file. Only runs when a row is bad: it re-reads the file up to that record.
+ * The line of a text file (CSV, LibSVM) that holds a given record, so an error says "line 79" as an
+ * editor shows it, not "partition 0 row 77". Spark's readers skip blank lines (and LibSVM comments)
+ * and CSV drops its header, so records are counted the same way, from the start of the file. Only
+ * runs when a row is bad: it re-reads the file up to that record.
  */
 final class TextLines {
   private TextLines() {}
 
   /**
-   * The 1-based line of record {@code recordInSplit} (0-based) of the split starting at byte
-   * {@code splitStart}, or -1 when it cannot be read again.
+   * The 1-based line of record {@code recordInSplit} (0-based) of the split starting at byte {@code
+   * splitStart}, or -1 when it cannot be read again.
    */
-  static long lineOf(String file, long splitStart, long recordInSplit, boolean csvHeader, boolean libsvm) {
+  static long lineOf(
+      String file, long splitStart, long recordInSplit, boolean csvHeader, boolean libsvm) {
     try {
       Path path = new Path(new java.net.URI(file));
       FileSystem fs = path.getFileSystem(new Configuration());

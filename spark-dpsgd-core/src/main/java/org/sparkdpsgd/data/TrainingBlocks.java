@@ -14,8 +14,8 @@ import org.sparkdpsgd.util.UserErrors;
 /**
  * The cached, validated blocks of one dataset and what the trainer needs to know about them.
  * Packing and validation run eagerly in {@link #prepare}, so a bad row fails before any privacy is
- * spent. Every cached block survives the loss of the executor holding it: blocks read from files are
- * recomputed from them, blocks from the driver's memory are fetched again from broadcasts.
+ * spent. Every cached block survives the loss of the executor holding it: blocks read from files
+ * are recomputed from them, blocks from the driver's memory are fetched again from broadcasts.
  * {@link #close()} unpersists the blocks (and releases those broadcasts).
  */
 public final class TrainingBlocks implements AutoCloseable {
@@ -23,11 +23,16 @@ public final class TrainingBlocks implements AutoCloseable {
   private final long numExamples;
   private final int dim;
   private final int numClasses;
+
   /** The broadcasts behind blocks that came from driver memory (null otherwise). */
   private final DriverBlocks fromDriver;
 
   private TrainingBlocks(
-      JavaRDD<ExampleBlock> blocks, long numExamples, int dim, int numClasses, DriverBlocks fromDriver) {
+      JavaRDD<ExampleBlock> blocks,
+      long numExamples,
+      int dim,
+      int numClasses,
+      DriverBlocks fromDriver) {
     this.blocks = blocks;
     this.numExamples = numExamples;
     this.dim = dim;
@@ -42,15 +47,27 @@ public final class TrainingBlocks implements AutoCloseable {
    * (their largest value would leak), and a label outside it is a bad row.
    */
   public static TrainingBlocks prepare(
-      Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
-      int blockRows, String sourceName) {
+      Dataset<Row> df,
+      String featuresCol,
+      String labelCol,
+      int dim,
+      int numClasses,
+      int blockRows,
+      String sourceName) {
     return prepare(df, featuresCol, labelCol, dim, numClasses, blockRows, sourceName, 1.0, 0.0);
   }
 
   /** As above, with a fixed, data-independent feature transform x · scale + shift. */
   public static TrainingBlocks prepare(
-      Dataset<Row> df, String featuresCol, String labelCol, int dim, int numClasses,
-      int blockRows, String sourceName, double featureScale, double featureShift) {
+      Dataset<Row> df,
+      String featuresCol,
+      String labelCol,
+      int dim,
+      int numClasses,
+      int blockRows,
+      String sourceName,
+      double featureScale,
+      double featureShift) {
     BlockPacker.checkSchema(df, featuresCol, labelCol, sourceName);
     if (dim <= 0) {
       java.util.List<Row> head = UserErrors.unwrapping(() -> df.select(featuresCol).takeAsList(1));
@@ -61,15 +78,24 @@ public final class TrainingBlocks implements AutoCloseable {
       Vector v = first.getAs(0);
       dim = v == null ? 0 : v.size();
       if (dim == 0) {
-        throw new InvalidInputException(sourceName + ": the first row has an empty features vector");
+        throw new InvalidInputException(
+            sourceName + ": the first row has an empty features vector");
       }
     }
     if (numClasses <= 0) {
       numClasses = declaredNumClasses(df, labelCol, sourceName);
     }
-    BlockPacker.Spec spec = new BlockPacker.Spec(
-        featuresCol, labelCol, dim, numClasses, blockRows, sourceName, featureNames(df, featuresCol),
-        featureScale, featureShift);
+    BlockPacker.Spec spec =
+        new BlockPacker.Spec(
+            featuresCol,
+            labelCol,
+            dim,
+            numClasses,
+            blockRows,
+            sourceName,
+            featureNames(df, featuresCol),
+            featureScale,
+            featureShift);
     return prepare(df, spec);
   }
 
@@ -83,7 +109,8 @@ public final class TrainingBlocks implements AutoCloseable {
     }
     // Rows read from files (or tasks that carry little): a block lost with its executor is
     // recomputed from its lineage.
-    JavaRDD<ExampleBlock> blocks = packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
+    JavaRDD<ExampleBlock> blocks =
+        packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
     return persisted(blocks, spec, null);
   }
 
@@ -92,25 +119,28 @@ public final class TrainingBlocks implements AutoCloseable {
    * served from broadcasts ({@link DriverBlocks}), so that steps ship no rows and an executor loss
    * is survived. The rows were in the driver's memory already; the packed floats are smaller.
    */
-  private static TrainingBlocks fromDriverMemory(JavaRDD<ExampleBlock> packed, BlockPacker.Spec spec, int cores) {
+  private static TrainingBlocks fromDriverMemory(
+      JavaRDD<ExampleBlock> packed, BlockPacker.Spec spec, int cores) {
     java.util.List<ExampleBlock> local = UserErrors.unwrapping(packed::collect);
     if (local.isEmpty()) {
-      throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
+      throw new InvalidInputException(
+          spec.sourceName() + " is empty: no rows to train or evaluate on");
     }
-    DriverBlocks served = DriverBlocks.distribute(
-        JavaSparkContext.fromSparkContext(packed.context()), local, cores);
+    DriverBlocks served =
+        DriverBlocks.distribute(JavaSparkContext.fromSparkContext(packed.context()), local, cores);
     return persisted(served.rdd(), spec, served);
   }
 
   /**
    * Blocks are kept in memory and spilled to the executor's disk under memory pressure
    * (MEMORY_AND_DISK): an evicted block comes back as it was, not re-read from the source, which
-   * could have changed or (with a row limit) be sampled differently; the data a run trains on
-   * stays the data it validated. Only a lost executor recomputes its blocks from their lineage.
+   * could have changed or (with a row limit) be sampled differently; the data a run trains on stays
+   * the data it validated. Only a lost executor recomputes its blocks from their lineage.
    */
   static final StorageLevel CACHED = StorageLevel.MEMORY_AND_DISK();
 
-  private static TrainingBlocks persisted(JavaRDD<ExampleBlock> blocks, BlockPacker.Spec spec, DriverBlocks served) {
+  private static TrainingBlocks persisted(
+      JavaRDD<ExampleBlock> blocks, BlockPacker.Spec spec, DriverBlocks served) {
     blocks.persist(CACHED);
     blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
     long n;
@@ -124,30 +154,44 @@ public final class TrainingBlocks implements AutoCloseable {
     }
     if (n == 0) {
       blocks.unpersist(false);
-      throw new InvalidInputException(spec.sourceName() + " is empty: no rows to train or evaluate on");
+      throw new InvalidInputException(
+          spec.sourceName() + " is empty: no rows to train or evaluate on");
     }
     return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses(), served);
   }
 
   /**
    * These blocks with every row's features replaced by {@code fixed} (computed once, on the
-   * executors, and cached); the caller closes the result. Rows, labels and block ids are kept,
-   * so the Poisson samples are the ones the original blocks would draw.
+   * executors, and cached); the caller closes the result. Rows, labels and block ids are kept, so
+   * the Poisson samples are the ones the original blocks would draw.
    */
   public TrainingBlocks withFixedFeatures(org.sparkdpsgd.model.FixedFeatures fixed) {
     if (fixed.inputDim() != dim) {
-      throw new InvalidInputException("the model's fixed layers " + fixed.describe() + " take " + fixed.inputDim()
-          + " features per row; the data has " + dim);
+      throw new InvalidInputException(
+          "the model's fixed layers "
+              + fixed.describe()
+              + " take "
+              + fixed.inputDim()
+              + " features per row; the data has "
+              + dim);
     }
     int outDim = fixed.outputDim();
-    JavaRDD<ExampleBlock> mapped = blocks.map(b ->
-        new ExampleBlock(b.blockId(), b.rows(), outDim, fixed.apply(b.features(), b.rows()), b.labels()));
+    JavaRDD<ExampleBlock> mapped =
+        blocks.map(
+            b ->
+                new ExampleBlock(
+                    b.blockId(),
+                    b.rows(),
+                    outDim,
+                    fixed.apply(b.features(), b.rows()),
+                    b.labels()));
     mapped.persist(CACHED); // the fixed features are costly to recompute, too
     mapped.setName(blocks.name() + " > " + fixed.describe());
     long n = countRows(mapped);
     if (n != numExamples) {
       mapped.unpersist(false);
-      throw new IllegalStateException("fixed features changed the number of rows: " + n + " != " + numExamples);
+      throw new IllegalStateException(
+          "fixed features changed the number of rows: " + n + " != " + numExamples);
     }
     return new TrainingBlocks(mapped, numExamples, outDim, numClasses, null);
   }
@@ -183,15 +227,20 @@ public final class TrainingBlocks implements AutoCloseable {
    */
   private static int declaredNumClasses(Dataset<Row> df, String labelCol, String sourceName) {
     Attribute attr = Attribute.fromStructField(df.schema().apply(labelCol));
-    if (attr instanceof org.apache.spark.ml.attribute.NominalAttribute nominal && nominal.getNumValues().isDefined()) {
+    if (attr instanceof org.apache.spark.ml.attribute.NominalAttribute nominal
+        && nominal.getNumValues().isDefined()) {
       return (Integer) nominal.getNumValues().get();
     }
     if (attr instanceof org.apache.spark.ml.attribute.BinaryAttribute) {
       return 2;
     }
-    throw new InvalidInputException(sourceName + ": the number of classes is not set (data.num-classes, MLlib"
-        + " param numClasses) and column '" + labelCol + "' has no ML metadata declaring it; set it: it is never"
-        + " inferred from the private labels");
+    throw new InvalidInputException(
+        sourceName
+            + ": the number of classes is not set (data.num-classes, MLlib"
+            + " param numClasses) and column '"
+            + labelCol
+            + "' has no ML metadata declaring it; set it: it is never"
+            + " inferred from the private labels");
   }
 
   public JavaRDD<ExampleBlock> rdd() {

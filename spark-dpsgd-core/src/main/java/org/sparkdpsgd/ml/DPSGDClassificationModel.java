@@ -26,10 +26,12 @@ public final class DPSGDClassificationModel
   private PrivacyReport privacy;
   private transient java.util.List<org.sparkdpsgd.train.StepMetrics> trainingMetrics;
 
-  public DPSGDClassificationModel(String uid, ModelSpec spec, double[] params, PrivacyReport privacy) {
+  public DPSGDClassificationModel(
+      String uid, ModelSpec spec, double[] params, PrivacyReport privacy) {
     this(PendingUid.offer(uid), spec);
     if (params.length != spec.numParams()) {
-      throw new IllegalArgumentException(spec + " needs " + spec.numParams() + " parameters; got " + params.length);
+      throw new IllegalArgumentException(
+          spec + " needs " + spec.numParams() + " parameters; got " + params.length);
     }
     this.params = params.clone();
     this.privacy = privacy;
@@ -63,12 +65,13 @@ public final class DPSGDClassificationModel
   }
 
   /**
-   * Per-step loss, ε and throughput of the training run (like MLlib's training summaries it is
-   * not saved with the model; after load() it is absent).
+   * Per-step loss, ε and throughput of the training run (like MLlib's training summaries it is not
+   * saved with the model; after load() it is absent).
    */
   public java.util.List<org.sparkdpsgd.train.StepMetrics> trainingSummary() {
     if (trainingMetrics == null) {
-      throw new IllegalStateException("no training summary: this model was loaded, not trained in this session");
+      throw new IllegalStateException(
+          "no training summary: this model was loaded, not trained in this session");
     }
     return trainingMetrics;
   }
@@ -77,7 +80,8 @@ public final class DPSGDClassificationModel
     return trainingMetrics != null;
   }
 
-  DPSGDClassificationModel withTrainingMetrics(java.util.List<org.sparkdpsgd.train.StepMetrics> metrics) {
+  DPSGDClassificationModel withTrainingMetrics(
+      java.util.List<org.sparkdpsgd.train.StepMetrics> metrics) {
     this.trainingMetrics = java.util.List.copyOf(metrics);
     return this;
   }

@@ -2,7 +2,6 @@ package org.sparkdpsgd.ml;
 
 import java.io.Serializable;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
-import scala.runtime.AbstractFunction1;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -22,15 +21,16 @@ import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.Knob;
 import org.sparkdpsgd.train.Knobs;
 import org.sparkdpsgd.train.TrainingResult;
+import scala.runtime.AbstractFunction1;
 
 /**
  * DP-SGD as an MLlib {@code Estimator}: fits a multinomial logistic regression or MLP with
- * per-example clipping, Gaussian noise and privacy accounting, and returns a model that carries
- * its privacy report. Every knob (name, default, validator, doc) is defined once, in
- * {@link Knobs}, and shared with the CLI and {@link DpSgdConfig}: unset choices fall back to noise
- * calibrated to targetEpsilon 3 at delta 1e-5, expected batch 256, 60 epochs, SGD with learning
- * rate 0.15. Saved estimators record their defaults too (format version 3), so a later change of
- * a default does not change what a reloaded estimator does.
+ * per-example clipping, Gaussian noise and privacy accounting, and returns a model that carries its
+ * privacy report. Every knob (name, default, validator, doc) is defined once, in {@link Knobs}, and
+ * shared with the CLI and {@link DpSgdConfig}: unset choices fall back to noise calibrated to
+ * targetEpsilon 3 at delta 1e-5, expected batch 256, 60 epochs, SGD with learning rate 0.15. Saved
+ * estimators record their defaults too (format version 3), so a later change of a default does not
+ * change what a reloaded estimator does.
  */
 public final class DPSGDClassifier
     extends ProbabilisticClassifier<Vector, DPSGDClassifier, DPSGDClassificationModel>
@@ -74,19 +74,21 @@ public final class DPSGDClassifier
    * (momentum, Adam, schedule, averaging, feature transform, block size had no param then). Frozen:
    * never edit these when a default of {@link Knobs} changes.
    */
-  static final java.util.Map<String, Object> DEFAULTS_BEFORE_FORMAT_3 = java.util.Map.ofEntries(
-      java.util.Map.entry("l2NormClip", 1.0), java.util.Map.entry("targetEpsilon", 3.0),
-      java.util.Map.entry("delta", 1e-5), java.util.Map.entry("expectedBatchSize", 256L),
-      java.util.Map.entry("epochs", 10.0), java.util.Map.entry("optimizer", "sgd"),
-      java.util.Map.entry("learningRate", 0.1), java.util.Map.entry("momentum", 0.9),
-      java.util.Map.entry("adamBeta1", 0.9), java.util.Map.entry("adamBeta2", 0.999),
-      java.util.Map.entry("adamEpsilon", 1e-8), java.util.Map.entry("lrSchedule", "constant"),
-      java.util.Map.entry("emaDecay", 0.0), java.util.Map.entry("featureScale", 1.0),
-      java.util.Map.entry("featureShift", 0.0), java.util.Map.entry("blockRows", 4096),
-      java.util.Map.entry("hiddenLayers", new int[0]), java.util.Map.entry("layers", ""),
-      java.util.Map.entry("inputShape", new int[0]), java.util.Map.entry("activation", "tanh"),
-      java.util.Map.entry("accountant", "rdp"), java.util.Map.entry("seed", 1L),
-      java.util.Map.entry("aggregationDepth", 2), java.util.Map.entry("checkpointInterval", 100));
+  static final java.util.Map<String, Object> DEFAULTS_BEFORE_FORMAT_3 =
+      java.util.Map.ofEntries(
+          java.util.Map.entry("l2NormClip", 1.0), java.util.Map.entry("targetEpsilon", 3.0),
+          java.util.Map.entry("delta", 1e-5), java.util.Map.entry("expectedBatchSize", 256L),
+          java.util.Map.entry("epochs", 10.0), java.util.Map.entry("optimizer", "sgd"),
+          java.util.Map.entry("learningRate", 0.1), java.util.Map.entry("momentum", 0.9),
+          java.util.Map.entry("adamBeta1", 0.9), java.util.Map.entry("adamBeta2", 0.999),
+          java.util.Map.entry("adamEpsilon", 1e-8), java.util.Map.entry("lrSchedule", "constant"),
+          java.util.Map.entry("emaDecay", 0.0), java.util.Map.entry("featureScale", 1.0),
+          java.util.Map.entry("featureShift", 0.0), java.util.Map.entry("blockRows", 4096),
+          java.util.Map.entry("hiddenLayers", new int[0]), java.util.Map.entry("layers", ""),
+          java.util.Map.entry("inputShape", new int[0]), java.util.Map.entry("activation", "tanh"),
+          java.util.Map.entry("accountant", "rdp"), java.util.Map.entry("seed", 1L),
+          java.util.Map.entry("aggregationDepth", 2),
+              java.util.Map.entry("checkpointInterval", 100));
 
   public DPSGDClassifier() {
     this(PendingUid.take("dpsgd"));
@@ -100,46 +102,68 @@ public final class DPSGDClassifier
     super();
     // Name, doc, validator and default of every knob come from the one table (Knobs).
     l2NormClip = withDefault(KnobParams.doubleParam(this, Knobs.L2_NORM_CLIP), Knobs.L2_NORM_CLIP);
-    noiseMultiplier = withDefault(KnobParams.doubleParam(this, Knobs.NOISE_MULTIPLIER), Knobs.NOISE_MULTIPLIER);
-    targetEpsilon = withDefault(KnobParams.doubleParam(this, Knobs.TARGET_EPSILON), Knobs.TARGET_EPSILON);
+    noiseMultiplier =
+        withDefault(KnobParams.doubleParam(this, Knobs.NOISE_MULTIPLIER), Knobs.NOISE_MULTIPLIER);
+    targetEpsilon =
+        withDefault(KnobParams.doubleParam(this, Knobs.TARGET_EPSILON), Knobs.TARGET_EPSILON);
     delta = withDefault(KnobParams.doubleParam(this, Knobs.DELTA), Knobs.DELTA);
-    expectedBatchSize = withDefault(KnobParams.longParam(this, Knobs.EXPECTED_BATCH_SIZE), Knobs.EXPECTED_BATCH_SIZE);
-    samplingRate = withDefault(KnobParams.doubleParam(this, Knobs.SAMPLING_RATE), Knobs.SAMPLING_RATE);
+    expectedBatchSize =
+        withDefault(
+            KnobParams.longParam(this, Knobs.EXPECTED_BATCH_SIZE), Knobs.EXPECTED_BATCH_SIZE);
+    samplingRate =
+        withDefault(KnobParams.doubleParam(this, Knobs.SAMPLING_RATE), Knobs.SAMPLING_RATE);
     epochs = withDefault(KnobParams.doubleParam(this, Knobs.EPOCHS), Knobs.EPOCHS);
     steps = withDefault(KnobParams.longParam(this, Knobs.STEPS), Knobs.STEPS);
     optimizer = withDefault(KnobParams.stringParam(this, Knobs.OPTIMIZER), Knobs.OPTIMIZER);
-    learningRate = withDefault(KnobParams.doubleParam(this, Knobs.LEARNING_RATE), Knobs.LEARNING_RATE);
+    learningRate =
+        withDefault(KnobParams.doubleParam(this, Knobs.LEARNING_RATE), Knobs.LEARNING_RATE);
     momentum = withDefault(KnobParams.doubleParam(this, Knobs.MOMENTUM), Knobs.MOMENTUM);
     adamBeta1 = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_BETA1), Knobs.ADAM_BETA1);
     adamBeta2 = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_BETA2), Knobs.ADAM_BETA2);
     adamEpsilon = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_EPSILON), Knobs.ADAM_EPSILON);
     lrSchedule = withDefault(KnobParams.stringParam(this, Knobs.LR_SCHEDULE), Knobs.LR_SCHEDULE);
     emaDecay = withDefault(KnobParams.doubleParam(this, Knobs.EMA_DECAY), Knobs.EMA_DECAY);
-    featureScale = withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SCALE), Knobs.FEATURE_SCALE);
-    featureShift = withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SHIFT), Knobs.FEATURE_SHIFT);
+    featureScale =
+        withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SCALE), Knobs.FEATURE_SCALE);
+    featureShift =
+        withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SHIFT), Knobs.FEATURE_SHIFT);
     blockRows = withDefault(KnobParams.intParam(this, Knobs.BLOCK_ROWS), Knobs.BLOCK_ROWS);
     activation = withDefault(KnobParams.stringParam(this, Knobs.ACTIVATION), Knobs.ACTIVATION);
     accountant = withDefault(KnobParams.stringParam(this, Knobs.ACCOUNTANT), Knobs.ACCOUNTANT);
     seed = withDefault(KnobParams.longParam(this, Knobs.INIT_SEED), Knobs.INIT_SEED);
-    aggregationDepth = withDefault(KnobParams.intParam(this, Knobs.AGGREGATION_DEPTH), Knobs.AGGREGATION_DEPTH);
-    checkpointDir = withDefault(KnobParams.stringParam(this, Knobs.CHECKPOINT_DIR), Knobs.CHECKPOINT_DIR);
-    checkpointInterval = withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
+    aggregationDepth =
+        withDefault(KnobParams.intParam(this, Knobs.AGGREGATION_DEPTH), Knobs.AGGREGATION_DEPTH);
+    checkpointDir =
+        withDefault(KnobParams.stringParam(this, Knobs.CHECKPOINT_DIR), Knobs.CHECKPOINT_DIR);
+    checkpointInterval =
+        withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
     numClasses = withDefault(KnobParams.intParam(this, Knobs.NUM_CLASSES), Knobs.NUM_CLASSES);
-    debugLeakTrainingLoss = withDefault(KnobParams.booleanParam(this, Knobs.DEBUG_LEAK_TRAINING_LOSS),
-        Knobs.DEBUG_LEAK_TRAINING_LOSS);
+    debugLeakTrainingLoss =
+        withDefault(
+            KnobParams.booleanParam(this, Knobs.DEBUG_LEAK_TRAINING_LOSS),
+            Knobs.DEBUG_LEAK_TRAINING_LOSS);
     // The network's structure is not a knob of the table (the CLI describes it differently).
-    hiddenLayers = new IntArrayParam(this, "hiddenLayers",
-        "widths of the hidden layers; empty = multinomial logistic regression");
-    layers = new Param<>(this, "layers",
-        "the network body as a JSON array of layers, e.g. [{\"type\":\"conv2d\",\"filters\":16,\"kernel\":8,"
-            + "\"stride\":2,\"padding\":3},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2,\"stride\":1},"
-            + "{\"type\":\"dense\",\"units\":32},{\"type\":\"tanh\"}] (types: conv2d, maxpool, avgpool, flatten,"
-            + " groupnorm, dense, tanh, relu, tempered-sigmoid); a dense output layer is appended. Empty = the MLP"
-            + " of hiddenLayers/activation",
-        new ValidLayers());
-    inputShape = new IntArrayParam(this, "inputShape",
-        "[channels, height, width] of the features vector (e.g. [1, 28, 28] for Fashion-MNIST); empty = flat",
-        new ValidShape());
+    hiddenLayers =
+        new IntArrayParam(
+            this,
+            "hiddenLayers",
+            "widths of the hidden layers; empty = multinomial logistic regression");
+    layers =
+        new Param<>(
+            this,
+            "layers",
+            "the network body as a JSON array of layers, e.g. [{\"type\":\"conv2d\",\"filters\":16,\"kernel\":8,"
+                + "\"stride\":2,\"padding\":3},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2,\"stride\":1},"
+                + "{\"type\":\"dense\",\"units\":32},{\"type\":\"tanh\"}] (types: conv2d, maxpool, avgpool, flatten,"
+                + " groupnorm, dense, tanh, relu, tempered-sigmoid); a dense output layer is appended. Empty = the MLP"
+                + " of hiddenLayers/activation",
+            new ValidLayers());
+    inputShape =
+        new IntArrayParam(
+            this,
+            "inputShape",
+            "[channels, height, width] of the features vector (e.g. [1, 28, 28] for Fashion-MNIST); empty = flat",
+            new ValidShape());
     setDefault(hiddenLayers, new int[0]);
     setDefault(layers, "");
     setDefault(inputShape, new int[0]);
@@ -276,36 +300,126 @@ public final class DPSGDClassifier
     return uid;
   }
 
-  public DPSGDClassifier setL2NormClip(double v) { return put(Knobs.L2_NORM_CLIP, l2NormClip, v); }
-  public DPSGDClassifier setNoiseMultiplier(double v) { return put(Knobs.NOISE_MULTIPLIER, noiseMultiplier, v); }
-  public DPSGDClassifier setTargetEpsilon(double v) { return put(Knobs.TARGET_EPSILON, targetEpsilon, v); }
-  public DPSGDClassifier setDelta(double v) { return put(Knobs.DELTA, delta, v); }
-  public DPSGDClassifier setExpectedBatchSize(long v) { return put(Knobs.EXPECTED_BATCH_SIZE, expectedBatchSize, v); }
-  public DPSGDClassifier setSamplingRate(double v) { return put(Knobs.SAMPLING_RATE, samplingRate, v); }
-  public DPSGDClassifier setEpochs(double v) { return put(Knobs.EPOCHS, epochs, v); }
-  public DPSGDClassifier setSteps(long v) { return put(Knobs.STEPS, steps, v); }
-  public DPSGDClassifier setOptimizer(String v) { return put(Knobs.OPTIMIZER, optimizer, v); }
-  public DPSGDClassifier setLearningRate(double v) { return put(Knobs.LEARNING_RATE, learningRate, v); }
-  public DPSGDClassifier setMomentum(double v) { return put(Knobs.MOMENTUM, momentum, v); }
-  public DPSGDClassifier setAdamBeta1(double v) { return put(Knobs.ADAM_BETA1, adamBeta1, v); }
-  public DPSGDClassifier setAdamBeta2(double v) { return put(Knobs.ADAM_BETA2, adamBeta2, v); }
-  public DPSGDClassifier setAdamEpsilon(double v) { return put(Knobs.ADAM_EPSILON, adamEpsilon, v); }
-  public DPSGDClassifier setLrSchedule(String v) { return put(Knobs.LR_SCHEDULE, lrSchedule, v); }
-  public DPSGDClassifier setEmaDecay(double v) { return put(Knobs.EMA_DECAY, emaDecay, v); }
-  public DPSGDClassifier setFeatureScale(double v) { return put(Knobs.FEATURE_SCALE, featureScale, v); }
-  public DPSGDClassifier setFeatureShift(double v) { return put(Knobs.FEATURE_SHIFT, featureShift, v); }
-  public DPSGDClassifier setBlockRows(int v) { return put(Knobs.BLOCK_ROWS, blockRows, v); }
-  public DPSGDClassifier setHiddenLayers(int[] v) { return (DPSGDClassifier) set(hiddenLayers, v); }
-  public DPSGDClassifier setLayers(String json) { return (DPSGDClassifier) set(layers, json); }
-  public DPSGDClassifier setInputShape(int[] v) { return (DPSGDClassifier) set(inputShape, v); }
-  public DPSGDClassifier setActivation(String v) { return put(Knobs.ACTIVATION, activation, v); }
-  public DPSGDClassifier setAccountant(String v) { return put(Knobs.ACCOUNTANT, accountant, v); }
-  public DPSGDClassifier setSeed(long v) { return put(Knobs.INIT_SEED, seed, v); }
-  public DPSGDClassifier setAggregationDepth(int v) { return put(Knobs.AGGREGATION_DEPTH, aggregationDepth, v); }
-  public DPSGDClassifier setCheckpointDir(String v) { return put(Knobs.CHECKPOINT_DIR, checkpointDir, v); }
-  public DPSGDClassifier setCheckpointInterval(int v) { return put(Knobs.CHECKPOINT_EVERY, checkpointInterval, v); }
-  /** K, labels 0..K-1; 0 (default) = from the label column's ML metadata. Never inferred from the labels. */
-  public DPSGDClassifier setNumClasses(int v) { return put(Knobs.NUM_CLASSES, numClasses, v); }
+  public DPSGDClassifier setL2NormClip(double v) {
+    return put(Knobs.L2_NORM_CLIP, l2NormClip, v);
+  }
+
+  public DPSGDClassifier setNoiseMultiplier(double v) {
+    return put(Knobs.NOISE_MULTIPLIER, noiseMultiplier, v);
+  }
+
+  public DPSGDClassifier setTargetEpsilon(double v) {
+    return put(Knobs.TARGET_EPSILON, targetEpsilon, v);
+  }
+
+  public DPSGDClassifier setDelta(double v) {
+    return put(Knobs.DELTA, delta, v);
+  }
+
+  public DPSGDClassifier setExpectedBatchSize(long v) {
+    return put(Knobs.EXPECTED_BATCH_SIZE, expectedBatchSize, v);
+  }
+
+  public DPSGDClassifier setSamplingRate(double v) {
+    return put(Knobs.SAMPLING_RATE, samplingRate, v);
+  }
+
+  public DPSGDClassifier setEpochs(double v) {
+    return put(Knobs.EPOCHS, epochs, v);
+  }
+
+  public DPSGDClassifier setSteps(long v) {
+    return put(Knobs.STEPS, steps, v);
+  }
+
+  public DPSGDClassifier setOptimizer(String v) {
+    return put(Knobs.OPTIMIZER, optimizer, v);
+  }
+
+  public DPSGDClassifier setLearningRate(double v) {
+    return put(Knobs.LEARNING_RATE, learningRate, v);
+  }
+
+  public DPSGDClassifier setMomentum(double v) {
+    return put(Knobs.MOMENTUM, momentum, v);
+  }
+
+  public DPSGDClassifier setAdamBeta1(double v) {
+    return put(Knobs.ADAM_BETA1, adamBeta1, v);
+  }
+
+  public DPSGDClassifier setAdamBeta2(double v) {
+    return put(Knobs.ADAM_BETA2, adamBeta2, v);
+  }
+
+  public DPSGDClassifier setAdamEpsilon(double v) {
+    return put(Knobs.ADAM_EPSILON, adamEpsilon, v);
+  }
+
+  public DPSGDClassifier setLrSchedule(String v) {
+    return put(Knobs.LR_SCHEDULE, lrSchedule, v);
+  }
+
+  public DPSGDClassifier setEmaDecay(double v) {
+    return put(Knobs.EMA_DECAY, emaDecay, v);
+  }
+
+  public DPSGDClassifier setFeatureScale(double v) {
+    return put(Knobs.FEATURE_SCALE, featureScale, v);
+  }
+
+  public DPSGDClassifier setFeatureShift(double v) {
+    return put(Knobs.FEATURE_SHIFT, featureShift, v);
+  }
+
+  public DPSGDClassifier setBlockRows(int v) {
+    return put(Knobs.BLOCK_ROWS, blockRows, v);
+  }
+
+  public DPSGDClassifier setHiddenLayers(int[] v) {
+    return (DPSGDClassifier) set(hiddenLayers, v);
+  }
+
+  public DPSGDClassifier setLayers(String json) {
+    return (DPSGDClassifier) set(layers, json);
+  }
+
+  public DPSGDClassifier setInputShape(int[] v) {
+    return (DPSGDClassifier) set(inputShape, v);
+  }
+
+  public DPSGDClassifier setActivation(String v) {
+    return put(Knobs.ACTIVATION, activation, v);
+  }
+
+  public DPSGDClassifier setAccountant(String v) {
+    return put(Knobs.ACCOUNTANT, accountant, v);
+  }
+
+  public DPSGDClassifier setSeed(long v) {
+    return put(Knobs.INIT_SEED, seed, v);
+  }
+
+  public DPSGDClassifier setAggregationDepth(int v) {
+    return put(Knobs.AGGREGATION_DEPTH, aggregationDepth, v);
+  }
+
+  public DPSGDClassifier setCheckpointDir(String v) {
+    return put(Knobs.CHECKPOINT_DIR, checkpointDir, v);
+  }
+
+  public DPSGDClassifier setCheckpointInterval(int v) {
+    return put(Knobs.CHECKPOINT_EVERY, checkpointInterval, v);
+  }
+
+  /**
+   * K, labels 0..K-1; 0 (default) = from the label column's ML metadata. Never inferred from the
+   * labels.
+   */
+  public DPSGDClassifier setNumClasses(int v) {
+    return put(Knobs.NUM_CLASSES, numClasses, v);
+  }
+
   /** DEBUGGING ONLY: keep the un-noised training loss per step (outside the privacy guarantee). */
   public DPSGDClassifier setDebugLeakTrainingLoss(boolean v) {
     return put(Knobs.DEBUG_LEAK_TRAINING_LOSS, debugLeakTrainingLoss, v);
@@ -332,12 +446,21 @@ public final class DPSGDClassifier
   @Override
   public DPSGDClassificationModel train(Dataset<?> dataset) {
     DpSgdConfig config = config();
-    try (TrainingBlocks data = TrainingBlocks.prepare(dataset.toDF(), getFeaturesCol(), getLabelCol(), 0,
-        (Integer) getOrDefault(numClasses),
-        config.blockRows(), "DPSGDClassifier input", config.featureScale(), config.featureShift())) {
+    try (TrainingBlocks data =
+        TrainingBlocks.prepare(
+            dataset.toDF(),
+            getFeaturesCol(),
+            getLabelCol(),
+            0,
+            (Integer) getOrDefault(numClasses),
+            config.blockRows(),
+            "DPSGDClassifier input",
+            config.featureScale(),
+            config.featureShift())) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
       return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
-          .withTrainingMetrics(r.metrics()).setParent(this);
+          .withTrainingMetrics(r.metrics())
+          .setParent(this);
     }
   }
 
@@ -358,26 +481,37 @@ public final class DPSGDClassifier
     } else {
       c.epochs(num(epochs));
     }
-    return c.optimizer(new OptimizerSpec(getOrDefault(optimizer), num(learningRate), num(momentum), num(adamBeta1),
-            num(adamBeta2), num(adamEpsilon)))
+    return c.optimizer(
+            new OptimizerSpec(
+                getOrDefault(optimizer),
+                num(learningRate),
+                num(momentum),
+                num(adamBeta1),
+                num(adamBeta2),
+                num(adamEpsilon)))
         .lrSchedule(getOrDefault(lrSchedule))
         .emaDecay(num(emaDecay))
         .featureTransform(num(featureScale), num(featureShift))
         .blockRows((Integer) getOrDefault(blockRows))
         .hiddenLayers(getOrDefault(hiddenLayers))
         .activation(Activation.parse(getOrDefault(activation), "activation"))
-        .layers(getOrDefault(layers).isBlank() ? null : LayerConfig.parseJson(getOrDefault(layers), "layers param"))
+        .layers(
+            getOrDefault(layers).isBlank()
+                ? null
+                : LayerConfig.parseJson(getOrDefault(layers), "layers param"))
         .inputShape(getOrDefault(inputShape))
         .accountant(AccountantKind.parse(getOrDefault(accountant)))
         .initSeed((Long) getOrDefault(seed))
         .aggregationDepth((Integer) getOrDefault(aggregationDepth))
         .leakTrainingLoss((Boolean) getOrDefault(debugLeakTrainingLoss))
-        .checkpoints(isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
+        .checkpoints(
+            isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
             (Integer) getOrDefault(checkpointInterval));
   }
 
   /** Param validators can only say no; the parse error is shown when fit() parses the value. */
-  private static final class ValidLayers extends AbstractFunction1<String, Object> implements Serializable {
+  private static final class ValidLayers extends AbstractFunction1<String, Object>
+      implements Serializable {
     @Override
     public Object apply(String json) {
       try {
@@ -391,7 +525,8 @@ public final class DPSGDClassifier
     }
   }
 
-  private static final class ValidShape extends AbstractFunction1<int[], Object> implements Serializable {
+  private static final class ValidShape extends AbstractFunction1<int[], Object>
+      implements Serializable {
     @Override
     public Object apply(int[] v) {
       return v.length == 0 || (v.length == 3 && v[0] > 0 && v[1] > 0 && v[2] > 0);

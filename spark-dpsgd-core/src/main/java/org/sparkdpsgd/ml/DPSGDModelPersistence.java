@@ -3,9 +3,9 @@ package org.sparkdpsgd.ml;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWriter;
-import java.util.List;
 import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
@@ -15,9 +15,9 @@ import org.sparkdpsgd.util.InvalidInputException;
 
 /**
  * Model data, format versions 2 and 3: {"spec": {"inputShape", "layers", "numClasses"}, "params":
- * [...], "privacy": {...}} (3 differs only in the metadata, see {@link StagePersistence}). Version 1
- * had {"spec": {"inputDim", "hidden", "activation", "numClasses"}, "params", "privacy"}. Version 0
- * (the first release's layout) stored {"inputDim", "hidden", "activation", "numClasses",
+ * [...], "privacy": {...}} (3 differs only in the metadata, see {@link StagePersistence}). Version
+ * 1 had {"spec": {"inputDim", "hidden", "activation", "numClasses"}, "params", "privacy"}. Version
+ * 0 (the first release's layout) stored {"inputDim", "hidden", "activation", "numClasses",
  * "weights"} and no privacy report; it still loads, with the report marked as unknown.
  */
 final class DPSGDModelPersistence {
@@ -40,8 +40,13 @@ final class DPSGDModelPersistence {
     ObjectNode d = StagePersistence.JSON.createObjectNode();
     ModelSpec s = model.spec();
     ObjectNode spec = d.putObject("spec");
-    spec.putArray("inputShape").add(s.input().channels()).add(s.input().height()).add(s.input().width());
-    spec.set("layers", StagePersistence.JSON.valueToTree(s.layers().stream().map(LayerSpec::toMap).toList()));
+    spec.putArray("inputShape")
+        .add(s.input().channels())
+        .add(s.input().height())
+        .add(s.input().width());
+    spec.set(
+        "layers",
+        StagePersistence.JSON.valueToTree(s.layers().stream().map(LayerSpec::toMap).toList()));
     spec.put("numClasses", s.numClasses());
     ArrayNode params = d.putArray("params");
     for (double v : model.parameters()) {
@@ -57,14 +62,22 @@ final class DPSGDModelPersistence {
       JsonNode meta = StagePersistence.readLine(sparkSession(), path + "/metadata");
       JsonNode data = StagePersistence.readLine(sparkSession(), path + "/data");
       int version = meta.path("formatVersion").asInt(0);
-      DPSGDClassificationModel model = switch (version) {
-        case 0 -> fromVersion0(meta.get("uid").asText(), data);
-        case 1 -> fromVersion1(meta.get("uid").asText(), data);
-        case 2, 3 -> fromVersion2(meta.get("uid").asText(), data, path);
-        default -> throw new InvalidInputException(path + ": model format version " + version
-            + " is newer than this spark-dpsgd understands (" + StagePersistence.FORMAT_VERSION + ")");
-      };
-      // The model's own params are Spark's column names, whose defaults never changed before version 3.
+      DPSGDClassificationModel model =
+          switch (version) {
+            case 0 -> fromVersion0(meta.get("uid").asText(), data);
+            case 1 -> fromVersion1(meta.get("uid").asText(), data);
+            case 2, 3 -> fromVersion2(meta.get("uid").asText(), data, path);
+            default ->
+                throw new InvalidInputException(
+                    path
+                        + ": model format version "
+                        + version
+                        + " is newer than this spark-dpsgd understands ("
+                        + StagePersistence.FORMAT_VERSION
+                        + ")");
+          };
+      // The model's own params are Spark's column names, whose defaults never changed before
+      // version 3.
       StagePersistence.applyParams(model, meta, java.util.Map.of());
       return model;
     }
@@ -75,25 +88,48 @@ final class DPSGDModelPersistence {
     JsonNode s = d.get("spec");
     int[] shape = ints(s.get("inputShape"));
     List<LayerSpec> layers = LayerConfig.parseJson(s.get("layers").toString(), path + " spec");
-    ModelSpec spec = new ModelSpec(new Shape(shape[0], shape[1], shape[2]), layers, s.get("numClasses").asInt());
-    PrivacyReport report = StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
+    ModelSpec spec =
+        new ModelSpec(new Shape(shape[0], shape[1], shape[2]), layers, s.get("numClasses").asInt());
+    PrivacyReport report =
+        StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("params")), report);
   }
 
   /** Version 1: an MLP given by hidden sizes and one activation. */
   private static DPSGDClassificationModel fromVersion1(String uid, JsonNode d) {
     JsonNode s = d.get("spec");
-    ModelSpec spec = DPSGDClassificationModel.spec(s.get("inputDim").asInt(), ints(s.get("hidden")),
-        s.get("activation").asText(), s.get("numClasses").asInt());
-    PrivacyReport report = StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
+    ModelSpec spec =
+        DPSGDClassificationModel.spec(
+            s.get("inputDim").asInt(),
+            ints(s.get("hidden")),
+            s.get("activation").asText(),
+            s.get("numClasses").asInt());
+    PrivacyReport report =
+        StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("params")), report);
   }
 
   private static DPSGDClassificationModel fromVersion0(String uid, JsonNode d) {
-    ModelSpec spec = DPSGDClassificationModel.spec(d.get("inputDim").asInt(), ints(d.get("hidden")),
-        d.get("activation").asText(), d.get("numClasses").asInt());
-    PrivacyReport unknown = new PrivacyReport(Double.NaN, Double.NaN, "unknown (format version 0)", Double.NaN,
-        Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, 0, false, false);
+    ModelSpec spec =
+        DPSGDClassificationModel.spec(
+            d.get("inputDim").asInt(),
+            ints(d.get("hidden")),
+            d.get("activation").asText(),
+            d.get("numClasses").asInt());
+    PrivacyReport unknown =
+        new PrivacyReport(
+            Double.NaN,
+            Double.NaN,
+            "unknown (format version 0)",
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            0,
+            Double.NaN,
+            0,
+            false,
+            false);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("weights")), unknown);
   }
 

@@ -45,7 +45,8 @@ final class KnobParams {
   }
 
   /** MLlib validators can only say yes or no; the setters throw the knob's message first. */
-  private static final class Accepts<T> extends AbstractFunction1<T, Object> implements Serializable {
+  private static final class Accepts<T> extends AbstractFunction1<T, Object>
+      implements Serializable {
     private final Knob knob;
 
     Accepts(Knob knob) {

@@ -6,9 +6,9 @@ import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.model.Network;
 
 /**
- * Logits of one example (the per-row path of {@code transform}), in double precision with a
- * network kept per thread: building one allocates native memory, so it is reused for every row
- * a task scores with the same parameters.
+ * Logits of one example (the per-row path of {@code transform}), in double precision with a network
+ * kept per thread: building one allocates native memory, so it is reused for every row a task
+ * scores with the same parameters.
  */
 final class NetworkForward {
   private record Cached(ModelSpec spec, double[] params, Network network) {}

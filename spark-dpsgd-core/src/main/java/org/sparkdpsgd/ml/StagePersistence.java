@@ -17,12 +17,12 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Our on-disk format for stages: {@code PATH/metadata} holds one JSON line with class, uid,
- * {@code formatVersion}, Spark version, the explicitly set params ({@code paramMap}) and, from
- * version 3, the default of every param that has one ({@code defaultParamMap}, as MLlib's
- * {@code DefaultParamsWriter} does), each in Spark's own param JSON encoding; models add
- * {@code PATH/data} (one JSON line, see {@link DPSGDModelPersistence}). Written through Spark so
- * that HDFS and S3 paths work, and readable inside a PipelineModel (Spark calls the static read()).
+ * Our on-disk format for stages: {@code PATH/metadata} holds one JSON line with class, uid, {@code
+ * formatVersion}, Spark version, the explicitly set params ({@code paramMap}) and, from version 3,
+ * the default of every param that has one ({@code defaultParamMap}, as MLlib's {@code
+ * DefaultParamsWriter} does), each in Spark's own param JSON encoding; models add {@code PATH/data}
+ * (one JSON line, see {@link DPSGDModelPersistence}). Written through Spark so that HDFS and S3
+ * paths work, and readable inside a PipelineModel (Spark calls the static read()).
  *
  * <p>A loaded stage gets the saved values and the saved defaults, so changing a default in a later
  * release (σ, target ε, C, ...) does not change what a reloaded stage does. Stages saved before
@@ -30,11 +30,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  */
 final class StagePersistence {
   /**
-   * The version this code writes. 3: metadata adds {@code defaultParamMap}; model data as in 2.
-   * 2: model data's spec is an input shape and a list of layers. 1: the spec was an MLP (hidden
-   * sizes, one activation) and the data has a privacy report. 0 (no {@code formatVersion} field):
-   * no privacy report, weights under "weights". Fixtures of each are under
-   * {@code src/test/resources/{model,estimator}-format-vN}.
+   * The version this code writes. 3: metadata adds {@code defaultParamMap}; model data as in 2. 2:
+   * model data's spec is an input shape and a list of layers. 1: the spec was an MLP (hidden sizes,
+   * one activation) and the data has a privacy report. 0 (no {@code formatVersion} field): no
+   * privacy report, weights under "weights". Fixtures of each are under {@code
+   * src/test/resources/{model,estimator}-format-vN}.
    */
   static final int FORMAT_VERSION = 3;
 
@@ -42,6 +42,7 @@ final class StagePersistence {
   interface RestorableDefaults {
     void restoreDefault(Param<Object> param, Object value);
   }
+
   static final ObjectMapper JSON = new ObjectMapper();
 
   private StagePersistence() {}
@@ -55,7 +56,8 @@ final class StagePersistence {
       String line = spark.read().text(path).first().getString(0);
       return JSON.readTree(line);
     } catch (IOException e) {
-      throw new InvalidInputException(path + ": not a spark-dpsgd stage (" + e.getMessage() + ")", e);
+      throw new InvalidInputException(
+          path + ": not a spark-dpsgd stage (" + e.getMessage() + ")", e);
     }
   }
 
@@ -120,12 +122,15 @@ final class StagePersistence {
 
   private static void restoreDefault(Params stage, Param<Object> p, Object value) {
     if (!(stage instanceof RestorableDefaults r)) {
-      throw new IllegalStateException(stage.getClass().getName() + " cannot restore saved defaults");
+      throw new IllegalStateException(
+          stage.getClass().getName() + " cannot restore saved defaults");
     }
     r.restoreDefault(p, value);
   }
 
-  /** The stage's param of this name, or null for a param of a newer version (ignored, not fatal). */
+  /**
+   * The stage's param of this name, or null for a param of a newer version (ignored, not fatal).
+   */
   @SuppressWarnings("unchecked")
   private static Param<Object> known(Params stage, String name) {
     return stage.hasParam(name) ? (Param<Object>) stage.getParam(name) : null;
@@ -159,7 +164,9 @@ final class StagePersistence {
     }
   }
 
-  /** Reads an estimator: a fresh instance with the saved uid, then the saved defaults and params. */
+  /**
+   * Reads an estimator: a fresh instance with the saved uid, then the saved defaults and params.
+   */
   static final class ParamsReader<T extends Params> extends MLReader<T> {
     private final Function<String, T> create;
     private final Map<String, Object> legacyDefaults;
@@ -174,8 +181,13 @@ final class StagePersistence {
       JsonNode m = readLine(sparkSession(), path + "/metadata");
       int version = m.path("formatVersion").asInt(0);
       if (version > FORMAT_VERSION) {
-        throw new InvalidInputException(path + ": format version " + version
-            + " is newer than this spark-dpsgd understands (" + FORMAT_VERSION + ")");
+        throw new InvalidInputException(
+            path
+                + ": format version "
+                + version
+                + " is newer than this spark-dpsgd understands ("
+                + FORMAT_VERSION
+                + ")");
       }
       T stage = create.apply(m.get("uid").asText());
       applyParams(stage, m, legacyDefaults);

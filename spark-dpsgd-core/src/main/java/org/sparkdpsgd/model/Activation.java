@@ -2,7 +2,9 @@ package org.sparkdpsgd.model;
 
 import org.sparkdpsgd.util.InvalidInputException;
 
-/** The activation of an MLP's hidden layers (the shorthand for a list of dense + activation layers). */
+/**
+ * The activation of an MLP's hidden layers (the shorthand for a list of dense + activation layers).
+ */
 public enum Activation {
   TANH,
   RELU;
@@ -13,7 +15,6 @@ public enum Activation {
         return a;
       }
     }
-    throw new InvalidInputException(
-        where + " must be one of relu, tanh; provided value: " + name);
+    throw new InvalidInputException(where + " must be one of relu, tanh; provided value: " + name);
   }
 }

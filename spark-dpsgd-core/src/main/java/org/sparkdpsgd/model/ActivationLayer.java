@@ -15,13 +15,16 @@ final class ActivationLayer implements Layer {
 
   @Override
   public INDArray forward(INDArray x) {
-    output = switch (spec.kind()) {
-      case "tanh" -> Transforms.tanh(x, true);
-      case "relu" -> Transforms.relu(x, true);
-      // s·σ(T·x) − o
-      default -> Transforms.sigmoid(x.mul(spec.temperature()), false)
-          .muli(spec.scale()).subi(spec.offset());
-    };
+    output =
+        switch (spec.kind()) {
+          case "tanh" -> Transforms.tanh(x, true);
+          case "relu" -> Transforms.relu(x, true);
+          // s·σ(T·x) − o
+          default ->
+              Transforms.sigmoid(x.mul(spec.temperature()), false)
+                  .muli(spec.scale())
+                  .subi(spec.offset());
+        };
     return output;
   }
 
@@ -31,15 +34,16 @@ final class ActivationLayer implements Layer {
       return null;
     }
     INDArray a = output;
-    INDArray derivative = switch (spec.kind()) {
-      case "tanh" -> a.mul(a).rsubi(1.0);
-      case "relu" -> a.gt(0.0).castTo(a.dataType());
-      default -> {
-        // σ = (a + o)/s, and d/dx s·σ(Tx) = s·T·σ(1 − σ)
-        INDArray sigma = a.add(spec.offset()).divi(spec.scale());
-        yield sigma.rsub(1.0).muli(sigma).muli(spec.scale() * spec.temperature());
-      }
-    };
+    INDArray derivative =
+        switch (spec.kind()) {
+          case "tanh" -> a.mul(a).rsubi(1.0);
+          case "relu" -> a.gt(0.0).castTo(a.dataType());
+          default -> {
+            // σ = (a + o)/s, and d/dx s·σ(Tx) = s·T·σ(1 − σ)
+            INDArray sigma = a.add(spec.offset()).divi(spec.scale());
+            yield sigma.rsub(1.0).muli(sigma).muli(spec.scale() * spec.temperature());
+          }
+        };
     return derivative.muli(dOut.reshape(derivative.shape()));
   }
 }

@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradient is D_iᵀ U_i [F × K] and its bias gradient Σ_p D_i[p].
  *
  * <p>Per-example norms, whichever is cheaper for the layer's shape (decided once per layer):
+ *
  * <ul>
  *   <li>MATERIALISED: one batched product gives every D_iᵀ U_i (cost m·P·F·K); the norms and the
  *       clipped sum Σ c_i G_i are then cheap reductions.
@@ -27,8 +28,10 @@ final class Conv2DLayer implements Layer {
   private final Shape out;
   private final int patch;
   private final int positions;
+
   /** Chosen from the shape: see the class comment. */
   final boolean ghost;
+
   private final INDArray weights;
   private final INDArray bias;
   private INDArray patches;
@@ -67,10 +70,25 @@ final class Conv2DLayer implements Layer {
     long m = x.size(0);
     INDArray image = x.reshape('c', m, in.channels(), in.height(), in.width());
     // Patches laid out [m, H', W', C, k, k] so that they reshape to [m·P × K] without a copy.
-    INDArray cols = Nd4j.createUninitialized(
-        x.dataType(), m, out.height(), out.width(), in.channels(), spec.kernel(), spec.kernel());
-    Convolution.im2col(image, spec.kernel(), spec.kernel(), spec.stride(), spec.stride(),
-        spec.padding(), spec.padding(), false, cols.permute(0, 3, 4, 5, 1, 2));
+    INDArray cols =
+        Nd4j.createUninitialized(
+            x.dataType(),
+            m,
+            out.height(),
+            out.width(),
+            in.channels(),
+            spec.kernel(),
+            spec.kernel());
+    Convolution.im2col(
+        image,
+        spec.kernel(),
+        spec.kernel(),
+        spec.stride(),
+        spec.stride(),
+        spec.padding(),
+        spec.padding(),
+        false,
+        cols.permute(0, 3, 4, 5, 1, 2));
     patches = cols.reshape('c', m * positions, patch);
     INDArray z = Nd4j.gemm(patches, weights, false, true).addiRowVector(bias);
     return z.reshape('c', m, out.height(), out.width(), spec.filters()).permute(0, 3, 1, 2);
@@ -85,11 +103,18 @@ final class Conv2DLayer implements Layer {
     if (!needInputGradient) {
       return null;
     }
-    INDArray dPatches = d.mmul(weights)
-        .reshape('c', m, out.height(), out.width(), in.channels(), spec.kernel(), spec.kernel())
-        .permute(0, 3, 4, 5, 1, 2);
-    return Convolution.col2im(dPatches, spec.stride(), spec.stride(), spec.padding(), spec.padding(),
-        in.height(), in.width());
+    INDArray dPatches =
+        d.mmul(weights)
+            .reshape('c', m, out.height(), out.width(), in.channels(), spec.kernel(), spec.kernel())
+            .permute(0, 3, 4, 5, 1, 2);
+    return Convolution.col2im(
+        dPatches,
+        spec.stride(),
+        spec.stride(),
+        spec.padding(),
+        spec.padding(),
+        in.height(),
+        in.width());
   }
 
   private ParamGradients materialise(INDArray d, long m) {
@@ -97,7 +122,8 @@ final class Conv2DLayer implements Layer {
     INDArray u3 = patches.reshape('c', m, positions, patch);
     INDArray perExample = Nd4j.matmul(d3, u3, true, false, false); // [m, F, K]
     INDArray perExampleBias = d3.sum(1); // [m, F]
-    return new Materialised(perExample.reshape('c', m, (long) spec.filters() * patch), perExampleBias);
+    return new Materialised(
+        perExample.reshape('c', m, (long) spec.filters() * patch), perExampleBias);
   }
 
   /** Materialised per-example gradients: rows of G [m × F·K] and B [m × F]. */
@@ -148,8 +174,10 @@ final class Conv2DLayer implements Layer {
       INDArray d3 = d.reshape('c', m, positions, d.size(1));
       INDArray gu = Nd4j.matmul(u3, u3, false, true, false); // [m, P, P]
       INDArray gd = Nd4j.matmul(d3, d3, false, true, false);
-      double[] w = rowDots(gu.reshape('c', m, (long) positions * positions),
-          gd.reshape('c', m, (long) positions * positions));
+      double[] w =
+          rowDots(
+              gu.reshape('c', m, (long) positions * positions),
+              gd.reshape('c', m, (long) positions * positions));
       for (int i = 0; i < out.length; i++) {
         out[i] += w[i];
       }
@@ -160,18 +188,19 @@ final class Conv2DLayer implements Layer {
      * when positions cancel: its rounding error scales with S² = (Σ_p ‖u_p‖‖d_p‖)², not with ‖G‖².
      * Derivation of the bound (u, γ_n, tiny as in {@link Rounding}; P positions, K patch values, F
      * filters; Su = Σ_p ‖u_p‖, Sd = Σ_p ‖d_p‖):
+     *
      * <ol>
      *   <li>Each Gram entry is an inner product of length K (resp. F): |fl(u_p·u_q) − u_p·u_q| ≤
      *       γ_K ‖u_p‖‖u_q‖ + τ_K (Cauchy–Schwarz on Σ_k |u_pk u_qk|), τ_n = tiny(n).
      *   <li>Summing |Gu'·Gd' − Gu·Gd| ≤ |eu||Gd| + |Gu'||ed| over p, q, and the double-precision
-     *       sum of the P² products (γ^d_{P²+1} of Σ |Gu'||Gd'|):
-     *       |w − ‖G‖²| ≤ E = g·S² + 2 (τ_K Sd² + τ_F Su² + P² τ_K τ_F),
-     *       g = γ_K + γ_F + γ_K γ_F + γ^d_{P²+1} (1 + γ_K)(1 + γ_F) (the factor 2 covers the
-     *       (1 + γ) factors of the τ terms while γ ≤ 1/2).
-     *   <li>The sum path, for one example alone, forms fl(Σ_p fl(c d_pf) u_pk): within
-     *       c γ_{P+1} Σ_p |d_pf||u_pk| of c G_fk, whose Frobenius norm is at most c γ_{P+1} S; the
-     *       bias fl(Σ_p fl(c d_pf)) is within c γ_{P+1} Sd of c b.
+     *       sum of the P² products (γ^d_{P²+1} of Σ |Gu'||Gd'|): |w − ‖G‖²| ≤ E = g·S² + 2 (τ_K Sd²
+     *       + τ_F Su² + P² τ_K τ_F), g = γ_K + γ_F + γ_K γ_F + γ^d_{P²+1} (1 + γ_K)(1 + γ_F) (the
+     *       factor 2 covers the (1 + γ) factors of the τ terms while γ ≤ 1/2).
+     *   <li>The sum path, for one example alone, forms fl(Σ_p fl(c d_pf) u_pk): within c γ_{P+1}
+     *       Σ_p |d_pf||u_pk| of c G_fk, whose Frobenius norm is at most c γ_{P+1} S; the bias
+     *       fl(Σ_p fl(c d_pf)) is within c γ_{P+1} Sd of c b.
      * </ol>
+     *
      * Hence ‖contribution‖² ≤ c² [(√(max(w, 0) + E) + γ_{P+1} S)² + (‖b‖ + γ_{P+1} Sd)²] with b =
      * Σ_p d_p formed in double. Under heavy cancellation the bound is far above the true norm and
      * the example is clipped harder than it needs to be (its privacy is safe, some signal is lost);
@@ -186,8 +215,13 @@ final class Conv2DLayer implements Layer {
       int f = (int) d.size(1);
       double gK = Rounding.gamma(k, t);
       double gF = Rounding.gamma(f, t);
-      double g = gK + gF + gK * gF
-          + Rounding.gamma((long) positions * positions + 1, DataType.DOUBLE) * (1 + gK) * (1 + gF);
+      double g =
+          gK
+              + gF
+              + gK * gF
+              + Rounding.gamma((long) positions * positions + 1, DataType.DOUBLE)
+                  * (1 + gK)
+                  * (1 + gF);
       double tauK = Rounding.tiny(k, t);
       double tauF = Rounding.tiny(f, t);
       double gSum = Rounding.gamma(positions + 1L, t);
@@ -210,7 +244,12 @@ final class Conv2DLayer implements Layer {
             bias[j] += dFlat[row * f + j];
           }
         }
-        double e = g * s * s + 2 * (tauK * sd * sd + tauF * su * su + (double) positions * positions * tauK * tauF);
+        double e =
+            g * s * s
+                + 2
+                    * (tauK * sd * sd
+                        + tauF * su * su
+                        + (double) positions * positions * tauK * tauF);
         double weight = Math.sqrt(Math.max(w[i], 0) + e) + gSum * s;
         double biasNorm = 0;
         for (double v : bias) {

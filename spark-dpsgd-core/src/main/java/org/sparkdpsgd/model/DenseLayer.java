@@ -10,8 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * A dense layer z = a W + b for a batch (one row per example; other input layouts are flattened).
  *
  * <p>Per-example norms: GHOST form. Example i's weight gradient is the outer product a_iᵀ d_i,
- * whose squared Frobenius norm is ‖a_i‖² ‖d_i‖², and its bias gradient is d_i, so ‖g_i‖² =
- * (‖a_i‖² + 1) ‖d_i‖² without materialising any per-example gradient. That is always cheaper than
+ * whose squared Frobenius norm is ‖a_i‖² ‖d_i‖², and its bias gradient is d_i, so ‖g_i‖² = (‖a_i‖²
+ * + 1) ‖d_i‖² without materialising any per-example gradient. That is always cheaper than
  * materialising for a dense layer (O(m (in + out)) vs O(m in out)). The clipped sum is one matrix
  * product Aᵀ diag(c) D.
  */
@@ -60,10 +60,10 @@ final class DenseLayer implements Layer {
     }
 
     /**
-     * For one example alone, a weight entry of the sum is fl(a_j · fl(c d_k)), within (1 + u)² ≤
-     * 1 + γ₂ of c a_j d_k, and a bias entry fl(c d_k) is within 1 + u: the ghost norm times
-     * (1 + γ₂) bounds the contribution. The norm itself is formed in double from the stored values
-     * (float products are exact in double), so its own error is far inside ClipFactors' margin.
+     * For one example alone, a weight entry of the sum is fl(a_j · fl(c d_k)), within (1 + u)² ≤ 1
+     * + γ₂ of c a_j d_k, and a bias entry fl(c d_k) is within 1 + u: the ghost norm times (1 + γ₂)
+     * bounds the contribution. The norm itself is formed in double from the stored values (float
+     * products are exact in double), so its own error is far inside ClipFactors' margin.
      */
     @Override
     public void addSquaredNormBounds(double[] out) {

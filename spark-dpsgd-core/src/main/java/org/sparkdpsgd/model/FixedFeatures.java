@@ -6,9 +6,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The fixed leading layers of a model ({@link ModelSpec#fixedLayers}) as a function of feature
- * rows, so that they run once per example when the data is cached rather than on every sampled
- * row of every step. Serializable (it travels to the executors); builds its layers lazily, one
- * set per thread.
+ * rows, so that they run once per example when the data is cached rather than on every sampled row
+ * of every step. Serializable (it travels to the executors); builds its layers lazily, one set per
+ * thread.
  */
 public final class FixedFeatures implements Serializable {
   private final ModelSpec spec;
@@ -27,7 +27,9 @@ public final class FixedFeatures implements Serializable {
   }
 
   public String describe() {
-    return String.join(" > ", spec.layers().subList(0, spec.fixedLayers()).stream().map(LayerSpec::describe).toList());
+    return String.join(
+        " > ",
+        spec.layers().subList(0, spec.fixedLayers()).stream().map(LayerSpec::describe).toList());
   }
 
   /** m rows of {@link #inputDim} values → m rows of {@link #outputDim} values. */
@@ -41,11 +43,14 @@ public final class FixedFeatures implements Serializable {
 
   private List<Layer> layers() {
     if (layers == null) {
-      layers = ThreadLocal.withInitial(() -> {
-        List<Shape> shapes = spec.inputShapes();
-        return java.util.stream.IntStream.range(0, spec.fixedLayers())
-            .mapToObj(l -> spec.layers().get(l).create(shapes.get(l), DataType.FLOAT)).toList();
-      });
+      layers =
+          ThreadLocal.withInitial(
+              () -> {
+                List<Shape> shapes = spec.inputShapes();
+                return java.util.stream.IntStream.range(0, spec.fixedLayers())
+                    .mapToObj(l -> spec.layers().get(l).create(shapes.get(l), DataType.FLOAT))
+                    .toList();
+              });
     }
     return layers.get();
   }

@@ -9,9 +9,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Running sums of (clipped) gradients per parametric layer, kept as ND4J arrays shaped like the
- * parameters so that each batch is added in place (no temporary gradient, no per-batch copy to
- * the JVM heap). {@link #addTo} flattens them into the parameter layout of {@link ModelSpec} once
- * per task.
+ * parameters so that each batch is added in place (no temporary gradient, no per-batch copy to the
+ * JVM heap). {@link #addTo} flattens them into the parameter layout of {@link ModelSpec} once per
+ * task.
  */
 public final class GradientSums {
   private final ModelSpec spec;

@@ -46,8 +46,12 @@ final class GroupNormLayer implements Layer {
     INDArray centred = g.subi(mean);
     INDArray variance = centred.mul(centred).mean(2).reshape(m, groups, 1);
     inverseStd = Transforms.pow(variance.addi(EPS), -0.5, false);
-    normalised = centred.muli(inverseStd).reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
-    return normalised.mul(gamma.reshape(1, shape.channels(), 1))
+    normalised =
+        centred
+            .muli(inverseStd)
+            .reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
+    return normalised
+        .mul(gamma.reshape(1, shape.channels(), 1))
         .addi(beta.reshape(1, shape.channels(), 1))
         .reshape('c', m, shape.channels(), shape.height(), shape.width());
   }
@@ -55,15 +59,16 @@ final class GroupNormLayer implements Layer {
   @Override
   public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
     long m = dOut.size(0);
-    INDArray dy = dOut.dup('c').reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
+    INDArray dy =
+        dOut.dup('c').reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
     grads.add(new PerChannel(dy.mul(normalised).sum(2), dy.sum(2)));
     if (!needInputGradient) {
       return null;
     }
     // dx = (1/σ) (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), means over the example's group.
     long perGroup = shape.size() / groups;
-    INDArray dxHat = dy.muli(gamma.reshape(1, shape.channels(), 1))
-        .reshape('c', m, groups, perGroup);
+    INDArray dxHat =
+        dy.muli(gamma.reshape(1, shape.channels(), 1)).reshape('c', m, groups, perGroup);
     INDArray xHat = normalised.reshape('c', m, groups, perGroup);
     INDArray meanD = dxHat.mean(2).reshape(m, groups, 1);
     INDArray meanDx = dxHat.mul(xHat).mean(2).reshape(m, groups, 1);
@@ -93,7 +98,8 @@ final class GroupNormLayer implements Layer {
 
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {
-      INDArray cRow = c == null ? Nd4j.ones(dGamma.dataType(), 1, dGamma.size(0)) : c.reshape(1, c.length());
+      INDArray cRow =
+          c == null ? Nd4j.ones(dGamma.dataType(), 1, dGamma.size(0)) : c.reshape(1, c.length());
       sums[0].addi(cRow.mmul(dGamma).reshape(sums[0].shape()));
       sums[1].addi(cRow.mmul(dBeta).reshape(sums[1].shape()));
     }

@@ -4,9 +4,9 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A layer with concrete parameter arrays, computing a batch (first dimension = examples). A
- * layer keeps what its backward pass needs from the last {@link #forward}; a network and its
- * layers belong to one thread.
+ * A layer with concrete parameter arrays, computing a batch (first dimension = examples). A layer
+ * keeps what its backward pass needs from the last {@link #forward}; a network and its layers
+ * belong to one thread.
  */
 public interface Layer {
   /** The parameter arrays, in flat-vector order (empty for layers without parameters). */
@@ -18,9 +18,9 @@ public interface Layer {
   INDArray forward(INDArray x);
 
   /**
-   * Given the loss gradient with respect to the last forward output, adds this layer's
-   * per-example parameter gradients to {@code grads} (parametric layers) and returns the
-   * gradient with respect to its input, or null when {@code needInputGradient} is false.
+   * Given the loss gradient with respect to the last forward output, adds this layer's per-example
+   * parameter gradients to {@code grads} (parametric layers) and returns the gradient with respect
+   * to its input, or null when {@code needInputGradient} is false.
    */
   INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads);
 }

@@ -10,10 +10,10 @@ import java.util.Set;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Layers from their config form, a list of objects such as
- * {@code {type = conv2d, filters = 16, kernel = 8, stride = 2, padding = 3}} (HOCON in job
- * configs, JSON in the MLlib {@code layers} param and in saved models). Unknown types and keys are
- * errors naming the layer and where it came from.
+ * Layers from their config form, a list of objects such as {@code {type = conv2d, filters = 16,
+ * kernel = 8, stride = 2, padding = 3}} (HOCON in job configs, JSON in the MLlib {@code layers}
+ * param and in saved models). Unknown types and keys are errors naming the layer and where it came
+ * from.
  */
 public final class LayerConfig {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,8 +33,12 @@ public final class LayerConfig {
     try {
       return parse(JSON.readValue(json, new TypeReference<List<Map<String, Object>>>() {}), where);
     } catch (JsonProcessingException e) {
-      throw new InvalidInputException(where + " is not a JSON array of layer objects: "
-          + e.getOriginalMessage() + "; provided value: " + json);
+      throw new InvalidInputException(
+          where
+              + " is not a JSON array of layer objects: "
+              + e.getOriginalMessage()
+              + "; provided value: "
+              + json);
     }
   }
 
@@ -53,7 +57,8 @@ public final class LayerConfig {
   private static LayerSpec parseOne(Map<String, ?> m, String where) {
     Object typeValue = m.get("type");
     if (typeValue == null) {
-      throw new InvalidInputException(where + " has no type (one of " + TYPES + "); provided value: " + m);
+      throw new InvalidInputException(
+          where + " has no type (one of " + TYPES + "); provided value: " + m);
     }
     String type = typeValue.toString().trim().toLowerCase();
     try {
@@ -64,8 +69,11 @@ public final class LayerConfig {
         }
         case "conv2d" -> {
           keys(m, where, "filters", "kernel", "stride", "padding");
-          yield new LayerSpec.Conv2D(integer(m, "filters", null, where), integer(m, "kernel", null, where),
-              integer(m, "stride", 1, where), integer(m, "padding", 0, where));
+          yield new LayerSpec.Conv2D(
+              integer(m, "filters", null, where),
+              integer(m, "kernel", null, where),
+              integer(m, "stride", 1, where),
+              integer(m, "padding", 0, where));
         }
         case "maxpool", "avgpool" -> {
           keys(m, where, "size", "stride");
@@ -82,7 +90,8 @@ public final class LayerConfig {
         }
         case "scattering" -> {
           keys(m, where, "scales", "angles");
-          yield new LayerSpec.Scattering(integer(m, "scales", 2, where), integer(m, "angles", 8, where));
+          yield new LayerSpec.Scattering(
+              integer(m, "scales", 2, where), integer(m, "angles", 8, where));
         }
         case "tanh" -> {
           keys(m, where);
@@ -94,18 +103,25 @@ public final class LayerConfig {
         }
         case "tempered-sigmoid" -> {
           keys(m, where, "scale", "temperature", "offset");
-          yield LayerSpec.Activate.temperedSigmoid(number(m, "scale", 2.0, where),
-              number(m, "temperature", 2.0, where), number(m, "offset", 1.0, where));
+          yield LayerSpec.Activate.temperedSigmoid(
+              number(m, "scale", 2.0, where),
+              number(m, "temperature", 2.0, where),
+              number(m, "offset", 1.0, where));
         }
-        case "batchnorm", "batch-norm", "batchnormalization" -> throw new InvalidInputException(where
-            + ": batchnorm is not supported with DP-SGD: it normalises with statistics of the whole batch, so one"
-            + " example's gradient depends on the others and clipping no longer bounds its influence."
-            + " Use {type = groupnorm, groups = G}, which normalises each example on its own");
-        default -> throw new InvalidInputException(
-            where + " has an unknown type (one of " + TYPES + "); provided value: " + type);
+        case "batchnorm", "batch-norm", "batchnormalization" ->
+            throw new InvalidInputException(
+                where
+                    + ": batchnorm is not supported with DP-SGD: it normalises with statistics of the whole batch, so one"
+                    + " example's gradient depends on the others and clipping no longer bounds its influence."
+                    + " Use {type = groupnorm, groups = G}, which normalises each example on its own");
+        default ->
+            throw new InvalidInputException(
+                where + " has an unknown type (one of " + TYPES + "); provided value: " + type);
       };
     } catch (InvalidInputException e) {
-      throw e.getMessage().startsWith(where) ? e : new InvalidInputException(where + ": " + e.getMessage());
+      throw e.getMessage().startsWith(where)
+          ? e
+          : new InvalidInputException(where + ": " + e.getMessage());
     }
   }
 
@@ -117,8 +133,15 @@ public final class LayerConfig {
     ok.add("type");
     for (String k : m.keySet()) {
       if (!ok.contains(k)) {
-        throw new InvalidInputException(where + " (" + m.get("type") + ") has an unknown key " + k
-            + " (allowed: " + String.join(", ", allowed) + ")");
+        throw new InvalidInputException(
+            where
+                + " ("
+                + m.get("type")
+                + ") has an unknown key "
+                + k
+                + " (allowed: "
+                + String.join(", ", allowed)
+                + ")");
       }
     }
   }
@@ -134,7 +157,8 @@ public final class LayerConfig {
     if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
       return n.intValue();
     }
-    throw new InvalidInputException(where + ": " + key + " must be an integer; provided value: " + v);
+    throw new InvalidInputException(
+        where + ": " + key + " must be an integer; provided value: " + v);
   }
 
   private static double number(Map<String, ?> m, String key, double fallback, String where) {

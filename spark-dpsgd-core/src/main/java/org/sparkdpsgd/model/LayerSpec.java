@@ -9,11 +9,10 @@ import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * The layer types a network can be built from, registered in one place. A spec is pure
- * description (it is saved with the model); {@link #create} builds the ND4J layer that computes
- * forward, backward and per-example gradient norms. Every layer here treats examples
- * independently: per-example clipping needs that, which is why BatchNorm is refused
- * ({@link LayerConfig}).
+ * The layer types a network can be built from, registered in one place. A spec is pure description
+ * (it is saved with the model); {@link #create} builds the ND4J layer that computes forward,
+ * backward and per-example gradient norms. Every layer here treats examples independently:
+ * per-example clipping needs that, which is why BatchNorm is refused ({@link LayerConfig}).
  */
 public sealed interface LayerSpec extends Serializable {
   /** The output shape for this input shape; throws a clear error if the layer cannot apply. */
@@ -140,7 +139,8 @@ public sealed interface LayerSpec extends Serializable {
 
     @Override
     public String describe() {
-      return "conv2d(" + filters + "," + kernel + "x" + kernel + ",s" + stride + ",p" + padding + ")";
+      return "conv2d(" + filters + "," + kernel + "x" + kernel + ",s" + stride + ",p" + padding
+          + ")";
     }
   }
 
@@ -156,7 +156,8 @@ public sealed interface LayerSpec extends Serializable {
       if (in.height() < size || in.width() < size) {
         throw new InvalidInputException(describe() + " does not fit an input of " + in);
       }
-      return new Shape(in.channels(), (in.height() - size) / stride + 1, (in.width() - size) / stride + 1);
+      return new Shape(
+          in.channels(), (in.height() - size) / stride + 1, (in.width() - size) / stride + 1);
     }
 
     @Override
@@ -202,8 +203,8 @@ public sealed interface LayerSpec extends Serializable {
 
   /**
    * Group normalisation (Wu and He 2018): each example's channels are split into groups and
-   * normalised over (channels of the group, H, W), then scaled and shifted per channel. It uses
-   * one example's statistics only, so per-example gradients stay per-example.
+   * normalised over (channels of the group, H, W), then scaled and shifted per channel. It uses one
+   * example's statistics only, so per-example gradients stay per-example.
    */
   record GroupNorm(int groups) implements LayerSpec {
     public GroupNorm {
@@ -214,7 +215,10 @@ public sealed interface LayerSpec extends Serializable {
     public Shape outputShape(Shape in) {
       if (in.channels() % groups != 0) {
         throw new InvalidInputException(
-            describe() + ": the number of channels (" + in.channels() + ") must be a multiple of groups");
+            describe()
+                + ": the number of channels ("
+                + in.channels()
+                + ") must be a multiple of groups");
       }
       return in;
     }
@@ -253,13 +257,17 @@ public sealed interface LayerSpec extends Serializable {
    * (tanh is s = 2, T = 2, o = 1); bounded activations keep activations, and so gradient norms,
    * from exploding under clipping.
    */
-  record Activate(String kind, double scale, double temperature, double offset) implements LayerSpec {
+  record Activate(String kind, double scale, double temperature, double offset)
+      implements LayerSpec {
     public Activate {
-      Checks.require(kind.equals("tanh") || kind.equals("relu") || kind.equals("tempered-sigmoid"),
+      Checks.require(
+          kind.equals("tanh") || kind.equals("relu") || kind.equals("tempered-sigmoid"),
           "activation must be one of tanh, relu, tempered-sigmoid; provided value: " + kind);
       Checks.positive("tempered-sigmoid scale", scale);
       Checks.positive("tempered-sigmoid temperature", temperature);
-      Checks.require(Double.isFinite(offset), "tempered-sigmoid offset must be finite; provided value: " + offset);
+      Checks.require(
+          Double.isFinite(offset),
+          "tempered-sigmoid offset must be finite; provided value: " + offset);
     }
 
     public static Activate tanh() {
@@ -301,33 +309,50 @@ public sealed interface LayerSpec extends Serializable {
 
     @Override
     public String describe() {
-      return kind.equals("tempered-sigmoid") ? "tsigmoid(s" + scale + ",T" + temperature + ",o" + offset + ")" : kind;
+      return kind.equals("tempered-sigmoid")
+          ? "tsigmoid(s" + scale + ",T" + temperature + ",o" + offset + ")"
+          : kind;
     }
   }
 
   /**
    * A fixed wavelet scattering network (Morlet wavelets at {@code scales} J and {@code angles} L,
-   * orders 0 to 2; see {@link ScatteringTransform}): C × H × W → C·(1 + JL + L²J(J−1)/2) ×
-   * H/2^J × W/2^J. No parameters, and its filters depend on nothing but the shape, so its features
-   * cost no privacy; DP-SGD then trains only what follows (Tramèr and Boneh 2021). It must be the
-   * first layer: it passes no gradient back.
+   * orders 0 to 2; see {@link ScatteringTransform}): C × H × W → C·(1 + JL + L²J(J−1)/2) × H/2^J ×
+   * W/2^J. No parameters, and its filters depend on nothing but the shape, so its features cost no
+   * privacy; DP-SGD then trains only what follows (Tramèr and Boneh 2021). It must be the first
+   * layer: it passes no gradient back.
    */
   record Scattering(int scales, int angles) implements LayerSpec {
     public Scattering {
-      Checks.require(scales >= 1 && scales <= 4, "scattering scales must be in 1..4; provided value: " + scales);
-      Checks.require(angles >= 1 && angles <= 16, "scattering angles must be in 1..16; provided value: " + angles);
+      Checks.require(
+          scales >= 1 && scales <= 4,
+          "scattering scales must be in 1..4; provided value: " + scales);
+      Checks.require(
+          angles >= 1 && angles <= 16,
+          "scattering angles must be in 1..16; provided value: " + angles);
     }
 
     @Override
     public Shape outputShape(Shape in) {
       int cell = 1 << scales;
       int pad = ScatteringTransform.padding(scales);
-      if (in.height() % cell != 0 || in.width() % cell != 0 || in.height() <= pad || in.width() <= pad) {
-        throw new InvalidInputException(describe() + " needs an input whose height and width are multiples of "
-            + cell + " (2^scales) and larger than " + pad + "; provided input: " + in);
+      if (in.height() % cell != 0
+          || in.width() % cell != 0
+          || in.height() <= pad
+          || in.width() <= pad) {
+        throw new InvalidInputException(
+            describe()
+                + " needs an input whose height and width are multiples of "
+                + cell
+                + " (2^scales) and larger than "
+                + pad
+                + "; provided input: "
+                + in);
       }
-      return new Shape(in.channels() * ScatteringTransform.mapsPerChannel(scales, angles),
-          in.height() / cell, in.width() / cell);
+      return new Shape(
+          in.channels() * ScatteringTransform.mapsPerChannel(scales, angles),
+          in.height() / cell,
+          in.width() / cell);
     }
 
     @Override

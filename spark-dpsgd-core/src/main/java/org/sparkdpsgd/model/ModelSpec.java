@@ -8,28 +8,42 @@ import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * A classifier's architecture: input shape → body layers → a dense head with one output per
- * class → softmax cross-entropy. An empty body is multinomial logistic regression. Parameters
- * live in one flat vector: per parametric layer, its arrays in {@link LayerSpec#paramShapes}
- * order (dense: W [in × out] row-major, then b).
+ * A classifier's architecture: input shape → body layers → a dense head with one output per class →
+ * softmax cross-entropy. An empty body is multinomial logistic regression. Parameters live in one
+ * flat vector: per parametric layer, its arrays in {@link LayerSpec#paramShapes} order (dense: W
+ * [in × out] row-major, then b).
  */
-public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) implements Serializable {
+public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
+    implements Serializable {
 
   public ModelSpec {
     Checks.require(input != null, "the model's input shape is missing");
-    Checks.require(numClasses >= 2, "number of classes must be >= 2; provided value: " + numClasses);
+    Checks.require(
+        numClasses >= 2, "number of classes must be >= 2; provided value: " + numClasses);
     layers = List.copyOf(layers == null ? List.of() : layers);
     Shape s = input;
     for (int l = 0; l < layers.size(); l++) {
       if (l > 0 && layers.get(l) instanceof LayerSpec.Scattering) {
-        throw new InvalidInputException("layer " + (l + 1) + " (" + layers.get(l).describe() + ") must be the"
-            + " first layer: a scattering network is a fixed feature extractor and passes no gradient back");
+        throw new InvalidInputException(
+            "layer "
+                + (l + 1)
+                + " ("
+                + layers.get(l).describe()
+                + ") must be the"
+                + " first layer: a scattering network is a fixed feature extractor and passes no gradient back");
       }
       try {
         s = layers.get(l).outputShape(s);
       } catch (InvalidInputException e) {
-        throw new InvalidInputException("layer " + (l + 1) + " (" + layers.get(l).describe() + ") on input "
-            + s + ": " + e.getMessage());
+        throw new InvalidInputException(
+            "layer "
+                + (l + 1)
+                + " ("
+                + layers.get(l).describe()
+                + ") on input "
+                + s
+                + ": "
+                + e.getMessage());
       }
     }
   }
@@ -50,8 +64,8 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) imp
 
   /**
    * How many leading layers are fixed feature extractors ({@link LayerSpec.Scattering}): no
-   * parameters, nothing learned, so the trainer computes them once per example instead of once
-   * per step.
+   * parameters, nothing learned, so the trainer computes them once per example instead of once per
+   * step.
    */
   public int fixedLayers() {
     return !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Scattering ? 1 : 0;
@@ -60,7 +74,9 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses) imp
   /** The network after the fixed layers, on their output; its parameters are all of this one's. */
   public ModelSpec trainable() {
     int k = fixedLayers();
-    return k == 0 ? this : new ModelSpec(inputShapes().get(k), layers.subList(k, layers.size()), numClasses);
+    return k == 0
+        ? this
+        : new ModelSpec(inputShapes().get(k), layers.subList(k, layers.size()), numClasses);
   }
 
   public int inputDim() {

@@ -9,13 +9,13 @@ import org.jtransforms.fft.DoubleFFT_2D;
  * the Fourier domain of an nh × nw periodic grid: Morlet wavelets ψ_{j,θ} at scales j = 0..J−1 and
  * L orientations θ = πl/L, and a Gaussian low-pass φ_J.
  *
- * <p>A Morlet wavelet is a Gabor function (a plane wave of frequency ξ_j = 3π/(4·2^j) in
- * direction θ under an elliptic Gaussian envelope of width σ_j = 0.8·2^j along θ and σ_j/s across
- * it, slant s = 4/L) minus a multiple of its envelope, so that it has zero mean: it answers to
- * edges and textures, not to brightness. φ_J is a Gaussian of width 0.8·2^(J−1). These are the usual constants of
- * scattering networks for images; they depend on nothing but the grid, which is why the features
- * cost no privacy. Filters are built in space, periodised over the grid and transformed once;
- * banks are shared (read-only) between threads.
+ * <p>A Morlet wavelet is a Gabor function (a plane wave of frequency ξ_j = 3π/(4·2^j) in direction
+ * θ under an elliptic Gaussian envelope of width σ_j = 0.8·2^j along θ and σ_j/s across it, slant s
+ * = 4/L) minus a multiple of its envelope, so that it has zero mean: it answers to edges and
+ * textures, not to brightness. φ_J is a Gaussian of width 0.8·2^(J−1). These are the usual
+ * constants of scattering networks for images; they depend on nothing but the grid, which is why
+ * the features cost no privacy. Filters are built in space, periodised over the grid and
+ * transformed once; banks are shared (read-only) between threads.
  */
 final class MorletFilterBank {
   private static final Map<String, MorletFilterBank> CACHE = new ConcurrentHashMap<>();
@@ -24,8 +24,10 @@ final class MorletFilterBank {
   final int nw;
   final int scales;
   final int angles;
+
   /** ψ̂ for (j, l) at index j·angles + l: interleaved complex, row-major, length 2·nh·nw. */
   final double[][] psiHat;
+
   /** φ̂_J, interleaved complex. */
   final double[] phiHat;
 
@@ -53,7 +55,8 @@ final class MorletFilterBank {
   }
 
   static MorletFilterBank of(int nh, int nw, int scales, int angles) {
-    return CACHE.computeIfAbsent(nh + "x" + nw + "/" + scales + "/" + angles,
+    return CACHE.computeIfAbsent(
+        nh + "x" + nw + "/" + scales + "/" + angles,
         k -> new MorletFilterBank(nh, nw, scales, angles));
   }
 
@@ -95,7 +98,9 @@ final class MorletFilterBank {
             double ux = wrap(x, nw) + px * nw;
             double along = ux * c + uy * s;
             double across = -ux * s + uy * c;
-            double e = Math.exp(-(along * along + slant * slant * across * across) / (2 * sigma * sigma)) / norm;
+            double e =
+                Math.exp(-(along * along + slant * slant * across * across) / (2 * sigma * sigma))
+                    / norm;
             int k = 2 * (y * nw + x);
             out[k] += e * Math.cos(xi * along);
             out[k + 1] += e * Math.sin(xi * along);

@@ -8,10 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * A {@link ModelSpec} with concrete parameters as ND4J arrays of one data type (FLOAT for
- * training, DOUBLE for exact tests). Computes per-example losses, gradient norms and clipped
- * gradient sums for a batch of sampled rows. Belongs to one thread (layers keep their last
- * forward pass for the backward pass).
+ * A {@link ModelSpec} with concrete parameters as ND4J arrays of one data type (FLOAT for training,
+ * DOUBLE for exact tests). Computes per-example losses, gradient norms and clipped gradient sums
+ * for a batch of sampled rows. Belongs to one thread (layers keep their last forward pass for the
+ * backward pass).
  */
 public final class Network {
   private final ModelSpec spec;
@@ -36,7 +36,12 @@ public final class Network {
   public Network load(double[] params) {
     if (params.length != spec.numParams()) {
       throw new IllegalArgumentException(
-          "parameter vector has " + params.length + " values; " + spec + " needs " + spec.numParams());
+          "parameter vector has "
+              + params.length
+              + " values; "
+              + spec
+              + " needs "
+              + spec.numParams());
     }
     int off = 0;
     for (Layer layer : layers) {

@@ -24,8 +24,11 @@ final class PoolLayer implements Layer {
   @Override
   public INDArray forward(INDArray x) {
     input = x.reshape('c', x.size(0), in.channels(), in.height(), in.width());
-    INDArray result = Nd4j.createUninitialized(x.dataType(), x.size(0), out.channels(), out.height(), out.width());
-    Nd4j.exec(op(spec.max() ? "maxpool2d" : "avgpool2d").addInputs(input).addOutputs(result).build());
+    INDArray result =
+        Nd4j.createUninitialized(
+            x.dataType(), x.size(0), out.channels(), out.height(), out.width());
+    Nd4j.exec(
+        op(spec.max() ? "maxpool2d" : "avgpool2d").addInputs(input).addOutputs(result).build());
     return result;
   }
 
@@ -36,8 +39,11 @@ final class PoolLayer implements Layer {
     }
     INDArray gradOut = dOut.reshape('c', dOut.size(0), out.channels(), out.height(), out.width());
     INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
-    Nd4j.exec(op(spec.max() ? "maxpool2d_bp" : "avgpool2d_bp")
-        .addInputs(input, gradOut).addOutputs(gradIn).build());
+    Nd4j.exec(
+        op(spec.max() ? "maxpool2d_bp" : "avgpool2d_bp")
+            .addInputs(input, gradOut)
+            .addOutputs(gradIn)
+            .build());
     return gradIn;
   }
 
@@ -46,7 +52,8 @@ final class PoolLayer implements Layer {
    * same-mode (0), extra (avg: 1 = divide by the full window; max: unused), layout (0 = NCHW).
    */
   private DynamicCustomOp.DynamicCustomOpsBuilder op(String name) {
-    return DynamicCustomOp.builder(name).addIntegerArguments(
-        spec.size(), spec.size(), spec.stride(), spec.stride(), 0, 0, 1, 1, 0, 1, 0);
+    return DynamicCustomOp.builder(name)
+        .addIntegerArguments(
+            spec.size(), spec.size(), spec.stride(), spec.stride(), 0, 0, 1, 1, 0, 1, 0);
   }
 }

@@ -7,9 +7,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A fixed scattering network ({@link ScatteringTransform}) applied to every input channel. It has
- * no parameters and passes no gradient back, which is why it may only open a network
- * ({@link ModelSpec} checks that); the trainer then computes it once per example, not per step
- * ({@link FixedFeatures}).
+ * no parameters and passes no gradient back, which is why it may only open a network ({@link
+ * ModelSpec} checks that); the trainer then computes it once per example, not per step ({@link
+ * FixedFeatures}).
  */
 final class ScatteringLayer implements Layer {
   private final Shape in;
@@ -28,7 +28,8 @@ final class ScatteringLayer implements Layer {
   public INDArray forward(INDArray x) {
     int m = (int) x.size(0);
     float[] rows = x.castTo(DataType.FLOAT).dup('c').data().asFloat();
-    return Nd4j.create(apply(rows, m), new long[] {m, out.channels(), out.height(), out.width()}, 'c')
+    return Nd4j.create(
+            apply(rows, m), new long[] {m, out.channels(), out.height(), out.width()}, 'c')
         .castTo(dtype);
   }
 
@@ -39,7 +40,8 @@ final class ScatteringLayer implements Layer {
     float[] result = new float[m * out.size()];
     for (int i = 0; i < m; i++) {
       for (int c = 0; c < in.channels(); c++) {
-        transform.transform(rows, i * in.size() + c * channelIn, result, i * out.size() + c * perChannelOut);
+        transform.transform(
+            rows, i * in.size() + c * channelIn, result, i * out.size() + c * perChannelOut);
       }
     }
     return result;
@@ -48,7 +50,8 @@ final class ScatteringLayer implements Layer {
   @Override
   public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
     if (needInputGradient) {
-      throw new IllegalStateException("scattering passes no gradient back; it must be the first layer");
+      throw new IllegalStateException(
+          "scattering passes no gradient back; it must be the first layer");
     }
     return null;
   }

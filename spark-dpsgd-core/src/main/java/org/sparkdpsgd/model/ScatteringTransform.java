@@ -3,8 +3,8 @@ package org.sparkdpsgd.model;
 import org.jtransforms.fft.DoubleFFT_2D;
 
 /**
- * The scattering transform of one image channel up to order 2 (Bruna and Mallat 2013, as used
- * for DP learning by Tramèr and Boneh 2021):
+ * The scattering transform of one image channel up to order 2 (Bruna and Mallat 2013, as used for
+ * DP learning by Tramèr and Boneh 2021):
  *
  * <pre>
  *   S0 = x ⋆ φ_J
@@ -17,8 +17,7 @@ import org.jtransforms.fft.DoubleFFT_2D;
  * image reflect-padded by 3·2^(J−1) pixels (so the periodic convolution does not wrap one edge onto
  * the other); the low-pass and the subsampling are one step, by folding the spectrum onto the
  * coarse grid. Output samples sit at pixels i·2^J + 2^(J−1) (half a pixel from the centres of the
- * 2^J × 2^J cells). Not thread-safe (scratch
- * buffers); one instance per thread.
+ * 2^J × 2^J cells). Not thread-safe (scratch buffers); one instance per thread.
  */
 final class ScatteringTransform {
   private final int height;
@@ -55,7 +54,10 @@ final class ScatteringTransform {
     this.folded = new double[2 * (nh / sub) * (nw / sub)];
   }
 
-  /** Reflect padding on each side: 1.5 cells (an odd multiple of half a cell, so samples fall on the coarse grid). */
+  /**
+   * Reflect padding on each side: 1.5 cells (an odd multiple of half a cell, so samples fall on the
+   * coarse grid).
+   */
   static int padding(int scales) {
     return 3 << (scales - 1);
   }
@@ -73,8 +75,8 @@ final class ScatteringTransform {
   }
 
   /**
-   * Transforms the height × width channel at {@code in[inOff..]} (row-major) into
-   * {@link #mapsPerChannel} maps written at {@code out[outOff..]} (map-major, then row-major).
+   * Transforms the height × width channel at {@code in[inOff..]} (row-major) into {@link
+   * #mapsPerChannel} maps written at {@code out[outOff..]} (map-major, then row-major).
    */
   void transform(float[] in, int inOff, float[] out, int outOff) {
     padReflect(in, inOff, work);

@@ -4,9 +4,9 @@ import java.io.Serializable;
 import org.sparkdpsgd.util.Checks;
 
 /**
- * The shape of one example's activations: channels × height × width (NCHW without the batch).
- * A flat feature vector of n values is n × 1 × 1. Flat rows are read in this order, so a
- * 28 × 28 image stored row by row is the shape 1 × 28 × 28.
+ * The shape of one example's activations: channels × height × width (NCHW without the batch). A
+ * flat feature vector of n values is n × 1 × 1. Flat rows are read in this order, so a 28 × 28
+ * image stored row by row is the shape 1 × 28 × 28.
  */
 public record Shape(int channels, int height, int width) implements Serializable {
   public Shape {

@@ -4,7 +4,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** Softmax cross-entropy per example: loss_i = -log softmax(z_i)[y_i]; ∂loss_i/∂z_i = p_i - e_{y_i}. */
+/**
+ * Softmax cross-entropy per example: loss_i = -log softmax(z_i)[y_i]; ∂loss_i/∂z_i = p_i - e_{y_i}.
+ */
 public final class SoftmaxCrossEntropy {
   private SoftmaxCrossEntropy() {}
 

@@ -6,8 +6,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Draws the next step's noise on a background thread while the cluster computes the current
- * step's sums (noise does not depend on data, and drawing 10^5–10^6 Gaussians securely takes
+ * Draws the next step's noise on a background thread while the cluster computes the current step's
+ * sums (noise does not depend on data, and drawing 10^5–10^6 Gaussians securely takes
  * milliseconds). Each drawn vector is handed out exactly once. Close it when training ends.
  */
 public final class NoisePrefetcher implements AutoCloseable {
@@ -21,11 +21,13 @@ public final class NoisePrefetcher implements AutoCloseable {
     this.source = source;
     this.size = size;
     this.stddev = stddev;
-    this.thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "spark-dpsgd-noise");
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "spark-dpsgd-noise");
+              t.setDaemon(true);
+              return t;
+            });
     this.next = thread.submit(() -> source.sample(size, stddev));
   }
 

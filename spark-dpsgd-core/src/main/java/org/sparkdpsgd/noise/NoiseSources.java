@@ -13,7 +13,9 @@ public final class NoiseSources {
     return new SecureGaussianNoise(CryptoRandom.fromSecureSeed(), true);
   }
 
-  /** Reproducible Gaussian noise for tests. Gives no privacy: anyone with the seed can subtract it. */
+  /**
+   * Reproducible Gaussian noise for tests. Gives no privacy: anyone with the seed can subtract it.
+   */
   public static NoiseSource seededForTesting(long seed) {
     byte[] key = ByteBuffer.allocate(8).putLong(seed).array();
     return new SecureGaussianNoise(CryptoRandom.derived("testing-noise", key), false);

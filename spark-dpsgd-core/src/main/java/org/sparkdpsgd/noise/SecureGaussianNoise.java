@@ -18,7 +18,9 @@ final class SecureGaussianNoise implements NoiseSource {
   private double spare;
   private boolean hasSpare;
 
-  /** @param secretKey whether the stream's key is secret (false for the seeded testing source) */
+  /**
+   * @param secretKey whether the stream's key is secret (false for the seeded testing source)
+   */
   SecureGaussianNoise(CryptoRandom random, boolean secretKey) {
     this.random = random;
     this.secretKey = secretKey;
@@ -38,7 +40,9 @@ final class SecureGaussianNoise implements NoiseSource {
     return noise;
   }
 
-  /** Snaps each value to the grid, then adds the (on-grid) noise: the sum is on the grid exactly. */
+  /**
+   * Snaps each value to the grid, then adds the (on-grid) noise: the sum is on the grid exactly.
+   */
   @Override
   public void add(double[] values, double[] noise, double stddev) {
     if (stddev == 0) {

@@ -1,6 +1,9 @@
 package org.sparkdpsgd.optim;
 
-/** Adam (Kingma and Ba) with bias correction. Post-processing of noisy gradients: no extra privacy cost. */
+/**
+ * Adam (Kingma and Ba) with bias correction. Post-processing of noisy gradients: no extra privacy
+ * cost.
+ */
 final class Adam implements Optimizer {
   private final double learningRate;
   private final double beta1;

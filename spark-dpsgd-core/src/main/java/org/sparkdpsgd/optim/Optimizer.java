@@ -16,12 +16,18 @@ public interface Optimizer {
   default void restore(double[][] state) {
     double[][] mine = state();
     if (state.length != mine.length) {
-      throw new IllegalArgumentException("optimizer state has " + state.length + " arrays; expected " + mine.length);
+      throw new IllegalArgumentException(
+          "optimizer state has " + state.length + " arrays; expected " + mine.length);
     }
     for (int k = 0; k < mine.length; k++) {
       if (state[k].length != mine[k].length) {
-        throw new IllegalArgumentException("optimizer state array " + k + " has " + state[k].length
-            + " values; expected " + mine[k].length);
+        throw new IllegalArgumentException(
+            "optimizer state array "
+                + k
+                + " has "
+                + state[k].length
+                + " values; expected "
+                + mine[k].length);
       }
       System.arraycopy(state[k], 0, mine[k], 0, mine[k].length);
     }

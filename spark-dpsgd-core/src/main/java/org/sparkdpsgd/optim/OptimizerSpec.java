@@ -6,13 +6,15 @@ import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /** An optimizer's name and hyperparameters, validated when built. */
-public record OptimizerSpec(String name, double learningRate, double momentum, double beta1,
-    double beta2, double epsilon) implements Serializable {
+public record OptimizerSpec(
+    String name, double learningRate, double momentum, double beta1, double beta2, double epsilon)
+    implements Serializable {
 
   public OptimizerSpec {
     name = name == null ? "sgd" : name.trim().toLowerCase(Locale.ROOT);
     if (!name.equals("sgd") && !name.equals("momentum") && !name.equals("adam")) {
-      throw new InvalidInputException("optimizer must be one of sgd, momentum, adam; provided value: " + name);
+      throw new InvalidInputException(
+          "optimizer must be one of sgd, momentum, adam; provided value: " + name);
     }
     Checks.positive("learningRate", learningRate);
     if (!(momentum >= 0 && momentum < 1)) {

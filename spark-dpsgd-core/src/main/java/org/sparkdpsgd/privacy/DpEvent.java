@@ -7,7 +7,12 @@ import java.io.Serializable;
  * dp_accounting: accountants consume events, events know nothing of accounting.
  */
 public sealed interface DpEvent extends Serializable
-    permits GaussianEvent, PoissonSampledEvent, SelfComposedEvent, ComposedEvent, NoOpEvent, NonPrivateEvent {
+    permits GaussianEvent,
+        PoissonSampledEvent,
+        SelfComposedEvent,
+        ComposedEvent,
+        NoOpEvent,
+        NonPrivateEvent {
 
   /** Dispatches on the kind of event: one method per kind, so a new kind cannot be forgotten. */
   <R> R accept(Visitor<R> visitor);

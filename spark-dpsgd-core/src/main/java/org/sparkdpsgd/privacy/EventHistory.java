@@ -6,8 +6,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The record of composed events, kept compact: composing the same step event 100,000 times
- * leaves one {@code SelfComposedEvent(step, 100000)}, not 100,000 entries.
+ * The record of composed events, kept compact: composing the same step event 100,000 times leaves
+ * one {@code SelfComposedEvent(step, 100000)}, not 100,000 entries.
  */
 final class EventHistory implements Serializable {
   private final List<DpEvent> events = new ArrayList<>();

@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * An event in the normal form both accountants analyse, found in one traversal: the Gaussian
- * mechanisms it composes, each with its Poisson sampling probability (1 for none) and how often
- * it occurs, and how many releases without any guarantee it holds; or why it cannot be analysed
- * (then {@link #unsupported} says so and nothing else is meaningful).
+ * mechanisms it composes, each with its Poisson sampling probability (1 for none) and how often it
+ * occurs, and how many releases without any guarantee it holds; or why it cannot be analysed (then
+ * {@link #unsupported} says so and nothing else is meaningful).
  */
 public record EventTerms(List<Term> terms, long nonPrivateReleases, String unsupported) {
   /** A Poisson-sampled Gaussian mechanism with sampling probability q, composed count times. */
@@ -67,42 +67,44 @@ public record EventTerms(List<Term> terms, long nonPrivateReleases, String unsup
     return new EventTerms(merged, nonPrivateReleases + other.nonPrivateReleases, null);
   }
 
-  private static final DpEvent.Visitor<EventTerms> NORMALISE = new DpEvent.Visitor<>() {
-    @Override
-    public EventTerms gaussian(GaussianEvent e) {
-      return single(new Mechanism(1.0, e.noiseMultiplier()));
-    }
+  private static final DpEvent.Visitor<EventTerms> NORMALISE =
+      new DpEvent.Visitor<>() {
+        @Override
+        public EventTerms gaussian(GaussianEvent e) {
+          return single(new Mechanism(1.0, e.noiseMultiplier()));
+        }
 
-    @Override
-    public EventTerms poissonSampled(PoissonSampledEvent e) {
-      if (e.event() instanceof GaussianEvent g) {
-        return single(new Mechanism(e.samplingProbability(), g.noiseMultiplier()));
-      }
-      return unsupported("Poisson sampling of a Gaussian event only is supported; provided: " + e.event());
-    }
+        @Override
+        public EventTerms poissonSampled(PoissonSampledEvent e) {
+          if (e.event() instanceof GaussianEvent g) {
+            return single(new Mechanism(e.samplingProbability(), g.noiseMultiplier()));
+          }
+          return unsupported(
+              "Poisson sampling of a Gaussian event only is supported; provided: " + e.event());
+        }
 
-    @Override
-    public EventTerms selfComposed(SelfComposedEvent e) {
-      return e.event().accept(this).times(e.count());
-    }
+        @Override
+        public EventTerms selfComposed(SelfComposedEvent e) {
+          return e.event().accept(this).times(e.count());
+        }
 
-    @Override
-    public EventTerms composed(ComposedEvent e) {
-      EventTerms all = NOTHING;
-      for (DpEvent part : e.events()) {
-        all = all.plus(part.accept(this));
-      }
-      return all;
-    }
+        @Override
+        public EventTerms composed(ComposedEvent e) {
+          EventTerms all = NOTHING;
+          for (DpEvent part : e.events()) {
+            all = all.plus(part.accept(this));
+          }
+          return all;
+        }
 
-    @Override
-    public EventTerms noOp() {
-      return NOTHING;
-    }
+        @Override
+        public EventTerms noOp() {
+          return NOTHING;
+        }
 
-    @Override
-    public EventTerms nonPrivate() {
-      return new EventTerms(List.of(), 1, null);
-    }
-  };
+        @Override
+        public EventTerms nonPrivate() {
+          return new EventTerms(List.of(), 1, null);
+        }
+      };
 }

@@ -21,7 +21,8 @@ final class LogMath {
   /** log(e^x − e^y), for x ≥ y. */
   static double logSub(double x, double y) {
     if (x < y) {
-      throw new IllegalArgumentException("logSub: the result would be the log of a negative number");
+      throw new IllegalArgumentException(
+          "logSub: the result would be the log of a negative number");
     }
     if (y == Double.NEGATIVE_INFINITY) {
       return x;

@@ -8,11 +8,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  * Privacy-loss-distribution accountant (add-or-remove-one neighbours), in the manner of
  * dp_accounting's PLDAccountant: each Gaussian or Poisson-sampled Gaussian event becomes a
  * pessimistic ("connect the dots") discretised PLD per direction (events normalised in one
- * traversal by {@link EventTerms}), repeated events are
- * self-composed by FFT, and ε is the larger of the two directions' ε. Tighter than RDP.
+ * traversal by {@link EventTerms}), repeated events are self-composed by FFT, and ε is the larger
+ * of the two directions' ε. Tighter than RDP.
  *
- * <p>Composition is lazy: {@link #compose} validates and records (a training loop composes the
- * same step thousands of times), the distributions are built when ε or δ is asked for.
+ * <p>Composition is lazy: {@link #compose} validates and records (a training loop composes the same
+ * step thousands of times), the distributions are built when ε or δ is asked for.
  */
 public final class PldAccountant implements PrivacyAccountant {
   public static final double DEFAULT_VALUE_DISCRETIZATION_INTERVAL = 1e-4;
@@ -35,7 +35,8 @@ public final class PldAccountant implements PrivacyAccountant {
     EventTerms terms = EventTerms.of(event);
     String problem = problem(terms);
     if (problem != null) { // before any state changes
-      throw new InvalidInputException("the PLD accountant cannot analyse " + event + ": " + problem);
+      throw new InvalidInputException(
+          "the PLD accountant cannot analyse " + event + ": " + problem);
     }
     composed.add(terms);
     history.add(event);
@@ -53,7 +54,9 @@ public final class PldAccountant implements PrivacyAccountant {
     if (!terms.supported()) {
       return terms.unsupported();
     }
-    return terms.nonPrivateReleases() > 0 ? "a release without privacy has no privacy loss distribution" : null;
+    return terms.nonPrivateReleases() > 0
+        ? "a release without privacy has no privacy loss distribution"
+        : null;
   }
 
   @Override
@@ -107,10 +110,14 @@ public final class PldAccountant implements PrivacyAccountant {
       return new PldPmf[] {infinite, infinite};
     }
     return new PldPmf[] {
-      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, m.noiseMultiplier(),
-          SubsampledGaussianProfile.Direction.REMOVE), h),
-      PldPmf.connectTheDots(new SubsampledGaussianProfile(q, m.noiseMultiplier(),
-          SubsampledGaussianProfile.Direction.ADD), h)
+      PldPmf.connectTheDots(
+          new SubsampledGaussianProfile(
+              q, m.noiseMultiplier(), SubsampledGaussianProfile.Direction.REMOVE),
+          h),
+      PldPmf.connectTheDots(
+          new SubsampledGaussianProfile(
+              q, m.noiseMultiplier(), SubsampledGaussianProfile.Direction.ADD),
+          h)
     };
   }
 }

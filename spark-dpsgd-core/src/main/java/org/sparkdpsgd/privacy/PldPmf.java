@@ -134,8 +134,8 @@ final class PldPmf {
   }
 
   /**
-   * Bins [lo, hi] outside which the T-fold sum has probability ≤ TAIL_TRUNCATION on each side:
-   * P[S ≥ u] ≤ exp(T·log E[e^{λL}] − λu), minimised over a grid of λ.
+   * Bins [lo, hi] outside which the T-fold sum has probability ≤ TAIL_TRUNCATION on each side: P[S
+   * ≥ u] ≤ exp(T·log E[e^{λL}] − λu), minimised over a grid of λ.
    */
   private long[] chernoffWindow(int count) {
     double logTail = Math.log(TAIL_TRUNCATION);
@@ -221,7 +221,16 @@ final class PldPmf {
 
   @Override
   public String toString() {
-    return "PldPmf(h=" + h + ", bins " + offset + ".." + (offset + probs.length - 1) + ", ∞ mass "
-        + infinityMass + ", total " + (Arrays.stream(probs).sum() + infinityMass) + ")";
+    return "PldPmf(h="
+        + h
+        + ", bins "
+        + offset
+        + ".."
+        + (offset + probs.length - 1)
+        + ", ∞ mass "
+        + infinityMass
+        + ", total "
+        + (Arrays.stream(probs).sum() + infinityMass)
+        + ")";
   }
 }

@@ -3,9 +3,9 @@ package org.sparkdpsgd.privacy;
 import java.util.List;
 
 /**
- * Keeps track of the privacy spent by a sequence of {@link DpEvent}s. {@link #compose} checks
- * the whole event before it changes any state: an unsupported event leaves the accountant as it
- * was and throws.
+ * Keeps track of the privacy spent by a sequence of {@link DpEvent}s. {@link #compose} checks the
+ * whole event before it changes any state: an unsupported event leaves the accountant as it was and
+ * throws.
  */
 public interface PrivacyAccountant {
   PrivacyAccountant compose(DpEvent event);

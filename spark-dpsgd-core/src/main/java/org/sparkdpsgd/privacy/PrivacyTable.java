@@ -21,9 +21,12 @@ public final class PrivacyTable {
     try {
       String header = in.readLine();
       if (header == null) {
-        throw new InvalidInputException("privacy table: empty input; expected header q,noise_multiplier,steps,delta");
+        throw new InvalidInputException(
+            "privacy table: empty input; expected header q,noise_multiplier,steps,delta");
       }
-      out.println("q,noise_multiplier,steps,delta,epsilon_rdp,best_order" + (withPld ? ",epsilon_pld" : ""));
+      out.println(
+          "q,noise_multiplier,steps,delta,epsilon_rdp,best_order"
+              + (withPld ? ",epsilon_pld" : ""));
       String line;
       int lineNo = 1;
       while ((line = in.readLine()) != null) {
@@ -33,7 +36,11 @@ public final class PrivacyTable {
         }
         String[] f = line.split(",", -1);
         if (f.length != 4) {
-          throw new InvalidInputException("privacy table line " + lineNo + ": expected 4 values q,noise_multiplier,steps,delta; provided: " + line);
+          throw new InvalidInputException(
+              "privacy table line "
+                  + lineNo
+                  + ": expected 4 values q,noise_multiplier,steps,delta; provided: "
+                  + line);
         }
         double q = number(f[0], "q", lineNo);
         double sigma = number(f[1], "noise_multiplier", lineNo);
@@ -45,14 +52,29 @@ public final class PrivacyTable {
           rdp.compose(step, Math.toIntExact(steps));
           EpsilonAndOrder e = rdp.getEpsilonAndOptimalOrder(delta);
           StringBuilder row = new StringBuilder();
-          row.append(f[0].trim()).append(',').append(f[1].trim()).append(',').append(f[2].trim()).append(',')
-              .append(f[3].trim()).append(',').append(e.epsilon()).append(',').append(e.order());
+          row.append(f[0].trim())
+              .append(',')
+              .append(f[1].trim())
+              .append(',')
+              .append(f[2].trim())
+              .append(',')
+              .append(f[3].trim())
+              .append(',')
+              .append(e.epsilon())
+              .append(',')
+              .append(e.order());
           if (withPld) {
-            row.append(',').append(AccountantKind.PLD.create().compose(step, Math.toIntExact(steps)).getEpsilon(delta));
+            row.append(',')
+                .append(
+                    AccountantKind.PLD
+                        .create()
+                        .compose(step, Math.toIntExact(steps))
+                        .getEpsilon(delta));
           }
           out.println(row);
         } catch (InvalidInputException | ArithmeticException e) {
-          throw new InvalidInputException("privacy table line " + lineNo + ": " + e.getMessage(), e);
+          throw new InvalidInputException(
+              "privacy table line " + lineNo + ": " + e.getMessage(), e);
         }
       }
       out.flush();
@@ -65,7 +87,8 @@ public final class PrivacyTable {
     try {
       return Double.parseDouble(s.trim());
     } catch (NumberFormatException e) {
-      throw new InvalidInputException("privacy table line " + lineNo + ": " + name + " is not a number; provided value: " + s);
+      throw new InvalidInputException(
+          "privacy table line " + lineNo + ": " + name + " is not a number; provided value: " + s);
     }
   }
 }

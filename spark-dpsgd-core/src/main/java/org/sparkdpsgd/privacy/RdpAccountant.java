@@ -8,10 +8,10 @@ import org.sparkdpsgd.util.InvalidInputException;
 
 /**
  * Rényi-DP accountant for add-or-remove-one neighbours, agreeing with dp_accounting's
- * RdpAccountant. Supports Gaussian, Poisson-sampled Gaussian, self-composed, composed, no-op
- * and non-private events (normalised in one traversal by {@link EventTerms}). The RDP curve of
- * each mechanism is cached: a training loop composing the same step thousands of times pays for
- * the analysis once.
+ * RdpAccountant. Supports Gaussian, Poisson-sampled Gaussian, self-composed, composed, no-op and
+ * non-private events (normalised in one traversal by {@link EventTerms}). The RDP curve of each
+ * mechanism is cached: a training loop composing the same step thousands of times pays for the
+ * analysis once.
  */
 public final class RdpAccountant implements PrivacyAccountant {
   private final double[] orders;
@@ -89,7 +89,8 @@ public final class RdpAccountant implements PrivacyAccountant {
   /** The RDP curve of an event's terms: each mechanism's curve times its count, summed. */
   private double[] rdpOf(EventTerms terms, DpEvent event) {
     if (!terms.supported()) {
-      throw new InvalidInputException("the RDP accountant cannot analyse " + event + ": " + terms.unsupported());
+      throw new InvalidInputException(
+          "the RDP accountant cannot analyse " + event + ": " + terms.unsupported());
     }
     if (terms.nonPrivateReleases() > 0) {
       return filled(Double.POSITIVE_INFINITY);
@@ -99,8 +100,12 @@ public final class RdpAccountant implements PrivacyAccountant {
       if (t.count() == 0) {
         continue; // composing an event zero times spends nothing (and 0 · ∞ would be NaN)
       }
-      double[] one = cache.computeIfAbsent(t.mechanism(), m ->
-          RdpAnalysis.poissonSubsampledGaussian(m.samplingProbability(), m.noiseMultiplier(), orders));
+      double[] one =
+          cache.computeIfAbsent(
+              t.mechanism(),
+              m ->
+                  RdpAnalysis.poissonSubsampledGaussian(
+                      m.samplingProbability(), m.noiseMultiplier(), orders));
       for (int i = 0; i < result.length; i++) {
         result[i] += one[i] * t.count();
       }
@@ -113,5 +118,4 @@ public final class RdpAccountant implements PrivacyAccountant {
     java.util.Arrays.fill(a, v);
     return a;
   }
-
 }

@@ -2,9 +2,9 @@ package org.sparkdpsgd.privacy;
 
 /**
  * Rényi-DP of the Poisson-subsampled Gaussian mechanism and conversion to (ε, δ), following the
- * analysis used by Google's dp_accounting (Mironov, Talwar, Zhang 2019, "Rényi Differential
- * Privacy of the Sampled Gaussian Mechanism"; conversion of Canonne, Kamath, Steinke 2020).
- * Pure functions; the accountant keeps the state.
+ * analysis used by Google's dp_accounting (Mironov, Talwar, Zhang 2019, "Rényi Differential Privacy
+ * of the Sampled Gaussian Mechanism"; conversion of Canonne, Kamath, Steinke 2020). Pure functions;
+ * the accountant keeps the state.
  */
 final class RdpAnalysis {
   private RdpAnalysis() {}
@@ -44,7 +44,8 @@ final class RdpAnalysis {
     if (q == 1) {
       return alpha / (2 * sigma * sigma);
     }
-    double logA = alpha == Math.rint(alpha) ? logAInt(q, sigma, (int) alpha) : logAFrac(q, sigma, alpha);
+    double logA =
+        alpha == Math.rint(alpha) ? logAInt(q, sigma, (int) alpha) : logAFrac(q, sigma, alpha);
     return logA / (alpha - 1);
   }
 
@@ -58,7 +59,8 @@ final class RdpAnalysis {
       if (i > 0) {
         logBinom += Math.log(alpha - i + 1) - Math.log(i);
       }
-      double s = logBinom + i * logQ + (alpha - i) * log1mQ + ((double) i * i - i) / (2 * sigma * sigma);
+      double s =
+          logBinom + i * logQ + (alpha - i) * log1mQ + ((double) i * i - i) / (2 * sigma * sigma);
       logA = LogMath.logAdd(logA, s);
     }
     return logA;
@@ -68,8 +70,8 @@ final class RdpAnalysis {
   static final int MAX_FRAC_TERMS = 1000;
 
   /**
-   * log A_α for fractional α: the two-sided series of Mironov et al. (2019, Sec. 3.3) with
-   * |C(α, i)| (an upper bound, as in current dp_accounting), summed until both halves' terms are
+   * log A_α for fractional α: the two-sided series of Mironov et al. (2019, Sec. 3.3) with |C(α,
+   * i)| (an upper bound, as in current dp_accounting), summed until both halves' terms are
    * decreasing and 30 nats below the total. If it does not converge the order is excluded (∞).
    */
   static double logAFrac(double q, double sigma, double alpha) {
@@ -107,8 +109,8 @@ final class RdpAnalysis {
 
   /**
    * The smallest ε over the orders, by the conversion dp_accounting uses (Canonne, Kamath and
-   * Steinke 2020, Proposition 12): ε = r + log(1 − 1/α) − log(δ·α)/(α − 1); when δ² + e^{−r} − 1
-   * > 0 the KL bound already gives ε = 0.
+   * Steinke 2020, Proposition 12): ε = r + log(1 − 1/α) − log(δ·α)/(α − 1); when δ² + e^{−r} − 1 >
+   * 0 the KL bound already gives ε = 0.
    */
   static EpsilonAndOrder epsilon(double[] orders, double[] rdp, double delta) {
     if (delta == 0) {

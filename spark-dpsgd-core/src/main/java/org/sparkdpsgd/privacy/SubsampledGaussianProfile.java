@@ -1,16 +1,21 @@
 package org.sparkdpsgd.privacy;
 
 /**
- * The privacy profile δ(ε) (hockey-stick divergence) of the Poisson-subsampled Gaussian
- * mechanism with sensitivity 1, in closed form through normal tail probabilities, for both
- * directions of add-or-remove-one: REMOVE compares P = (1−q)·N(0,σ²) + q·N(1,σ²) against
- * Q = N(0,σ²); ADD compares them the other way round.
+ * The privacy profile δ(ε) (hockey-stick divergence) of the Poisson-subsampled Gaussian mechanism
+ * with sensitivity 1, in closed form through normal tail probabilities, for both directions of
+ * add-or-remove-one: REMOVE compares P = (1−q)·N(0,σ²) + q·N(1,σ²) against Q = N(0,σ²); ADD
+ * compares them the other way round.
  */
 final class SubsampledGaussianProfile {
-  /** Normal quantile beyond which the mechanism's mass (≈ e^-53) is ignored when bounding losses. */
+  /**
+   * Normal quantile beyond which the mechanism's mass (≈ e^-53) is ignored when bounding losses.
+   */
   private static final double TAIL_Z = 10.0;
 
-  enum Direction { REMOVE, ADD }
+  enum Direction {
+    REMOVE,
+    ADD
+  }
 
   private final double q;
   private final double sigma;

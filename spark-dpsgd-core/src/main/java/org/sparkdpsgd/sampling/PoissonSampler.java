@@ -5,9 +5,9 @@ import org.sparkdpsgd.util.CryptoRandom;
 
 /**
  * Poisson sampling of one block for one step: each row is kept independently with probability q,
- * the event that the privacy accountant analyses. Gaps between kept rows are geometric, so the
- * cost is proportional to the number of rows kept (about q * rows), not to the block size. The
- * random stream is derived from (run key, step, block id): a retried task draws the same sample.
+ * the event that the privacy accountant analyses. Gaps between kept rows are geometric, so the cost
+ * is proportional to the number of rows kept (about q * rows), not to the block size. The random
+ * stream is derived from (run key, step, block id): a retried task draws the same sample.
  */
 public final class PoissonSampler {
   private PoissonSampler() {}

@@ -5,10 +5,10 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
 /**
- * The secret that fixes every Poisson sample of one training run. Privacy amplification by
- * sampling assumes the adversary does not know who was sampled, so by default it comes from
- * {@link SecureRandom}; a chosen key exists only through {@link #forTesting(long)}. It is shipped
- * to the executors (inside the step's closure) and must never be written to logs or reports.
+ * The secret that fixes every Poisson sample of one training run. Privacy amplification by sampling
+ * assumes the adversary does not know who was sampled, so by default it comes from {@link
+ * SecureRandom}; a chosen key exists only through {@link #forTesting(long)}. It is shipped to the
+ * executors (inside the step's closure) and must never be written to logs or reports.
  */
 public final class SamplingKey implements Serializable {
   private final byte[] secret;

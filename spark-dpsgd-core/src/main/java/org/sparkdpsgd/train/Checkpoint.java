@@ -19,17 +19,39 @@ import java.util.List;
  * @param run the settings the run was planned with ({@link #fingerprint}); a resume must match
  * @param ema the weight average's running sum and weight (null when EMA is off)
  */
-record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete,
-    double[] params, double[][] optimizerState, double[] emaSum, double emaWeight,
+record Checkpoint(
+    ObjectNode run,
+    long step,
+    long chargedSteps,
+    boolean complete,
+    double[] params,
+    double[][] optimizerState,
+    double[] emaSum,
+    double emaWeight,
     List<StepMetrics> metrics) {
   static final int FORMAT_VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The trainer's state after {@code step} steps (ema may be null). */
-  static Checkpoint of(ObjectNode run, long step, long chargedSteps, boolean complete, double[] params,
-      org.sparkdpsgd.optim.Optimizer optimizer, WeightAverage ema, List<StepMetrics> metrics) {
-    return new Checkpoint(run, step, chargedSteps, complete, params, optimizer.state(),
-        ema == null ? null : ema.sum(), ema == null ? 0 : ema.weight(), metrics);
+  static Checkpoint of(
+      ObjectNode run,
+      long step,
+      long chargedSteps,
+      boolean complete,
+      double[] params,
+      org.sparkdpsgd.optim.Optimizer optimizer,
+      WeightAverage ema,
+      List<StepMetrics> metrics) {
+    return new Checkpoint(
+        run,
+        step,
+        chargedSteps,
+        complete,
+        params,
+        optimizer.state(),
+        ema == null ? null : ema.sum(),
+        ema == null ? 0 : ema.weight(),
+        metrics);
   }
 
   /** What must be equal for a checkpoint to belong to this run. */
@@ -55,14 +77,21 @@ record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete
   /** "steps: 1172 in the checkpoint, 800 now; ..." or null when {@code now} matches. */
   String mismatch(ObjectNode now) {
     List<String> diffs = new ArrayList<>();
-    now.fieldNames().forEachRemaining(k -> {
-      JsonNode mine = run.get(k);
-      // As text: a long written out may come back as an int node.
-      if (mine == null || !mine.asText().equals(now.get(k).asText())) {
-        diffs.add(k + ": " + (mine == null ? "missing" : mine.asText()) + " in the checkpoint, " + now.get(k).asText()
-            + " now");
-      }
-    });
+    now.fieldNames()
+        .forEachRemaining(
+            k -> {
+              JsonNode mine = run.get(k);
+              // As text: a long written out may come back as an int node.
+              if (mine == null || !mine.asText().equals(now.get(k).asText())) {
+                diffs.add(
+                    k
+                        + ": "
+                        + (mine == null ? "missing" : mine.asText())
+                        + " in the checkpoint, "
+                        + now.get(k).asText()
+                        + " now");
+              }
+            });
     return diffs.isEmpty() ? null : String.join("; ", diffs);
   }
 
@@ -84,7 +113,12 @@ record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete
     }
     ArrayNode ms = n.putArray("metrics");
     for (StepMetrics m : metrics) {
-      ms.addArray().add(m.step()).add(m.totalSteps()).add(m.loss()).add(m.epsilon()).add(m.elapsedSeconds())
+      ms.addArray()
+          .add(m.step())
+          .add(m.totalSteps())
+          .add(m.loss())
+          .add(m.epsilon())
+          .add(m.elapsedSeconds())
           .add(m.examplesPerSecond());
     }
     return n.toString();
@@ -103,12 +137,25 @@ record Checkpoint(ObjectNode run, long step, long chargedSteps, boolean complete
     }
     List<StepMetrics> metrics = new ArrayList<>();
     for (JsonNode m : n.get("metrics")) {
-      metrics.add(new StepMetrics(m.get(0).asLong(), m.get(1).asLong(), m.get(2).asDouble(), number(m.get(3)),
-          m.get(4).asDouble(), m.get(5).asDouble()));
+      metrics.add(
+          new StepMetrics(
+              m.get(0).asLong(),
+              m.get(1).asLong(),
+              m.get(2).asDouble(),
+              number(m.get(3)),
+              m.get(4).asDouble(),
+              m.get(5).asDouble()));
     }
-    return new Checkpoint((ObjectNode) n.get("run"), n.get("step").asLong(), n.get("charged_steps").asLong(),
-        n.get("complete").asBoolean(), doubles(n.get("params")), state,
-        n.has("ema_sum") ? doubles(n.get("ema_sum")) : null, n.path("ema_weight").asDouble(0), metrics);
+    return new Checkpoint(
+        (ObjectNode) n.get("run"),
+        n.get("step").asLong(),
+        n.get("charged_steps").asLong(),
+        n.get("complete").asBoolean(),
+        doubles(n.get("params")),
+        state,
+        n.has("ema_sum") ? doubles(n.get("ema_sum")) : null,
+        n.path("ema_weight").asDouble(0),
+        metrics);
   }
 
   private static ArrayNode doubles(double[] v) {

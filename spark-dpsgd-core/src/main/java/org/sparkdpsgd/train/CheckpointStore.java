@@ -13,19 +13,19 @@ import org.apache.hadoop.fs.Path;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * A checkpoint directory on any Hadoop file system: files
- * {@code checkpoint-<charged steps, 12 digits>-<completed steps>.json}, each written under a
- * temporary name, synced and renamed (atomic on HDFS and local disks; object stores copy), so a
- * crash mid-write leaves the previous checkpoint intact. The newest readable one wins, and the
- * charge recorded in the NAME of every file counts even when its content cannot be read: spent
- * privacy is never forgotten because a file was damaged. The last two checkpoints are kept. One run
- * writes to a directory at a time.
+ * A checkpoint directory on any Hadoop file system: files {@code checkpoint-<charged steps, 12
+ * digits>-<completed steps>.json}, each written under a temporary name, synced and renamed (atomic
+ * on HDFS and local disks; object stores copy), so a crash mid-write leaves the previous checkpoint
+ * intact. The newest readable one wins, and the charge recorded in the NAME of every file counts
+ * even when its content cannot be read: spent privacy is never forgotten because a file was
+ * damaged. The last two checkpoints are kept. One run writes to a directory at a time.
  */
 final class CheckpointStore {
   private static final String PREFIX = "checkpoint-";
   private static final String SUFFIX = ".json";
   private static final Comparator<FileStatus> OLDEST_FIRST =
-      Comparator.comparingLong((FileStatus f) -> chargeOf(f.getPath())).thenComparingLong(f -> stepOf(f.getPath()));
+      Comparator.comparingLong((FileStatus f) -> chargeOf(f.getPath()))
+          .thenComparingLong(f -> stepOf(f.getPath()));
   private final Path dir;
   private final FileSystem fs;
 
@@ -35,7 +35,8 @@ final class CheckpointStore {
       this.fs = this.dir.getFileSystem(hadoop);
       fs.mkdirs(this.dir);
     } catch (IOException | IllegalArgumentException e) {
-      throw new InvalidInputException("checkpoint directory " + dir + " cannot be used: " + e.getMessage());
+      throw new InvalidInputException(
+          "checkpoint directory " + dir + " cannot be used: " + e.getMessage());
     }
   }
 
@@ -73,12 +74,19 @@ final class CheckpointStore {
    * damaged file's name still charges its reservation.
    */
   void write(Checkpoint c) {
-    Path target = new Path(dir, PREFIX + String.format("%012d", c.chargedSteps()) + "-" + c.step() + SUFFIX);
+    Path target =
+        new Path(dir, PREFIX + String.format("%012d", c.chargedSteps()) + "-" + c.step() + SUFFIX);
     Path tmp = new Path(dir, "." + target.getName() + ".tmp");
     long newer = largestRecordedCharge();
     if (newer > c.chargedSteps()) {
-      throw new IllegalStateException("checkpoint directory " + location() + " holds a checkpoint charging " + newer
-          + " steps, more than this run's " + c.chargedSteps() + ": is another run writing to it?");
+      throw new IllegalStateException(
+          "checkpoint directory "
+              + location()
+              + " holds a checkpoint charging "
+              + newer
+              + " steps, more than this run's "
+              + c.chargedSteps()
+              + ": is another run writing to it?");
     }
     try {
       try (FSDataOutputStream out = fs.create(tmp, true)) {
@@ -90,7 +98,8 @@ final class CheckpointStore {
       }
       removeAllButTheLastTwo();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot write a checkpoint to " + location() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot write a checkpoint to " + location() + ": " + e.getMessage(), e);
     }
   }
 
@@ -100,16 +109,20 @@ final class CheckpointStore {
     for (int k = 0; k < files.length - 2; k++) {
       fs.delete(files[k].getPath(), false);
     }
-    for (FileStatus f : fs.listStatus(dir, p -> p.getName().startsWith("." + PREFIX) && p.getName().endsWith(".tmp"))) {
+    for (FileStatus f :
+        fs.listStatus(
+            dir, p -> p.getName().startsWith("." + PREFIX) && p.getName().endsWith(".tmp"))) {
       fs.delete(f.getPath(), false);
     }
   }
 
   private FileStatus[] checkpoints() {
     try {
-      return fs.listStatus(dir, p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
+      return fs.listStatus(
+          dir, p -> p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX));
     } catch (IOException e) {
-      throw new InvalidInputException("checkpoint directory " + location() + " cannot be read: " + e.getMessage());
+      throw new InvalidInputException(
+          "checkpoint directory " + location() + " cannot be read: " + e.getMessage());
     }
   }
 

@@ -12,8 +12,8 @@ import org.sparkdpsgd.optim.Optimizer;
  */
 final class CheckpointedRun {
   /**
-   * The checkpoint directory (null if none), this run's fingerprint, the newest readable
-   * checkpoint (null if none) and the largest charge any checkpoint file records.
+   * The checkpoint directory (null if none), this run's fingerprint, the newest readable checkpoint
+   * (null if none) and the largest charge any checkpoint file records.
    */
   record Resume(CheckpointStore store, ObjectNode run, Checkpoint latest, long recordedCharge) {}
 
@@ -37,20 +37,29 @@ final class CheckpointedRun {
   }
 
   /**
-   * Restores the state of the last checkpoint into the optimizer, the average and the metrics,
-   * and charges what earlier attempts may have released: the steps the newest checkpoint
-   * file reserved (its noisy updates existed), also when that file cannot be read. Returns the
-   * parameters to start from.
+   * Restores the state of the last checkpoint into the optimizer, the average and the metrics, and
+   * charges what earlier attempts may have released: the steps the newest checkpoint file reserved
+   * (its noisy updates existed), also when that file cannot be read. Returns the parameters to
+   * start from.
    */
-  double[] restore(double[] initial, Optimizer optimizer, WeightAverage average, List<StepMetrics> metrics,
-      PrivacyCharge charge, ProgressListener listener) {
+  double[] restore(
+      double[] initial,
+      Optimizer optimizer,
+      WeightAverage average,
+      List<StepMetrics> metrics,
+      PrivacyCharge charge,
+      ProgressListener listener) {
     Checkpoint last = resume.latest();
     long charged = Math.max(resume.recordedCharge(), last == null ? 0 : last.chargedSteps());
     charge.chargeEarlier(charged);
     if (last == null) {
       if (charged > 0) {
-        listener.onNote("no readable checkpoint in " + resume.store().location() + ", but its files record "
-            + charged + " charged steps: starting from the first step with those charged");
+        listener.onNote(
+            "no readable checkpoint in "
+                + resume.store().location()
+                + ", but its files record "
+                + charged
+                + " charged steps: starting from the first step with those charged");
       }
       return initial;
     }
@@ -59,31 +68,59 @@ final class CheckpointedRun {
       average.restore(last.emaSum(), last.emaWeight());
     }
     metrics.addAll(last.metrics());
-    listener.onNote(last.complete()
-        ? "checkpoint in " + resume.store().location() + ": this run is complete (" + last.step() + " steps); nothing to do"
-        : String.format(Locale.ROOT, "resuming from the checkpoint in %s after step %d; %d steps already"
-            + " charged (%d of them released by the interrupted attempt after its last checkpoint)",
-            resume.store().location(), last.step(), charged, charged - last.step()));
+    listener.onNote(
+        last.complete()
+            ? "checkpoint in "
+                + resume.store().location()
+                + ": this run is complete ("
+                + last.step()
+                + " steps); nothing to do"
+            : String.format(
+                Locale.ROOT,
+                "resuming from the checkpoint in %s after step %d; %d steps already"
+                    + " charged (%d of them released by the interrupted attempt after its last checkpoint)",
+                resume.store().location(),
+                last.step(),
+                charged,
+                charged - last.step()));
     return last.params().clone();
   }
 
   /**
-   * Before step t: at the first step and after each checkpoint interval, writes a checkpoint
-   * that reserves the steps up to the next one as charged, BEFORE they run.
+   * Before step t: at the first step and after each checkpoint interval, writes a checkpoint that
+   * reserves the steps up to the next one as charged, BEFORE they run.
    */
-  void reserveBefore(long t, long charged, double[] params, Optimizer optimizer, WeightAverage average,
+  void reserveBefore(
+      long t,
+      long charged,
+      double[] params,
+      Optimizer optimizer,
+      WeightAverage average,
       List<StepMetrics> metrics) {
     if (resume.store() == null || (t != firstStep() && (t - 1) % every != 0)) {
       return;
     }
     long ahead = Math.min(every - (t - 1) % every, steps - t + 1);
-    resume.store().write(Checkpoint.of(resume.run(), t - 1, charged + ahead, false, params, optimizer, average, metrics));
+    resume
+        .store()
+        .write(
+            Checkpoint.of(
+                resume.run(), t - 1, charged + ahead, false, params, optimizer, average, metrics));
   }
 
   /** After the last step: the final checkpoint, marked complete (unless it already was). */
-  void finish(long charged, double[] params, Optimizer optimizer, WeightAverage average, List<StepMetrics> metrics) {
+  void finish(
+      long charged,
+      double[] params,
+      Optimizer optimizer,
+      WeightAverage average,
+      List<StepMetrics> metrics) {
     if (resume.store() != null && !complete()) {
-      resume.store().write(Checkpoint.of(resume.run(), steps, charged, true, params, optimizer, average, metrics));
+      resume
+          .store()
+          .write(
+              Checkpoint.of(
+                  resume.run(), steps, charged, true, params, optimizer, average, metrics));
     }
   }
 }

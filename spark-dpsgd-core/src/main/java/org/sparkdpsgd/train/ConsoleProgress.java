@@ -4,13 +4,15 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Prints a progress line every {@code everySeconds} seconds and at the last step: step/total,
- * ε spent so far, examples per second and, once a few steps have run, the time left. The
- * training loss appears only in runs that leak it on purpose (it is not noised). Never prints
- * the sampled count.
+ * Prints a progress line every {@code everySeconds} seconds and at the last step: step/total, ε
+ * spent so far, examples per second and, once a few steps have run, the time left. The training
+ * loss appears only in runs that leak it on purpose (it is not noised). Never prints the sampled
+ * count.
  */
 public final class ConsoleProgress implements ProgressListener {
-  /** Before this many steps the first steps' start-up costs (JIT, caching) dominate any estimate. */
+  /**
+   * Before this many steps the first steps' start-up costs (JIT, caching) dominate any estimate.
+   */
   static final int STEPS_BEFORE_ESTIMATE = 5;
 
   private final PrintStream out;
@@ -42,14 +44,24 @@ public final class ConsoleProgress implements ProgressListener {
   }
 
   String line(StepMetrics m) {
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "step %d/%d (%.0f%%)", m.step(), m.totalSteps(),
-        100.0 * m.step() / m.totalSteps()));
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "step %d/%d (%.0f%%)",
+                m.step(),
+                m.totalSteps(),
+                100.0 * m.step() / m.totalSteps()));
     if (!Double.isNaN(m.loss())) {
       b.append(String.format(Locale.ROOT, "  loss %.4f (UN-NOISED, LEAKS)", m.loss()));
     }
-    b.append(String.format(Locale.ROOT, "  ε %s (δ=%.0e)  %.0f examples/s",
-        Double.isInfinite(m.epsilon()) ? "∞" : String.format(Locale.ROOT, "%.3f", m.epsilon()), delta,
-        m.examplesPerSecond()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  ε %s (δ=%.0e)  %.0f examples/s",
+            Double.isInfinite(m.epsilon()) ? "∞" : String.format(Locale.ROOT, "%.3f", m.epsilon()),
+            delta,
+            m.examplesPerSecond()));
     long measured = m.step() - firstStep;
     if (measured >= STEPS_BEFORE_ESTIMATE && m.step() < m.totalSteps()) {
       // From the steps after the first: the first one pays for warming up.

@@ -22,7 +22,8 @@ public final class DistributedStep {
     try {
       ClippedGradientAggregator zero =
           new ClippedGradientAggregator(context, new BroadcastWeights(broadcast));
-      return blocks.treeAggregate(zero, ClippedGradientAggregator::add, ClippedGradientAggregator::merge, depth);
+      return blocks.treeAggregate(
+          zero, ClippedGradientAggregator::add, ClippedGradientAggregator::merge, depth);
     } finally {
       broadcast.destroy(false);
     }

@@ -1,12 +1,11 @@
 package org.sparkdpsgd.train;
 
+import java.io.Serializable;
 import java.util.List;
+import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.model.Shape;
-
-import java.io.Serializable;
-import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.util.Checks;
@@ -15,8 +14,8 @@ import org.sparkdpsgd.util.InvalidInputException;
 /**
  * The knobs of a DP-SGD run, named as in TensorFlow Privacy. Defaults, validators and docs come
  * from the one knob table, {@link Knobs}. Each setter validates its value, so a bad value fails
- * where it enters; {@link TrainingPlan#resolve} checks the combination against
- * the data size before any step runs.
+ * where it enters; {@link TrainingPlan#resolve} checks the combination against the data size before
+ * any step runs.
  *
  * <p>Exactly one of noiseMultiplier / targetEpsilon, one of expectedBatchSize / samplingRate and
  * one of epochs / steps must be set (unset = NaN or 0); setting one unsets the other. By default
@@ -32,15 +31,24 @@ public final class DpSgdConfig implements Serializable {
   double samplingRate = Double.NaN;
   double epochs = Knobs.EPOCHS.defaultDouble();
   long steps = 0;
-  OptimizerSpec optimizer = new OptimizerSpec(Knobs.OPTIMIZER.defaultString(), Knobs.LEARNING_RATE.defaultDouble(),
-      Knobs.MOMENTUM.defaultDouble(), Knobs.ADAM_BETA1.defaultDouble(), Knobs.ADAM_BETA2.defaultDouble(),
-      Knobs.ADAM_EPSILON.defaultDouble());
+  OptimizerSpec optimizer =
+      new OptimizerSpec(
+          Knobs.OPTIMIZER.defaultString(),
+          Knobs.LEARNING_RATE.defaultDouble(),
+          Knobs.MOMENTUM.defaultDouble(),
+          Knobs.ADAM_BETA1.defaultDouble(),
+          Knobs.ADAM_BETA2.defaultDouble(),
+          Knobs.ADAM_EPSILON.defaultDouble());
   int[] hiddenLayers = new int[0];
-  Activation activation = Activation.parse(Knobs.ACTIVATION.defaultString(), Knobs.ACTIVATION.param());
+  Activation activation =
+      Activation.parse(Knobs.ACTIVATION.defaultString(), Knobs.ACTIVATION.param());
+
   /** The network body as a list of layers; null means the MLP given by hiddenLayers/activation. */
   List<LayerSpec> layers = null;
+
   /** How each row's features are laid out (channels, height, width); null means a flat vector. */
   int[] inputShape = null;
+
   AccountantKind accountant = AccountantKind.parse(Knobs.ACCOUNTANT.defaultString());
   int aggregationDepth = Knobs.AGGREGATION_DEPTH.defaultInt();
   int blockRows = Knobs.BLOCK_ROWS.defaultInt();
@@ -51,8 +59,10 @@ public final class DpSgdConfig implements Serializable {
   boolean leakTrainingLoss = Knobs.DEBUG_LEAK_TRAINING_LOSS.defaultBoolean();
   double emaDecay = Knobs.EMA_DECAY.defaultDouble();
   boolean cosineSchedule = Knobs.LR_SCHEDULE.defaultString().equals("cosine");
+
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
   String checkpointDir = null;
+
   int checkpointEvery = Knobs.CHECKPOINT_EVERY.defaultInt();
 
   public DpSgdConfig l2NormClip(double c) {
@@ -127,8 +137,10 @@ public final class DpSgdConfig implements Serializable {
 
   /** Channels, height and width of each row's features, e.g. {1, 28, 28} for Fashion-MNIST. */
   public DpSgdConfig inputShape(int... chw) {
-    Checks.require(chw == null || chw.length == 0 || chw.length == 3,
-        "input shape must be [channels, height, width]; provided value: " + java.util.Arrays.toString(chw));
+    Checks.require(
+        chw == null || chw.length == 0 || chw.length == 3,
+        "input shape must be [channels, height, width]; provided value: "
+            + java.util.Arrays.toString(chw));
     inputShape = chw == null || chw.length == 0 ? null : chw.clone();
     if (inputShape != null) {
       new Shape(chw[0], chw[1], chw[2]);
@@ -141,9 +153,19 @@ public final class DpSgdConfig implements Serializable {
     if (layers == null) {
       return ModelSpec.mlp(dim, hiddenLayers, activation, numClasses);
     }
-    Shape shape = inputShape == null ? Shape.flat(dim) : new Shape(inputShape[0], inputShape[1], inputShape[2]);
-    Checks.require(shape.size() == dim, "the input shape " + shape + " has " + shape.size()
-        + " values but the data's rows have " + dim + " features");
+    Shape shape =
+        inputShape == null
+            ? Shape.flat(dim)
+            : new Shape(inputShape[0], inputShape[1], inputShape[2]);
+    Checks.require(
+        shape.size() == dim,
+        "the input shape "
+            + shape
+            + " has "
+            + shape.size()
+            + " values but the data's rows have "
+            + dim
+            + " features");
     return new ModelSpec(shape, layers, numClasses);
   }
 
@@ -204,7 +226,12 @@ public final class DpSgdConfig implements Serializable {
 
   /** {@code constant} or {@code cosine} (see {@link #cosineSchedule}). */
   public DpSgdConfig lrSchedule(String schedule) {
-    cosineSchedule = Knobs.LR_SCHEDULE.check(schedule).trim().toLowerCase(java.util.Locale.ROOT).equals("cosine");
+    cosineSchedule =
+        Knobs.LR_SCHEDULE
+            .check(schedule)
+            .trim()
+            .toLowerCase(java.util.Locale.ROOT)
+            .equals("cosine");
     return this;
   }
 
@@ -240,8 +267,8 @@ public final class DpSgdConfig implements Serializable {
   }
 
   /**
-   * Checkpoints every {@code everySteps} steps to {@code dir}; a run started with a directory
-   * that holds a checkpoint of the same settings resumes from it (null dir = off).
+   * Checkpoints every {@code everySteps} steps to {@code dir}; a run started with a directory that
+   * holds a checkpoint of the same settings resumes from it (null dir = off).
    */
   public DpSgdConfig checkpoints(String dir, int everySteps) {
     checkpointDir = Knobs.CHECKPOINT_DIR.check(dir);

@@ -79,7 +79,8 @@ public final class DpSgdTrainer {
    * computed once per example here and cached; the steps then train the rest of the network on
    * those features. The result is the whole model (the fixed layers have no parameters).
    */
-  public TrainingResult fit(TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
+  public TrainingResult fit(
+      TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
     // Checkpoints are checked first: a mismatch fails, and a finished run returns, before any work.
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
     if (spec.fixedLayers() == 0) {
@@ -94,39 +95,59 @@ public final class DpSgdTrainer {
   }
 
   /**
-   * {@code data} mapped once through the model's fixed leading layers and cached (the caller
-   * closes it), with a note before and after; the steps then train {@code spec.trainable()}.
+   * {@code data} mapped once through the model's fixed leading layers and cached (the caller closes
+   * it), with a note before and after; the steps then train {@code spec.trainable()}.
    */
   public TrainingBlocks fixedFeatures(TrainingBlocks data, ModelSpec spec) {
     long t0 = System.nanoTime();
     FixedFeatures fixed = new FixedFeatures(spec);
-    listener.onNote("computing the fixed layers " + fixed.describe() + " once for " + data.numExamples()
-        + " examples ...");
+    listener.onNote(
+        "computing the fixed layers "
+            + fixed.describe()
+            + " once for "
+            + data.numExamples()
+            + " examples ...");
     TrainingBlocks features = data.withFixedFeatures(fixed);
-    listener.onNote(String.format(java.util.Locale.ROOT, "fixed layers %s: %d features per example, computed once in %.1f s",
-        fixed.describe(), features.dim(), (System.nanoTime() - t0) / 1e9));
+    listener.onNote(
+        String.format(
+            java.util.Locale.ROOT,
+            "fixed layers %s: %d features per example, computed once in %.1f s",
+            fixed.describe(),
+            features.dim(),
+            (System.nanoTime() - t0) / 1e9));
     return features;
   }
 
-  private CheckpointedRun.Resume openCheckpoints(TrainingBlocks data, TrainingPlan plan, ModelSpec spec) {
+  private CheckpointedRun.Resume openCheckpoints(
+      TrainingBlocks data, TrainingPlan plan, ModelSpec spec) {
     ObjectNode run = Checkpoint.fingerprint(config, plan, spec.describe(), spec.numParams());
     if (config.checkpointDir == null) {
       return new CheckpointedRun.Resume(null, run, null, 0);
     }
-    CheckpointStore store = new CheckpointStore(config.checkpointDir, data.rdd().context().hadoopConfiguration());
+    CheckpointStore store =
+        new CheckpointStore(config.checkpointDir, data.rdd().context().hadoopConfiguration());
     Checkpoint latest = store.latest();
     if (latest != null) {
       String mismatch = latest.mismatch(run);
       if (mismatch != null) {
-        throw new InvalidInputException("checkpoint directory " + store.location() + " holds a checkpoint of a"
-            + " different run (" + mismatch + "); use an empty directory for a new run");
+        throw new InvalidInputException(
+            "checkpoint directory "
+                + store.location()
+                + " holds a checkpoint of a"
+                + " different run ("
+                + mismatch
+                + "); use an empty directory for a new run");
       }
     }
     return new CheckpointedRun.Resume(store, run, latest, store.largestRecordedCharge());
   }
 
   private TrainingResult fitTrainable(
-      TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial, CheckpointedRun.Resume resume) {
+      TrainingBlocks data,
+      TrainingPlan plan,
+      ModelSpec spec,
+      double[] initial,
+      CheckpointedRun.Resume resume) {
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     Optimizer optimizer = config.optimizer.create(initial.length);
@@ -139,28 +160,46 @@ public final class DpSgdTrainer {
     double clip = plan.nonPrivate() ? Double.POSITIVE_INFINITY : plan.l2NormClip();
     // σ times the sensitivity of the released sum: C plus the fixed-point rounding (ExactSum),
     // a relative 1e-9 or less for any dataset that fits a cluster.
-    double unit = new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples())
-        .fixedPointUnit();
-    double stddev = plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
+    double unit =
+        new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples())
+            .fixedPointUnit();
+    double stddev =
+        plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
     try (NoisePrefetcher noiseAhead = new NoisePrefetcher(noiseSource, params.length, stddev)) {
-      DpStep dpStep = new DpStep(charge, plan.nonPrivate() ? sum -> { } : noiseAhead::addNoise,
-          plan.expectedBatchSize(), config.cosineSchedule ? LearningRateSchedule.COSINE : LearningRateSchedule.CONSTANT,
-          plan.steps(), optimizer, ema, timings);
+      DpStep dpStep =
+          new DpStep(
+              charge,
+              plan.nonPrivate() ? sum -> {} : noiseAhead::addNoise,
+              plan.expectedBatchSize(),
+              config.cosineSchedule ? LearningRateSchedule.COSINE : LearningRateSchedule.CONSTANT,
+              plan.steps(),
+              optimizer,
+              ema,
+              timings);
       for (long t = run.firstStep(); t <= plan.steps(); t++) {
         run.reserveBefore(t, charge.charged(), params, optimizer, ema, metrics);
         long t0 = System.nanoTime();
-        StepContext ctx = new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble, plan.numExamples());
-        ClippedGradientAggregator sums = DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth);
+        StepContext ctx =
+            new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble, plan.numExamples());
+        ClippedGradientAggregator sums =
+            DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth);
         timings.addCluster(System.nanoTime() - t0);
         dpStep.apply(t, sums.gradientSum(), params);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        // The loss is computed without noise: outside the guarantee, kept only when asked to leak it.
-        double loss = config.leakTrainingLoss ? sums.lossSum() / plan.expectedBatchSize() : Double.NaN;
-        StepMetrics m = new StepMetrics(t, plan.steps(), loss,
-            charge.progressEpsilon(plan.delta()), elapsed,
-            plan.expectedBatchSize() * (t - run.firstStep() + 1) / elapsed);
+        // The loss is computed without noise: outside the guarantee, kept only when asked to leak
+        // it.
+        double loss =
+            config.leakTrainingLoss ? sums.lossSum() / plan.expectedBatchSize() : Double.NaN;
+        StepMetrics m =
+            new StepMetrics(
+                t,
+                plan.steps(),
+                loss,
+                charge.progressEpsilon(plan.delta()),
+                elapsed,
+                plan.expectedBatchSize() * (t - run.firstStep() + 1) / elapsed);
         metrics.add(m);
         listener.onStep(m);
       }
@@ -170,10 +209,20 @@ public final class DpSgdTrainer {
     if (ema != null) {
       params = ema.average();
     }
-    PrivacyReport report = new PrivacyReport(charge.epsilon(plan.delta()), plan.delta(),
-        config.accountant.name().toLowerCase(java.util.Locale.ROOT), plan.noiseMultiplier(), plan.l2NormClip(), plan.samplingRate(),
-        plan.expectedBatchSize(), charge.charged(), charge.charged() * plan.samplingRate(), plan.numExamples(),
-        noiseSource.secure() && !plan.nonPrivate(), plan.nonPrivate());
+    PrivacyReport report =
+        new PrivacyReport(
+            charge.epsilon(plan.delta()),
+            plan.delta(),
+            config.accountant.name().toLowerCase(java.util.Locale.ROOT),
+            plan.noiseMultiplier(),
+            plan.l2NormClip(),
+            plan.samplingRate(),
+            plan.expectedBatchSize(),
+            charge.charged(),
+            charge.charged() * plan.samplingRate(),
+            plan.numExamples(),
+            noiseSource.secure() && !plan.nonPrivate(),
+            plan.nonPrivate());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 }

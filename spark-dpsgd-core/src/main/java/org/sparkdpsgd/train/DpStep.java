@@ -4,11 +4,11 @@ import java.util.function.Consumer;
 import org.sparkdpsgd.optim.Optimizer;
 
 /**
- * The driver's half of one DP-SGD step (Abadi et al. 2016, Algorithm 1), given the clipped sum
- * the cluster returned. {@link #apply} reads as the algorithm; the order is what the privacy
- * argument needs: the step is charged before its noisy update exists outside this method, noise is
- * added once, and the sum is divided by the EXPECTED batch size q·N (the realised sample size
- * depends on who is in the data, so dividing by it would leak).
+ * The driver's half of one DP-SGD step (Abadi et al. 2016, Algorithm 1), given the clipped sum the
+ * cluster returned. {@link #apply} reads as the algorithm; the order is what the privacy argument
+ * needs: the step is charged before its noisy update exists outside this method, noise is added
+ * once, and the sum is divided by the EXPECTED batch size q·N (the realised sample size depends on
+ * who is in the data, so dividing by it would leak).
  */
 final class DpStep {
   private final PrivacyCharge charge;
@@ -21,12 +21,19 @@ final class DpStep {
   private final StepTimings timings;
 
   /**
-   * @param addNoise adds N(0, σ²Δ²) to every coordinate, Δ the sum's sensitivity (a no-op for
-   *     the non-private baseline)
+   * @param addNoise adds N(0, σ²Δ²) to every coordinate, Δ the sum's sensitivity (a no-op for the
+   *     non-private baseline)
    * @param average the weight average to update (post-processing), or null
    */
-  DpStep(PrivacyCharge charge, Consumer<double[]> addNoise, double expectedBatchSize, LearningRateSchedule schedule,
-      long steps, Optimizer optimizer, WeightAverage average, StepTimings timings) {
+  DpStep(
+      PrivacyCharge charge,
+      Consumer<double[]> addNoise,
+      double expectedBatchSize,
+      LearningRateSchedule schedule,
+      long steps,
+      Optimizer optimizer,
+      WeightAverage average,
+      StepTimings timings) {
     this.charge = charge;
     this.addNoise = addNoise;
     this.expectedBatchSize = expectedBatchSize;

@@ -13,8 +13,8 @@ import org.sparkdpsgd.model.Network;
 import org.sparkdpsgd.model.SoftmaxCrossEntropy;
 
 /**
- * Accuracy, mean cross-entropy and the confusion matrix of a model on a (test) dataset, computed
- * on the executors block by block. Test data is not what DP-SGD protects; do not evaluate on the
+ * Accuracy, mean cross-entropy and the confusion matrix of a model on a (test) dataset, computed on
+ * the executors block by block. Test data is not what DP-SGD protects; do not evaluate on the
  * training data and publish the result (that is an unprotected release).
  */
 public final class Evaluation implements Serializable {
@@ -34,8 +34,9 @@ public final class Evaluation implements Serializable {
     try {
       Supplier<double[]> weights = new BroadcastWeights(b);
       int k = spec.numClasses();
-      return data.rdd().treeAggregate(new Evaluation(k),
-          (e, block) -> e.add(block, spec, weights), Evaluation::merge, 2);
+      return data.rdd()
+          .treeAggregate(
+              new Evaluation(k), (e, block) -> e.add(block, spec, weights), Evaluation::merge, 2);
     } finally {
       b.destroy(false);
     }
@@ -43,7 +44,8 @@ public final class Evaluation implements Serializable {
 
   private Evaluation add(ExampleBlock block, ModelSpec spec, Supplier<double[]> weights) {
     Network net = new Network(spec, weights.get(), DataType.FLOAT);
-    INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(net.logits(net.input(block.features(), block.rows())));
+    INDArray logProbs =
+        SoftmaxCrossEntropy.logSoftmax(net.logits(net.input(block.features(), block.rows())));
     double[][] lp = logProbs.toDoubleMatrix();
     for (int i = 0; i < block.rows(); i++) {
       int label = block.labels()[i];

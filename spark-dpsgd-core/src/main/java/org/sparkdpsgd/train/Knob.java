@@ -8,17 +8,22 @@ import org.sparkdpsgd.util.Checks;
 /**
  * One setting of a DP-SGD run, defined once for every face: {@code key} is the CLI/HOCON key
  * ({@code training.learning-rate}), {@code param} the MLlib param and {@link DpSgdConfig} name
- * ({@code learningRate}). {@code defaultValue} is null for a knob that is unset by default (one
- * of an exclusive pair, e.g. {@code noiseMultiplier} beside {@code targetEpsilon}). The validator
- * throws {@link org.sparkdpsgd.util.InvalidInputException} with the uniform {@link Checks}
- * message "PARAM must be CONDITION; provided value: V".
+ * ({@code learningRate}). {@code defaultValue} is null for a knob that is unset by default (one of
+ * an exclusive pair, e.g. {@code noiseMultiplier} beside {@code targetEpsilon}). The validator
+ * throws {@link org.sparkdpsgd.util.InvalidInputException} with the uniform {@link Checks} message
+ * "PARAM must be CONDITION; provided value: V".
  */
-public record Knob(String key, String param, Type type, Object defaultValue, Validator validator, String doc)
+public record Knob(
+    String key, String param, Type type, Object defaultValue, Validator validator, String doc)
     implements Serializable {
 
   /** The value types a knob can have (each maps to one HOCON getter and one MLlib param class). */
   public enum Type {
-    DOUBLE(Double.class), LONG(Long.class), INT(Integer.class), STRING(String.class), BOOLEAN(Boolean.class);
+    DOUBLE(Double.class),
+    LONG(Long.class),
+    INT(Integer.class),
+    STRING(String.class),
+    BOOLEAN(Boolean.class);
 
     private final Class<?> javaType;
 

@@ -9,99 +9,278 @@ import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * The one table of DP-SGD knobs: name (CLI key and MLlib param), default, validator and doc.
- * {@link DpSgdConfig} takes its defaults and checks from here, {@code DPSGDClassifier} builds
- * its params from here, and the CLI's {@code dpsgd-defaults.conf} is tested to hold the same
- * defaults ({@code KnobsAgreementTest} in the jobs module).
+ * The one table of DP-SGD knobs: name (CLI key and MLlib param), default, validator and doc. {@link
+ * DpSgdConfig} takes its defaults and checks from here, {@code DPSGDClassifier} builds its params
+ * from here, and the CLI's {@code dpsgd-defaults.conf} is tested to hold the same defaults ({@code
+ * KnobsAgreementTest} in the jobs module).
  *
- * <p>The defaults are those of TensorFlow Privacy's MNIST DP-SGD tutorial (clip 1.0, expected
- * batch 256, 60 epochs, SGD with learning rate 0.15, δ = 1e-5), with the noise calibrated to
- * ε = 3 instead of a fixed σ (that tutorial's σ = 1.1 gives ε ≈ 2.6 over the same run), momentum
- * 0.9 and Adam's β1 = 0.9, β2 = 0.999, ε̂ = 1e-8 (TensorFlow's and Opacus's optimizer defaults).
+ * <p>The defaults are those of TensorFlow Privacy's MNIST DP-SGD tutorial (clip 1.0, expected batch
+ * 256, 60 epochs, SGD with learning rate 0.15, δ = 1e-5), with the noise calibrated to ε = 3
+ * instead of a fixed σ (that tutorial's σ = 1.1 gives ε ≈ 2.6 over the same run), momentum 0.9 and
+ * Adam's β1 = 0.9, β2 = 0.999, ε̂ = 1e-8 (TensorFlow's and Opacus's optimizer defaults).
  *
- * <p>Not in the table, because only one face has them: the network's structure (CLI
- * {@code model.type}/{@code hidden}/{@code layers}/{@code input-shape}; MLlib
- * {@code hiddenLayers}/{@code layers}/{@code inputShape}), where the data comes from (CLI
- * {@code data.*} paths, columns and format; MLlib's column params), {@code training.no-privacy}
- * (CLI only), {@code spark.*} and {@code progress-seconds}.
+ * <p>Not in the table, because only one face has them: the network's structure (CLI {@code
+ * model.type}/{@code hidden}/{@code layers}/{@code input-shape}; MLlib {@code hiddenLayers}/{@code
+ * layers}/{@code inputShape}), where the data comes from (CLI {@code data.*} paths, columns and
+ * format; MLlib's column params), {@code training.no-privacy} (CLI only), {@code spark.*} and
+ * {@code progress-seconds}.
  */
 public final class Knobs {
   private Knobs() {}
 
-  public static final Knob L2_NORM_CLIP = new Knob("privacy.l2-norm-clip", "l2NormClip", Type.DOUBLE, 1.0,
-      Knobs::clip, "per-example gradient L2 norm bound C; each example's gradient is scaled to norm <= C");
-  public static final Knob NOISE_MULTIPLIER = new Knob("privacy.noise-multiplier", "noiseMultiplier", Type.DOUBLE,
-      null, (n, v) -> Checks.nonNegative(n, (Double) v),
-      "Gaussian noise stddev as a multiple of C (sigma); set this or targetEpsilon (unset = calibrate to targetEpsilon)");
-  public static final Knob TARGET_EPSILON = new Knob("privacy.target-epsilon", "targetEpsilon", Type.DOUBLE, 3.0,
-      (n, v) -> Checks.positive(n, (Double) v),
-      "epsilon the whole run may spend; sigma is calibrated to it (used when noiseMultiplier is not set)");
-  public static final Knob DELTA = new Knob("privacy.delta", "delta", Type.DOUBLE, 1e-5,
-      (n, v) -> Checks.openProbability(n, (Double) v), "delta of the (epsilon, delta) guarantee; keep it below 1/N");
-  public static final Knob ACCOUNTANT = new Knob("privacy.accountant", "accountant", Type.STRING, "rdp",
-      oneOf("rdp", "pld"), "privacy accountant: rdp or pld");
-  public static final Knob EXPECTED_BATCH_SIZE = new Knob("training.expected-batch-size", "expectedBatchSize",
-      Type.LONG, 256L, (n, v) -> Checks.positive(n, (long) (Long) v),
-      "expected examples per step (q = batch / N, Poisson sampling); or set samplingRate");
-  public static final Knob SAMPLING_RATE = new Knob("training.sampling-rate", "samplingRate", Type.DOUBLE, null,
-      (n, v) -> Checks.probability(n, (Double) v),
-      "probability q that an example is in a step's sample; overrides expectedBatchSize");
-  public static final Knob EPOCHS = new Knob("training.epochs", "epochs", Type.DOUBLE, 60.0,
-      (n, v) -> Checks.positive(n, (Double) v), "passes over the data (steps = ceil(epochs / q)); or set steps");
-  public static final Knob STEPS = new Knob("training.steps", "steps", Type.LONG, null,
-      (n, v) -> Checks.positive(n, (long) (Long) v), "number of DP-SGD steps; overrides epochs");
-  public static final Knob OPTIMIZER = new Knob("training.optimizer", "optimizer", Type.STRING, "sgd",
-      oneOf("sgd", "momentum", "adam"), "sgd, momentum or adam");
-  public static final Knob LEARNING_RATE = new Knob("training.learning-rate", "learningRate", Type.DOUBLE, 0.15,
-      (n, v) -> Checks.positive(n, (Double) v), "learning rate (the starting rate under a cosine schedule)");
-  public static final Knob MOMENTUM = new Knob("training.momentum", "momentum", Type.DOUBLE, 0.9,
-      unitInterval(), "momentum of the momentum optimizer, in [0, 1)");
-  public static final Knob ADAM_BETA1 = new Knob("training.adam-beta1", "adamBeta1", Type.DOUBLE, 0.9,
-      unitInterval(), "Adam's decay of the first moment, in [0, 1)");
-  public static final Knob ADAM_BETA2 = new Knob("training.adam-beta2", "adamBeta2", Type.DOUBLE, 0.999,
-      unitInterval(), "Adam's decay of the second moment, in [0, 1)");
-  public static final Knob ADAM_EPSILON = new Knob("training.adam-epsilon", "adamEpsilon", Type.DOUBLE, 1e-8,
-      (n, v) -> Checks.positive(n, (Double) v), "Adam's epsilon added to the root of the second moment");
-  public static final Knob LR_SCHEDULE = new Knob("training.lr-schedule", "lrSchedule", Type.STRING, "constant",
-      oneOf("constant", "cosine"), "constant or cosine (decays the learning rate to 0 over the run; sgd and momentum)");
-  public static final Knob EMA_DECAY = new Knob("training.ema-decay", "emaDecay", Type.DOUBLE, 0.0,
-      unitInterval(), "decay of the exponential moving average of the weights returned as the model (0 = off);"
-          + " averaging released weights is post-processing and costs no privacy");
-  public static final Knob AGGREGATION_DEPTH = new Knob("training.aggregation-depth", "aggregationDepth", Type.INT,
-      2, (n, v) -> Checks.positive(n, (int) (Integer) v), "depth of treeAggregate");
-  public static final Knob CHECKPOINT_DIR = new Knob("training.checkpoint-dir", "checkpointDir", Type.STRING, null,
-      Knobs::notBlank,
-      "directory for training checkpoints on any Hadoop file system (unset = none). A run whose directory holds"
-          + " a checkpoint of the same settings resumes from it; the steps an interrupted run may have released"
-          + " after its last checkpoint are charged again, so spent privacy is never forgotten");
-  public static final Knob CHECKPOINT_EVERY = new Knob("training.checkpoint-every", "checkpointInterval", Type.INT,
-      100, (n, v) -> Checks.positive(n, (int) (Integer) v),
-      "steps between checkpoints (a crash costs at most this many steps of privacy twice)");
-  public static final Knob DEBUG_LEAK_TRAINING_LOSS = new Knob("training.debug-leak-training-loss",
-      "debugLeakTrainingLoss", Type.BOOLEAN, false, (n, v) -> { },
-      "DEBUGGING ONLY: show and store the training loss of each step's sample. It is computed without noise, so"
-          + " it is NOT covered by the privacy guarantee (one extreme example moves it visibly); the report says it leaks");
-  public static final Knob NUM_CLASSES = new Knob("data.num-classes", "numClasses", Type.INT, 0,
-      (n, v) -> Checks.nonNegative(n, (long) (Integer) v),
-      "number of classes K (labels 0..K-1); 0 = from the label column's ML metadata or a known dataset. Never"
-          + " inferred from the private labels: their largest value would leak");
-  public static final Knob FEATURE_SCALE = new Knob("data.feature-scale", "featureScale", Type.DOUBLE, 1.0,
-      Knobs::finite, "a FIXED transform x * featureScale + featureShift applied to every feature while the data is"
-          + " packed (e.g. 2 and -1 map [0, 1] to [-1, 1]); public constants only, statistics of the private data leak");
-  public static final Knob FEATURE_SHIFT = new Knob("data.feature-shift", "featureShift", Type.DOUBLE, 0.0,
-      Knobs::finite, "added to every feature after featureScale (a fixed, public constant)");
-  public static final Knob BLOCK_ROWS = new Knob("data.block-rows", "blockRows", Type.INT, 4096,
-      (n, v) -> Checks.positive(n, (int) (Integer) v), "rows per cached block on the executors");
-  public static final Knob ACTIVATION = new Knob("model.activation", "activation", Type.STRING, "tanh",
-      oneOf("tanh", "relu"), "hidden-layer activation of the MLP: tanh or relu");
-  public static final Knob INIT_SEED = new Knob("model.init-seed", "seed", Type.LONG, 1L, (n, v) -> { },
-      "seed of the weight initialisation only (sampling and noise always come from a secure source)");
+  public static final Knob L2_NORM_CLIP =
+      new Knob(
+          "privacy.l2-norm-clip",
+          "l2NormClip",
+          Type.DOUBLE,
+          1.0,
+          Knobs::clip,
+          "per-example gradient L2 norm bound C; each example's gradient is scaled to norm <= C");
+  public static final Knob NOISE_MULTIPLIER =
+      new Knob(
+          "privacy.noise-multiplier",
+          "noiseMultiplier",
+          Type.DOUBLE,
+          null,
+          (n, v) -> Checks.nonNegative(n, (Double) v),
+          "Gaussian noise stddev as a multiple of C (sigma); set this or targetEpsilon (unset = calibrate to targetEpsilon)");
+  public static final Knob TARGET_EPSILON =
+      new Knob(
+          "privacy.target-epsilon",
+          "targetEpsilon",
+          Type.DOUBLE,
+          3.0,
+          (n, v) -> Checks.positive(n, (Double) v),
+          "epsilon the whole run may spend; sigma is calibrated to it (used when noiseMultiplier is not set)");
+  public static final Knob DELTA =
+      new Knob(
+          "privacy.delta",
+          "delta",
+          Type.DOUBLE,
+          1e-5,
+          (n, v) -> Checks.openProbability(n, (Double) v),
+          "delta of the (epsilon, delta) guarantee; keep it below 1/N");
+  public static final Knob ACCOUNTANT =
+      new Knob(
+          "privacy.accountant",
+          "accountant",
+          Type.STRING,
+          "rdp",
+          oneOf("rdp", "pld"),
+          "privacy accountant: rdp or pld");
+  public static final Knob EXPECTED_BATCH_SIZE =
+      new Knob(
+          "training.expected-batch-size",
+          "expectedBatchSize",
+          Type.LONG,
+          256L,
+          (n, v) -> Checks.positive(n, (long) (Long) v),
+          "expected examples per step (q = batch / N, Poisson sampling); or set samplingRate");
+  public static final Knob SAMPLING_RATE =
+      new Knob(
+          "training.sampling-rate",
+          "samplingRate",
+          Type.DOUBLE,
+          null,
+          (n, v) -> Checks.probability(n, (Double) v),
+          "probability q that an example is in a step's sample; overrides expectedBatchSize");
+  public static final Knob EPOCHS =
+      new Knob(
+          "training.epochs",
+          "epochs",
+          Type.DOUBLE,
+          60.0,
+          (n, v) -> Checks.positive(n, (Double) v),
+          "passes over the data (steps = ceil(epochs / q)); or set steps");
+  public static final Knob STEPS =
+      new Knob(
+          "training.steps",
+          "steps",
+          Type.LONG,
+          null,
+          (n, v) -> Checks.positive(n, (long) (Long) v),
+          "number of DP-SGD steps; overrides epochs");
+  public static final Knob OPTIMIZER =
+      new Knob(
+          "training.optimizer",
+          "optimizer",
+          Type.STRING,
+          "sgd",
+          oneOf("sgd", "momentum", "adam"),
+          "sgd, momentum or adam");
+  public static final Knob LEARNING_RATE =
+      new Knob(
+          "training.learning-rate",
+          "learningRate",
+          Type.DOUBLE,
+          0.15,
+          (n, v) -> Checks.positive(n, (Double) v),
+          "learning rate (the starting rate under a cosine schedule)");
+  public static final Knob MOMENTUM =
+      new Knob(
+          "training.momentum",
+          "momentum",
+          Type.DOUBLE,
+          0.9,
+          unitInterval(),
+          "momentum of the momentum optimizer, in [0, 1)");
+  public static final Knob ADAM_BETA1 =
+      new Knob(
+          "training.adam-beta1",
+          "adamBeta1",
+          Type.DOUBLE,
+          0.9,
+          unitInterval(),
+          "Adam's decay of the first moment, in [0, 1)");
+  public static final Knob ADAM_BETA2 =
+      new Knob(
+          "training.adam-beta2",
+          "adamBeta2",
+          Type.DOUBLE,
+          0.999,
+          unitInterval(),
+          "Adam's decay of the second moment, in [0, 1)");
+  public static final Knob ADAM_EPSILON =
+      new Knob(
+          "training.adam-epsilon",
+          "adamEpsilon",
+          Type.DOUBLE,
+          1e-8,
+          (n, v) -> Checks.positive(n, (Double) v),
+          "Adam's epsilon added to the root of the second moment");
+  public static final Knob LR_SCHEDULE =
+      new Knob(
+          "training.lr-schedule",
+          "lrSchedule",
+          Type.STRING,
+          "constant",
+          oneOf("constant", "cosine"),
+          "constant or cosine (decays the learning rate to 0 over the run; sgd and momentum)");
+  public static final Knob EMA_DECAY =
+      new Knob(
+          "training.ema-decay",
+          "emaDecay",
+          Type.DOUBLE,
+          0.0,
+          unitInterval(),
+          "decay of the exponential moving average of the weights returned as the model (0 = off);"
+              + " averaging released weights is post-processing and costs no privacy");
+  public static final Knob AGGREGATION_DEPTH =
+      new Knob(
+          "training.aggregation-depth",
+          "aggregationDepth",
+          Type.INT,
+          2,
+          (n, v) -> Checks.positive(n, (int) (Integer) v),
+          "depth of treeAggregate");
+  public static final Knob CHECKPOINT_DIR =
+      new Knob(
+          "training.checkpoint-dir",
+          "checkpointDir",
+          Type.STRING,
+          null,
+          Knobs::notBlank,
+          "directory for training checkpoints on any Hadoop file system (unset = none). A run whose directory holds"
+              + " a checkpoint of the same settings resumes from it; the steps an interrupted run may have released"
+              + " after its last checkpoint are charged again, so spent privacy is never forgotten");
+  public static final Knob CHECKPOINT_EVERY =
+      new Knob(
+          "training.checkpoint-every",
+          "checkpointInterval",
+          Type.INT,
+          100,
+          (n, v) -> Checks.positive(n, (int) (Integer) v),
+          "steps between checkpoints (a crash costs at most this many steps of privacy twice)");
+  public static final Knob DEBUG_LEAK_TRAINING_LOSS =
+      new Knob(
+          "training.debug-leak-training-loss",
+          "debugLeakTrainingLoss",
+          Type.BOOLEAN,
+          false,
+          (n, v) -> {},
+          "DEBUGGING ONLY: show and store the training loss of each step's sample. It is computed without noise, so"
+              + " it is NOT covered by the privacy guarantee (one extreme example moves it visibly); the report says it leaks");
+  public static final Knob NUM_CLASSES =
+      new Knob(
+          "data.num-classes",
+          "numClasses",
+          Type.INT,
+          0,
+          (n, v) -> Checks.nonNegative(n, (long) (Integer) v),
+          "number of classes K (labels 0..K-1); 0 = from the label column's ML metadata or a known dataset. Never"
+              + " inferred from the private labels: their largest value would leak");
+  public static final Knob FEATURE_SCALE =
+      new Knob(
+          "data.feature-scale",
+          "featureScale",
+          Type.DOUBLE,
+          1.0,
+          Knobs::finite,
+          "a FIXED transform x * featureScale + featureShift applied to every feature while the data is"
+              + " packed (e.g. 2 and -1 map [0, 1] to [-1, 1]); public constants only, statistics of the private data leak");
+  public static final Knob FEATURE_SHIFT =
+      new Knob(
+          "data.feature-shift",
+          "featureShift",
+          Type.DOUBLE,
+          0.0,
+          Knobs::finite,
+          "added to every feature after featureScale (a fixed, public constant)");
+  public static final Knob BLOCK_ROWS =
+      new Knob(
+          "data.block-rows",
+          "blockRows",
+          Type.INT,
+          4096,
+          (n, v) -> Checks.positive(n, (int) (Integer) v),
+          "rows per cached block on the executors");
+  public static final Knob ACTIVATION =
+      new Knob(
+          "model.activation",
+          "activation",
+          Type.STRING,
+          "tanh",
+          oneOf("tanh", "relu"),
+          "hidden-layer activation of the MLP: tanh or relu");
+  public static final Knob INIT_SEED =
+      new Knob(
+          "model.init-seed",
+          "seed",
+          Type.LONG,
+          1L,
+          (n, v) -> {},
+          "seed of the weight initialisation only (sampling and noise always come from a secure source)");
 
   /** Every knob, in documentation order. */
-  public static final List<Knob> ALL = List.of(L2_NORM_CLIP, NOISE_MULTIPLIER, TARGET_EPSILON, DELTA, ACCOUNTANT,
-      EXPECTED_BATCH_SIZE, SAMPLING_RATE, EPOCHS, STEPS, OPTIMIZER, LEARNING_RATE, MOMENTUM, ADAM_BETA1,
-      ADAM_BETA2, ADAM_EPSILON, LR_SCHEDULE, EMA_DECAY, AGGREGATION_DEPTH, CHECKPOINT_DIR, CHECKPOINT_EVERY,
-      DEBUG_LEAK_TRAINING_LOSS, NUM_CLASSES, FEATURE_SCALE, FEATURE_SHIFT, BLOCK_ROWS, ACTIVATION, INIT_SEED);
+  public static final List<Knob> ALL =
+      List.of(
+          L2_NORM_CLIP,
+          NOISE_MULTIPLIER,
+          TARGET_EPSILON,
+          DELTA,
+          ACCOUNTANT,
+          EXPECTED_BATCH_SIZE,
+          SAMPLING_RATE,
+          EPOCHS,
+          STEPS,
+          OPTIMIZER,
+          LEARNING_RATE,
+          MOMENTUM,
+          ADAM_BETA1,
+          ADAM_BETA2,
+          ADAM_EPSILON,
+          LR_SCHEDULE,
+          EMA_DECAY,
+          AGGREGATION_DEPTH,
+          CHECKPOINT_DIR,
+          CHECKPOINT_EVERY,
+          DEBUG_LEAK_TRAINING_LOSS,
+          NUM_CLASSES,
+          FEATURE_SCALE,
+          FEATURE_SHIFT,
+          BLOCK_ROWS,
+          ACTIVATION,
+          INIT_SEED);
 
   private static final Map<String, Knob> BY_PARAM = index();
 
@@ -122,7 +301,8 @@ public final class Knobs {
 
   private static void clip(String name, Object v) {
     double c = Checks.positive(name, (Double) v);
-    // Below this, float underflow in the clipped sum is no longer negligible against C (ClipFactors).
+    // Below this, float underflow in the clipped sum is no longer negligible against C
+    // (ClipFactors).
     if (c < 1e-30) {
       throw Checks.fail(name, ">= 1e-30", c);
     }

@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * Where the time of the steps went: the Spark job (broadcast, sampling, per-example gradients,
- * tree aggregation), privacy accounting, noise, and the optimizer update on the driver.
+ * Where the time of the steps went: the Spark job (broadcast, sampling, per-example gradients, tree
+ * aggregation), privacy accounting, noise, and the optimizer update on the driver.
  */
 public final class StepTimings implements Serializable {
   private long steps;
@@ -41,8 +41,12 @@ public final class StepTimings implements Serializable {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "per step: Spark job %.1f ms, accounting %.2f ms, noise %.1f ms, update %.1f ms",
-        perStep(clusterNanos), perStep(accountingNanos), perStep(noiseNanos), perStep(updateNanos));
+        perStep(clusterNanos),
+        perStep(accountingNanos),
+        perStep(noiseNanos),
+        perStep(updateNanos));
   }
 }

@@ -13,9 +13,17 @@ import org.sparkdpsgd.util.InvalidInputException;
  * spend. Every user error in the combination of knobs is found here, before any privacy is spent.
  */
 public record TrainingPlan(
-    long numExamples, double samplingRate, double expectedBatchSize, long steps, double epochs,
-    double noiseMultiplier, double l2NormClip, double delta, double plannedEpsilon,
-    boolean nonPrivate, String warning) {
+    long numExamples,
+    double samplingRate,
+    double expectedBatchSize,
+    long steps,
+    double epochs,
+    double noiseMultiplier,
+    double l2NormClip,
+    double delta,
+    double plannedEpsilon,
+    boolean nonPrivate,
+    String warning) {
 
   public static TrainingPlan resolve(DpSgdConfig c, long n) {
     c.requireComplete();
@@ -26,23 +34,30 @@ public record TrainingPlan(
     if (c.expectedBatchSize > 0) {
       if (c.expectedBatchSize > n) {
         throw new InvalidInputException(
-            "expectedBatchSize must be <= the number of training examples (" + n
-                + "); provided value: " + c.expectedBatchSize);
+            "expectedBatchSize must be <= the number of training examples ("
+                + n
+                + "); provided value: "
+                + c.expectedBatchSize);
       }
       q = (double) c.expectedBatchSize / n;
     } else {
       q = c.samplingRate;
     }
     if (c.cosineSchedule && c.optimizer.name().equals("adam")) {
-      throw new InvalidInputException("lr-schedule cosine works with the sgd and momentum optimizers: Adam's update"
-          + " does not change when its gradient is scaled; provided value: optimizer adam with lr-schedule cosine");
+      throw new InvalidInputException(
+          "lr-schedule cosine works with the sgd and momentum optimizers: Adam's update"
+              + " does not change when its gradient is scaled; provided value: optimizer adam with lr-schedule cosine");
     }
     long steps = c.steps > 0 ? c.steps : (long) Math.ceil(c.epochs / q);
     double epochs = steps * q;
     String warning = null;
     if (!c.nonPrivate && c.delta >= 1.0 / n) {
-      warning = "delta = " + c.delta + " is not below 1/N = " + (1.0 / n)
-          + ": a mechanism that publishes one random example meets such a delta; use delta < 1/N";
+      warning =
+          "delta = "
+              + c.delta
+              + " is not below 1/N = "
+              + (1.0 / n)
+              + ": a mechanism that publishes one random example meets such a delta; use delta < 1/N";
     }
     double sigma;
     double epsilon;
@@ -51,19 +66,23 @@ public record TrainingPlan(
       epsilon = Double.POSITIVE_INFINITY;
     } else {
       if (Double.isNaN(c.noiseMultiplier)) {
-        sigma = NoiseCalibration.calibrateNoiseMultiplier(c.targetEpsilon, c.delta, q, steps, c.accountant);
+        sigma =
+            NoiseCalibration.calibrateNoiseMultiplier(
+                c.targetEpsilon, c.delta, q, steps, c.accountant);
       } else {
         sigma = c.noiseMultiplier;
         if (sigma == 0) {
-          // Zero noise would run the whole private machinery and report ε = ∞ as if it were a DP run.
-          throw new InvalidInputException("noiseMultiplier must be > 0 for a private run (σ = 0 adds no noise);"
-              + " train with no-privacy for a non-private baseline; provided value: 0.0");
+          // Zero noise would run the whole private machinery and report ε = ∞ as if it were a DP
+          // run.
+          throw new InvalidInputException(
+              "noiseMultiplier must be > 0 for a private run (σ = 0 adds no noise);"
+                  + " train with no-privacy for a non-private baseline; provided value: 0.0");
         }
       }
       epsilon = c.accountant.create().compose(runEvent(q, sigma, steps)).getEpsilon(c.delta);
     }
-    return new TrainingPlan(n, q, q * n, steps, epochs, sigma, c.l2NormClip, c.delta, epsilon,
-        c.nonPrivate, warning);
+    return new TrainingPlan(
+        n, q, q * n, steps, epochs, sigma, c.l2NormClip, c.delta, epsilon, c.nonPrivate, warning);
   }
 
   /** The privacy event of one step: a Poisson-sampled Gaussian mechanism. */

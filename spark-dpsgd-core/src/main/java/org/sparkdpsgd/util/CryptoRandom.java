@@ -25,7 +25,8 @@ public final class CryptoRandom {
   private CryptoRandom(byte[] key32) {
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key32, "AES"), new IvParameterSpec(new byte[16]));
+      cipher.init(
+          Cipher.ENCRYPT_MODE, new SecretKeySpec(key32, "AES"), new IvParameterSpec(new byte[16]));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/CTR is not available in this JVM", e);
     }

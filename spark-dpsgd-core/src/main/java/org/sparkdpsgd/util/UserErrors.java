@@ -3,9 +3,9 @@ package org.sparkdpsgd.util;
 import java.util.function.Supplier;
 
 /**
- * Spark wraps an exception thrown inside a task in a {@code SparkException} on the driver. A
- * user's mistake found on an executor (a NaN in row 4,711) must still reach the user as the
- * original one-line message, so we look for it in the cause chain and rethrow it.
+ * Spark wraps an exception thrown inside a task in a {@code SparkException} on the driver. A user's
+ * mistake found on an executor (a NaN in row 4,711) must still reach the user as the original
+ * one-line message, so we look for it in the cause chain and rethrow it.
  */
 public final class UserErrors {
   private UserErrors() {}
@@ -30,9 +30,9 @@ public final class UserErrors {
   private static final String MARKER = InvalidInputException.class.getName() + ": ";
 
   /**
-   * The first {@link InvalidInputException} in the cause chain, or null. When Spark reports a
-   * task failure only as text ("... Lost task 0.0 ...: org.sparkdpsgd...InvalidInputException:
-   * msg"), the message is recovered from that text.
+   * The first {@link InvalidInputException} in the cause chain, or null. When Spark reports a task
+   * failure only as text ("... Lost task 0.0 ...: org.sparkdpsgd...InvalidInputException: msg"),
+   * the message is recovered from that text.
    */
   public static InvalidInputException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {

@@ -12,7 +12,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.sparkdpsgd.SparkTestSession;
 import org.sparkdpsgd.TestData;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.data.TrainingBlocks;
@@ -29,7 +28,15 @@ class DistributedStepTest {
 
   @BeforeAll
   static void setUp() {
-    data = TrainingBlocks.prepare(TestData.gaussianClasses(3000, 6, 3, 1, 4), "features", "label", 0, 0, 256, "test data");
+    data =
+        TrainingBlocks.prepare(
+            TestData.gaussianClasses(3000, 6, 3, 1, 4),
+            "features",
+            "label",
+            0,
+            0,
+            256,
+            "test data");
   }
 
   @AfterAll
@@ -85,17 +92,24 @@ class DistributedStepTest {
     double q = 0.2;
     JavaRDD<ExampleBlock> blocks = data.rdd();
     List<String> expected = blocks.map(b -> describeSample(key, step, q, b)).collect();
-    List<String> withRetry = blocks.map(b -> {
-      String sample = describeSample(key, step, q, b);
-      if (TaskContext.get().attemptNumber() == 0 && TaskContext.getPartitionId() == 1) {
-        throw new IllegalStateException("injected failure after sampling, first attempt only");
-      }
-      return sample;
-    }).collect();
+    List<String> withRetry =
+        blocks
+            .map(
+                b -> {
+                  String sample = describeSample(key, step, q, b);
+                  if (TaskContext.get().attemptNumber() == 0 && TaskContext.getPartitionId() == 1) {
+                    throw new IllegalStateException(
+                        "injected failure after sampling, first attempt only");
+                  }
+                  return sample;
+                })
+            .collect();
     assertEquals(expected, withRetry);
   }
 
   private static String describeSample(SamplingKey key, long step, double q, ExampleBlock b) {
-    return b.blockId() + ":" + java.util.Arrays.toString(PoissonSampler.sample(key, step, b.blockId(), b.rows(), q));
+    return b.blockId()
+        + ":"
+        + java.util.Arrays.toString(PoissonSampler.sample(key, step, b.blockId(), b.rows(), q));
   }
 }

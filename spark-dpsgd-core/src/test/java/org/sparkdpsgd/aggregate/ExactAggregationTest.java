@@ -38,7 +38,15 @@ class ExactAggregationTest {
 
   @BeforeAll
   static void setUp() {
-    data = TrainingBlocks.prepare(TestData.gaussianClasses(6000, 6, 3, 1, 4), "features", "label", 0, 0, 200, "test data");
+    data =
+        TrainingBlocks.prepare(
+            TestData.gaussianClasses(6000, 6, 3, 1, 4),
+            "features",
+            "label",
+            0,
+            0,
+            200,
+            "test data");
   }
 
   @AfterAll
@@ -47,7 +55,8 @@ class ExactAggregationTest {
   }
 
   private static StepContext context() {
-    return new StepContext(SPEC, 0.7, 0.3, SamplingKey.forTesting(42), 5, false, data.numExamples());
+    return new StepContext(
+        SPEC, 0.7, 0.3, SamplingKey.forTesting(42), 5, false, data.numExamples());
   }
 
   @Test
@@ -56,7 +65,10 @@ class ExactAggregationTest {
     try {
       double[] depth1 = DistributedStep.run(spread, context(), PARAMS, 1).gradientSum();
       for (int depth = 2; depth <= 3; depth++) {
-        assertArrayEquals(depth1, DistributedStep.run(spread, context(), PARAMS, depth).gradientSum(), 0.0,
+        assertArrayEquals(
+            depth1,
+            DistributedStep.run(spread, context(), PARAMS, depth).gradientSum(),
+            0.0,
             "depth " + depth);
       }
       assertTrue(Arrays.stream(depth1).anyMatch(v -> v != 0), "something was sampled");
@@ -103,21 +115,27 @@ class ExactAggregationTest {
         floatingPointDiffered |= !Arrays.equals(floatingReference, floating);
       }
     }
-    assertTrue(floatingPointDiffered, "floating-point sums of the same parts were order-independent: the test "
-        + "would not notice a non-exact merge");
+    assertTrue(
+        floatingPointDiffered,
+        "floating-point sums of the same parts were order-independent: the test "
+            + "would not notice a non-exact merge");
   }
 
   /** A task that fails after computing its sum is retried, and the step's sum keeps its bits. */
   @Test
   void aRetriedTaskGivesTheSameBits() {
     double[] clean = DistributedStep.run(data.rdd(), context(), PARAMS, 2).gradientSum();
-    JavaRDD<ExampleBlock> failingOnce = data.rdd().map(b -> {
-      if (TaskContext.get().attemptNumber() == 0 && TaskContext.getPartitionId() == 0) {
-        throw new IllegalStateException("injected failure, first attempt only");
-      }
-      return b;
-    });
-    assertArrayEquals(clean, DistributedStep.run(failingOnce, context(), PARAMS, 2).gradientSum(), 0.0);
+    JavaRDD<ExampleBlock> failingOnce =
+        data.rdd()
+            .map(
+                b -> {
+                  if (TaskContext.get().attemptNumber() == 0 && TaskContext.getPartitionId() == 0) {
+                    throw new IllegalStateException("injected failure, first attempt only");
+                  }
+                  return b;
+                });
+    assertArrayEquals(
+        clean, DistributedStep.run(failingOnce, context(), PARAMS, 2).gradientSum(), 0.0);
   }
 
   @Test
@@ -130,20 +148,26 @@ class ExactAggregationTest {
     assertEquals(0x1p-44, big.fixedPointUnit(), 0.0);
     double[] extreme = new double[] {60_000 * 0.5, -60_000 * 0.5};
     ExactSum a = ExactSum.of(extreme, ctx.fixedPointUnit());
-    assertArrayEquals(extreme, a.copy().add(ExactSum.of(new double[2], ctx.fixedPointUnit())).toDoubles(), 0.0);
-    assertThrows(IllegalStateException.class, () -> ExactSum.of(new double[] {1e300}, ctx.fixedPointUnit()));
-    assertThrows(ArithmeticException.class, () -> {
-      ExactSum s = ExactSum.of(new double[] {0x1p61 * ctx.fixedPointUnit()}, ctx.fixedPointUnit());
-      for (int i = 0; i < 4; i++) {
-        s.add(s.copy());
-      }
-    });
+    assertArrayEquals(
+        extreme, a.copy().add(ExactSum.of(new double[2], ctx.fixedPointUnit())).toDoubles(), 0.0);
+    assertThrows(
+        IllegalStateException.class, () -> ExactSum.of(new double[] {1e300}, ctx.fixedPointUnit()));
+    assertThrows(
+        ArithmeticException.class,
+        () -> {
+          ExactSum s =
+              ExactSum.of(new double[] {0x1p61 * ctx.fixedPointUnit()}, ctx.fixedPointUnit());
+          for (int i = 0; i < 4; i++) {
+            s.add(s.copy());
+          }
+        });
   }
 
   @Test
   void sensitivityAddsTheRoundingOfTwoGrids() {
     double unit = 0x1p-45;
     assertEquals(1.0 + Math.sqrt(235_146) * unit, ExactSum.sensitivity(1.0, 235_146, unit), 0.0);
-    assertFalse(ExactSum.sensitivity(1.0, 235_146, unit) > 1 + 1e-9, "negligible for the MLP recipe");
+    assertFalse(
+        ExactSum.sensitivity(1.0, 235_146, unit) > 1 + 1e-9, "negligible for the MLP recipe");
   }
 }

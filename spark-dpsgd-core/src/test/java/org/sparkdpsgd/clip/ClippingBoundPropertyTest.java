@@ -2,13 +2,13 @@ package org.sparkdpsgd.clip;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
-import java.io.Serializable;
-import java.util.function.Supplier;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.ExampleBlock;
@@ -20,8 +20,8 @@ import org.sparkdpsgd.sampling.SamplingKey;
 
 /**
  * The sensitivity bound as a property, on the float path used in training: whatever the inputs
- * (random, huge feature values up to the float maximum, one example dominating, wild weights),
- * each example's contribution to the clipped sum has L2 norm ≤ C (1e-6 relative).
+ * (random, huge feature values up to the float maximum, one example dominating, wild weights), each
+ * example's contribution to the clipped sum has L2 norm ≤ C (1e-6 relative).
  */
 class ClippingBoundPropertyTest {
   private static final float[] EXTREMES = {0f, 1e-30f, 1e6f, 1e20f, 1e30f, 3e38f, -3e38f};
@@ -29,21 +29,43 @@ class ClippingBoundPropertyTest {
   @RepeatedTest(72)
   void everyContributionIsBoundedByTheClip(RepetitionInfo info) {
     SplittableRandom rng = new SplittableRandom(1000 + info.getCurrentRepetition());
-    ModelSpec spec = switch (info.getCurrentRepetition() % 6) {
-      case 0 -> ModelSpec.logisticRegression(12, 5);
-      case 1 -> ModelSpec.mlp(12, new int[] {16}, Activation.TANH, 5);
-      case 2 -> ModelSpec.mlp(12, new int[] {16, 8}, Activation.RELU, 5);
-      // Materialised conv norms, max pooling, tempered sigmoid.
-      case 3 -> new ModelSpec(new Shape(1, 3, 4), List.of(new LayerSpec.Conv2D(3, 2, 1, 1),
-          LayerSpec.Activate.temperedSigmoid(2, 4, 1), new LayerSpec.Pool(true, 2, 1), new LayerSpec.Dense(6),
-          LayerSpec.Activate.relu()), 5);
-      // A fixed scattering front end (its features scale with the inputs), GroupNorm, conv.
-      case 4 -> new ModelSpec(new Shape(1, 8, 8), List.of(new LayerSpec.Scattering(1, 4), new LayerSpec.GroupNorm(5),
-          new LayerSpec.Conv2D(3, 2, 1, 0), LayerSpec.Activate.tanh()), 5);
-      // Gram-form conv norms, GroupNorm, average pooling.
-      default -> new ModelSpec(new Shape(3, 2, 2), List.of(new LayerSpec.Conv2D(8, 2, 2, 1),
-          new LayerSpec.GroupNorm(4), LayerSpec.Activate.tanh(), new LayerSpec.Pool(false, 2, 1)), 5);
-    };
+    ModelSpec spec =
+        switch (info.getCurrentRepetition() % 6) {
+          case 0 -> ModelSpec.logisticRegression(12, 5);
+          case 1 -> ModelSpec.mlp(12, new int[] {16}, Activation.TANH, 5);
+          case 2 -> ModelSpec.mlp(12, new int[] {16, 8}, Activation.RELU, 5);
+          // Materialised conv norms, max pooling, tempered sigmoid.
+          case 3 ->
+              new ModelSpec(
+                  new Shape(1, 3, 4),
+                  List.of(
+                      new LayerSpec.Conv2D(3, 2, 1, 1),
+                      LayerSpec.Activate.temperedSigmoid(2, 4, 1),
+                      new LayerSpec.Pool(true, 2, 1),
+                      new LayerSpec.Dense(6),
+                      LayerSpec.Activate.relu()),
+                  5);
+          // A fixed scattering front end (its features scale with the inputs), GroupNorm, conv.
+          case 4 ->
+              new ModelSpec(
+                  new Shape(1, 8, 8),
+                  List.of(
+                      new LayerSpec.Scattering(1, 4),
+                      new LayerSpec.GroupNorm(5),
+                      new LayerSpec.Conv2D(3, 2, 1, 0),
+                      LayerSpec.Activate.tanh()),
+                  5);
+          // Gram-form conv norms, GroupNorm, average pooling.
+          default ->
+              new ModelSpec(
+                  new Shape(3, 2, 2),
+                  List.of(
+                      new LayerSpec.Conv2D(8, 2, 2, 1),
+                      new LayerSpec.GroupNorm(4),
+                      LayerSpec.Activate.tanh(),
+                      new LayerSpec.Pool(false, 2, 1)),
+                  5);
+        };
     double weightScale = Math.pow(10, rng.nextInt(-2, 4));
     double[] params = new double[spec.numParams()];
     for (int k = 0; k < params.length; k++) {
@@ -59,7 +81,9 @@ class ClippingBoundPropertyTest {
           v = EXTREMES[rng.nextInt(EXTREMES.length)];
         }
         if (i == 0) {
-          v = Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v * 1e25f)); // one example dominating
+          v =
+              Math.max(
+                  -Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v * 1e25f)); // one example dominating
         }
         x[i * spec.inputDim() + j] = v;
       }
@@ -69,24 +93,26 @@ class ClippingBoundPropertyTest {
       System.arraycopy(x, i * spec.inputDim(), xi, 0, xi.length);
       int[] yi = {rng.nextInt(spec.numClasses())};
       double norm = contributionNorm(spec, params, xi, yi, clip);
-      assertTrue(norm <= clip * (1 + 1e-6),
+      assertTrue(
+          norm <= clip * (1 + 1e-6),
           "example " + i + " contributes " + norm + " > C = " + clip + " (" + spec + ")");
     }
   }
 
   /**
    * The Gram-form convolution (4 positions, 16 filters × 144 patch values) under cancellation,
-   * through the aggregator: nearly equal patches of magnitude V (relative perturbations ρ ≈ √u)
-   * and output deltas alternating in sign over the positions (the dense output layer's weights
-   * carry the sign pattern). Before the rounding bounds, the estimated norm fell below the true
-   * one and contributions reached several times C. Odd repetitions take the double path.
+   * through the aggregator: nearly equal patches of magnitude V (relative perturbations ρ ≈ √u) and
+   * output deltas alternating in sign over the positions (the dense output layer's weights carry
+   * the sign pattern). Before the rounding bounds, the estimated norm fell below the true one and
+   * contributions reached several times C. Odd repetitions take the double path.
    */
   @RepeatedTest(32)
   void cancellingConvPositionsStayWithinTheClip(RepetitionInfo info) {
     int rep = info.getCurrentRepetition();
     boolean useDouble = rep % 2 == 1;
     SplittableRandom rng = new SplittableRandom(77 + rep);
-    ModelSpec spec = new ModelSpec(new Shape(16, 4, 4), List.of(new LayerSpec.Conv2D(16, 3, 1, 0)), 3);
+    ModelSpec spec =
+        new ModelSpec(new Shape(16, 4, 4), List.of(new LayerSpec.Conv2D(16, 3, 1, 0)), 3);
     double rho = Math.sqrt(useDouble ? 0x1p-53 : 0x1p-24) * Math.pow(2, rep % 8 / 2 - 2);
     double magnitude = useDouble ? 1e9 : 1e6;
     double[] params = new double[spec.numParams()];
@@ -119,7 +145,9 @@ class ClippingBoundPropertyTest {
     }
     double clip = 1.0;
     double norm = contributionNorm(spec, params, x, new int[] {rng.nextInt(3)}, clip, useDouble);
-    assertTrue(norm <= clip, "contribution " + norm + " > C = " + clip + " (" + (useDouble ? "double" : "float") + ")");
+    assertTrue(
+        norm <= clip,
+        "contribution " + norm + " > C = " + clip + " (" + (useDouble ? "double" : "float") + ")");
   }
 
   @Test
@@ -129,7 +157,8 @@ class ClippingBoundPropertyTest {
     float[] x = {0.1f, 0.0f, 0.0f};
     double expected = Math.sqrt(0.5 * (0.01 + 1));
     double norm = contributionNorm(spec, new double[spec.numParams()], x, new int[] {1}, 100.0);
-    assertTrue(Math.abs(norm - expected) < 1e-6, "unclipped norm " + norm + " expected " + expected);
+    assertTrue(
+        Math.abs(norm - expected) < 1e-6, "unclipped norm " + norm + " expected " + expected);
   }
 
   /** One example's contribution, through the aggregator exactly as a training step computes it. */

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpsgd.SparkTestSession;
 
 /**
- * Cached blocks must survive the loss of the executor that holds them. Losing an executor loses
- * its cached blocks; here they are dropped from the block manager, which is what the loss does to
- * them (the standalone-cluster fault test in .ci/cluster-faults kills a real executor JVM). With
- * {@code localCheckpoint()} the next step failed with "Checkpoint block rdd_... not found".
+ * Cached blocks must survive the loss of the executor that holds them. Losing an executor loses its
+ * cached blocks; here they are dropped from the block manager, which is what the loss does to them
+ * (the standalone-cluster fault test in .ci/cluster-faults kills a real executor JVM). With {@code
+ * localCheckpoint()} the next step failed with "Checkpoint block rdd_... not found".
  */
 class BlocksSurviveLossTest {
   @TempDir Path dir;
@@ -44,11 +44,14 @@ class BlocksSurviveLossTest {
       rows.add(RowFactory.create(Vectors.dense(x), (double) rng.nextInt(3)));
     }
     Dataset<Row> df = SparkTestSession.get().createDataFrame(rows, FashionMnist.schema());
-    assertTrue(RowsInTasks.largestPartitionBytes(df.rdd()) > RowsInTasks.LIMIT_BYTES,
+    assertTrue(
+        RowsInTasks.largestPartitionBytes(df.rdd()) > RowsInTasks.LIMIT_BYTES,
         "the local rows travel in their tasks");
-    try (TrainingBlocks blocks = TrainingBlocks.prepare(df, "features", "label", 0, 0, 700, "local rows")) {
+    try (TrainingBlocks blocks =
+        TrainingBlocks.prepare(df, "features", "label", 0, 0, 700, "local rows")) {
       assertEquals(4000, blocks.numExamples());
-      assertTrue(RowsInTasks.largestPartitionBytes(blocks.rdd().rdd()) < 16 * 1024,
+      assertTrue(
+          RowsInTasks.largestPartitionBytes(blocks.rdd().rdd()) < 16 * 1024,
           "a step's task carries broadcast handles, not rows");
       List<ExampleBlock> before = sorted(blocks.rdd().collect());
       dropCachedBlocks(blocks);
@@ -64,12 +67,20 @@ class BlocksSurviveLossTest {
       rows.add(RowFactory.create(Vectors.dense(new double[64]), (double) (i % 2)));
     }
     Dataset<Row> df = SparkTestSession.get().createDataFrame(rows, FashionMnist.schema());
-    org.sparkdpsgd.model.ModelSpec spec = new org.sparkdpsgd.model.ModelSpec(new org.sparkdpsgd.model.Shape(1, 8, 8),
-        List.of(new org.sparkdpsgd.model.LayerSpec.Scattering(1, 2)), 2);
-    try (TrainingBlocks blocks = TrainingBlocks.prepare(df, "features", "label", 0, 2, 20, "local rows");
-        TrainingBlocks features = blocks.withFixedFeatures(new org.sparkdpsgd.model.FixedFeatures(spec))) {
-      assertEquals(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), blocks.rdd().getStorageLevel());
-      assertEquals(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), features.rdd().getStorageLevel());
+    org.sparkdpsgd.model.ModelSpec spec =
+        new org.sparkdpsgd.model.ModelSpec(
+            new org.sparkdpsgd.model.Shape(1, 8, 8),
+            List.of(new org.sparkdpsgd.model.LayerSpec.Scattering(1, 2)),
+            2);
+    try (TrainingBlocks blocks =
+            TrainingBlocks.prepare(df, "features", "label", 0, 2, 20, "local rows");
+        TrainingBlocks features =
+            blocks.withFixedFeatures(new org.sparkdpsgd.model.FixedFeatures(spec))) {
+      assertEquals(
+          org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), blocks.rdd().getStorageLevel());
+      assertEquals(
+          org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(),
+          features.rdd().getStorageLevel());
     }
   }
 
@@ -78,10 +89,12 @@ class BlocksSurviveLossTest {
     int n = 2500;
     writeIdx(dir.resolve("train-images-idx3-ubyte.gz"), 0x803, n, 28 * 28);
     writeIdx(dir.resolve("train-labels-idx1-ubyte.gz"), 0x801, n, 0);
-    Dataset<Row> df = FashionMnist.load(SparkTestSession.get(), dir.toString(), FashionMnist.Split.TRAIN, 0);
+    Dataset<Row> df =
+        FashionMnist.load(SparkTestSession.get(), dir.toString(), FashionMnist.Split.TRAIN, 0);
     // 2,500 images are 2 MB of pixels; the reader's tasks carry chunk numbers only.
     assertTrue(RowsInTasks.largestPartitionBytes(df.rdd()) < 16 * 1024);
-    try (TrainingBlocks blocks = TrainingBlocks.prepare(df, "features", "label", 784, 10, 1000, "fashion")) {
+    try (TrainingBlocks blocks =
+        TrainingBlocks.prepare(df, "features", "label", 784, 10, 1000, "fashion")) {
       List<ExampleBlock> before = sorted(blocks.rdd().collect());
       assertEquals(n, before.stream().mapToInt(ExampleBlock::rows).sum());
       dropCachedBlocks(blocks);
@@ -114,7 +127,8 @@ class BlocksSurviveLossTest {
   }
 
   private static void writeIdx(Path file, int magic, int n, int size) throws IOException {
-    try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(file)))) {
+    try (DataOutputStream out =
+        new DataOutputStream(new GZIPOutputStream(Files.newOutputStream(file)))) {
       out.writeInt(magic);
       out.writeInt(n);
       if (size > 0) {

@@ -109,7 +109,8 @@ class KnobParamsAndFormatsTest {
         @SuppressWarnings("unchecked")
         Param<Object> po = (Param<Object>) p;
         assertFalse(po.isValid().apply(v).equals(Boolean.TRUE), k.param() + " accepts " + v);
-        String msg = assertThrows(InvalidInputException.class, () -> callSetter(c, k, v)).getMessage();
+        String msg =
+            assertThrows(InvalidInputException.class, () -> callSetter(c, k, v)).getMessage();
         assertTrue(msg.startsWith(k.param() + " must "), msg);
       }
     }
@@ -144,7 +145,10 @@ class KnobParamsAndFormatsTest {
     assertEquals(42L, d.initSeed());
   }
 
-  /** Every param (table knobs, structure, Spark's columns) set to a non-default value, saved, loaded. */
+  /**
+   * Every param (table knobs, structure, Spark's columns) set to a non-default value, saved,
+   * loaded.
+   */
   @Test
   void everyParamRoundTripsThroughSaveAndLoad() throws Exception {
     DPSGDClassifier c = new DPSGDClassifier();
@@ -157,11 +161,18 @@ class KnobParamsAndFormatsTest {
       }
       callSetter(c, k, v);
     }
-    c.setHiddenLayers(new int[] {5, 3}).setLayers("[{\"type\":\"dense\",\"units\":3},{\"type\":\"relu\"}]")
-        .setInputShape(new int[] {1, 2, 1}).setFeaturesCol("f").setLabelCol("l").setPredictionCol("p")
-        .setProbabilityCol("pr").setRawPredictionCol("r").setThresholds(new double[] {0.4, 0.6});
+    c.setHiddenLayers(new int[] {5, 3})
+        .setLayers("[{\"type\":\"dense\",\"units\":3},{\"type\":\"relu\"}]")
+        .setInputShape(new int[] {1, 2, 1})
+        .setFeaturesCol("f")
+        .setLabelCol("l")
+        .setPredictionCol("p")
+        .setProbabilityCol("pr")
+        .setRawPredictionCol("r")
+        .setThresholds(new double[] {0.4, 0.6});
     for (Param<?> p : c.params()) {
-      assertTrue(c.isSet(p), "this test leaves " + p.name() + " unset: give it a non-default value");
+      assertTrue(
+          c.isSet(p), "this test leaves " + p.name() + " unset: give it a non-default value");
     }
     String path = dir.resolve("all-params").toString();
     c.write().overwrite().save(path);
@@ -175,7 +186,10 @@ class KnobParamsAndFormatsTest {
       assertTrue(loaded.isSet(q), p.name());
       assertEquals(p.jsonEncode(c.getOrDefault(p)), q.jsonEncode(loaded.getOrDefault(q)), p.name());
       if (c.hasDefault(p)) {
-        assertEquals(p.jsonEncode(c.getDefault(p).get()), q.jsonEncode(loaded.getDefault(q).get()), p.name());
+        assertEquals(
+            p.jsonEncode(c.getDefault(p).get()),
+            q.jsonEncode(loaded.getDefault(q).get()),
+            p.name());
       }
     }
   }
@@ -196,7 +210,11 @@ class KnobParamsAndFormatsTest {
     for (Knob k : Knobs.ALL) {
       assertEquals(k.hasDefault(), defaults.has(k.param()), "defaultParamMap has " + k.param());
     }
-    defaults.put("targetEpsilon", 8.0).put("l2NormClip", 5.0).put("epochs", 2.0).put("learningRate", 0.3);
+    defaults
+        .put("targetEpsilon", 8.0)
+        .put("l2NormClip", 5.0)
+        .put("epochs", 2.0)
+        .put("learningRate", 0.3);
     rewrite(meta, m.toString());
     DPSGDClassifier loaded = DPSGDClassifier.load(path);
     assertFalse(loaded.isSet(loaded.targetEpsilon()));
@@ -215,7 +233,9 @@ class KnobParamsAndFormatsTest {
 
   private static Path onlyPart(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
+      return s.filter(p -> p.getFileName().toString().startsWith("part-"))
+          .findFirst()
+          .orElseThrow();
     }
   }
 
@@ -232,8 +252,11 @@ class KnobParamsAndFormatsTest {
       assertEquals(2, m.numClasses());
       assertEquals(2, m.numFeatures());
       // the logits the writing code printed for x = (0.5, -1)
-      assertArrayEquals(new double[] {-0.5201373075094763, 0.3851489523872873},
-          m.predictRaw(Vectors.dense(0.5, -1.0)).toArray(), 1e-12, "v" + v);
+      assertArrayEquals(
+          new double[] {-0.5201373075094763, 0.3851489523872873},
+          m.predictRaw(Vectors.dense(0.5, -1.0)).toArray(),
+          1e-12,
+          "v" + v);
       assertEquals("prob", m.getProbabilityCol());
       assertEquals("features", m.getFeaturesCol());
       assertEquals(1.3, m.privacyReport().noiseMultiplier());
@@ -261,7 +284,8 @@ class KnobParamsAndFormatsTest {
       assertFalse(d.cosineSchedule());
       assertFalse(c.isSet(c.epochs()));
     }
-    // Versions 1 and 2 recorded no defaults: they get those of the code that wrote them, not today's.
+    // Versions 1 and 2 recorded no defaults: they get those of the code that wrote them, not
+    // today's.
     for (int v = 1; v <= 2; v++) {
       DPSGDClassifier c = DPSGDClassifier.load(fixture("estimator-format-v" + v));
       assertEquals(10.0, c.getOrDefault(c.epochs()), "v" + v);
@@ -279,7 +303,8 @@ class KnobParamsAndFormatsTest {
     new DPSGDClassifier().write().save(path);
     Path meta = onlyPart(Path.of(path, "metadata"));
     rewrite(meta, Files.readString(meta).replace("\"formatVersion\":3", "\"formatVersion\":4"));
-    String e = assertThrows(InvalidInputException.class, () -> DPSGDClassifier.load(path)).getMessage();
+    String e =
+        assertThrows(InvalidInputException.class, () -> DPSGDClassifier.load(path)).getMessage();
     assertTrue(e.contains("format version 4 is newer"), e);
   }
 }

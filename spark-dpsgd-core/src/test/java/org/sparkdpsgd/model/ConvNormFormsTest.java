@@ -30,7 +30,8 @@ class ConvNormFormsTest {
       w[k] = rng.nextGaussian();
     }
     INDArray x = gaussian(rng, m, in.size());
-    INDArray dOut = gaussian(rng, m, out.size()).reshape(m, out.channels(), out.height(), out.width());
+    INDArray dOut =
+        gaussian(rng, m, out.size()).reshape(m, out.channels(), out.height(), out.width());
     double[] c = {0.3, 1.0, 0.0, 0.7, 0.05};
     double[][] norms = new double[2][m];
     double[][] sums = new double[2][];
@@ -53,7 +54,8 @@ class ConvNormFormsTest {
 
   @Test
   void cheaperFormIsChosenFromTheShape() {
-    // First layer of a Fashion-MNIST CNN: 196 positions, 16 filters × 64 patch values → materialise.
+    // First layer of a Fashion-MNIST CNN: 196 positions, 16 filters × 64 patch values →
+    // materialise.
     LayerSpec.Conv2D first = new LayerSpec.Conv2D(16, 8, 2, 3);
     Shape image = new Shape(1, 28, 28);
     assertFalse(Conv2DLayer.ghostIsCheaper(image, first.outputShape(image), first));

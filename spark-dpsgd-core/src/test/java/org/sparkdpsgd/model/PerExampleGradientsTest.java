@@ -15,9 +15,9 @@ import org.sparkdpsgd.clip.ClipFactors;
 
 /**
  * Per-example gradients of every layer and the loss, in double precision: (1) one-example backprop
- * against central finite differences of that example's loss, (2) the ghost norms of a batch
- * against the norms of the one-at-a-time gradients, (3) the clipped batch sum against Σ c_i g_i of
- * the one-at-a-time gradients.
+ * against central finite differences of that example's loss, (2) the ghost norms of a batch against
+ * the norms of the one-at-a-time gradients, (3) the clipped batch sum against Σ c_i g_i of the
+ * one-at-a-time gradients.
  */
 class PerExampleGradientsTest {
   static Stream<Arguments> models() {
@@ -34,29 +34,53 @@ class PerExampleGradientsTest {
 
   /** Conv (materialised norms) → tanh → maxpool → conv (Gram form) → tempered sigmoid → dense. */
   static ModelSpec cnn() {
-    return new ModelSpec(new Shape(1, 6, 6), List.of(
-        new LayerSpec.Conv2D(4, 3, 1, 1), LayerSpec.Activate.tanh(), new LayerSpec.Pool(true, 2, 2),
-        new LayerSpec.Conv2D(5, 3, 2, 1), LayerSpec.Activate.temperedSigmoid(1.5, 3.0, 0.5),
-        new LayerSpec.Flatten(), new LayerSpec.Dense(6), LayerSpec.Activate.relu()), 3);
+    return new ModelSpec(
+        new Shape(1, 6, 6),
+        List.of(
+            new LayerSpec.Conv2D(4, 3, 1, 1),
+            LayerSpec.Activate.tanh(),
+            new LayerSpec.Pool(true, 2, 2),
+            new LayerSpec.Conv2D(5, 3, 2, 1),
+            LayerSpec.Activate.temperedSigmoid(1.5, 3.0, 0.5),
+            new LayerSpec.Flatten(),
+            new LayerSpec.Dense(6),
+            LayerSpec.Activate.relu()),
+        3);
   }
 
   /** Two input channels, valid conv, GroupNorm over 2 groups, overlapping average pooling. */
   static ModelSpec groupNormCnn() {
-    return new ModelSpec(new Shape(2, 5, 5), List.of(
-        new LayerSpec.Conv2D(4, 3, 1, 0), new LayerSpec.GroupNorm(2), LayerSpec.Activate.tanh(),
-        new LayerSpec.Pool(false, 2, 1)), 3);
+    return new ModelSpec(
+        new Shape(2, 5, 5),
+        List.of(
+            new LayerSpec.Conv2D(4, 3, 1, 0),
+            new LayerSpec.GroupNorm(2),
+            LayerSpec.Activate.tanh(),
+            new LayerSpec.Pool(false, 2, 1)),
+        3);
   }
 
   /** The recipe's shape in small: fixed scattering features, GroupNorm, conv, tanh. */
   static ModelSpec scatteringCnn() {
-    return new ModelSpec(new Shape(1, 8, 8), List.of(new LayerSpec.Scattering(1, 4), new LayerSpec.GroupNorm(5),
-        new LayerSpec.Conv2D(3, 3, 2, 1), LayerSpec.Activate.tanh()), 3);
+    return new ModelSpec(
+        new Shape(1, 8, 8),
+        List.of(
+            new LayerSpec.Scattering(1, 4),
+            new LayerSpec.GroupNorm(5),
+            new LayerSpec.Conv2D(3, 3, 2, 1),
+            LayerSpec.Activate.tanh()),
+        3);
   }
 
   /** GroupNorm on dense features, then the tempered sigmoid's tanh-equivalent setting. */
   static ModelSpec flatGroupNorm() {
-    return new ModelSpec(Shape.flat(8), List.of(
-        new LayerSpec.Dense(6), new LayerSpec.GroupNorm(3), LayerSpec.Activate.temperedSigmoid(2, 2, 1)), 4);
+    return new ModelSpec(
+        Shape.flat(8),
+        List.of(
+            new LayerSpec.Dense(6),
+            new LayerSpec.GroupNorm(3),
+            LayerSpec.Activate.temperedSigmoid(2, 2, 1)),
+        4);
   }
 
   @ParameterizedTest
@@ -110,7 +134,8 @@ class PerExampleGradientsTest {
       assertEquals(sq, ghost[i], 1e-10 * Math.max(1, sq), "squared norm of example " + i);
       // The rounding bound is above the norm (up to the reference's own rounding), and tight for
       // ordinary inputs in double.
-      assertTrue(bounds[i] >= sq * (1 - 1e-12) && bounds[i] <= sq * (1 + 1e-9) + 1e-300,
+      assertTrue(
+          bounds[i] >= sq * (1 - 1e-12) && bounds[i] <= sq * (1 + 1e-9) + 1e-300,
           "bound " + bounds[i] + " of squared norm " + sq + " of example " + i);
       double ci = Math.min(1, clip / (Math.sqrt(bounds[i]) * (1 + ClipFactors.MARGIN)));
       for (int k = 0; k < gi.length; k++) {

@@ -17,10 +17,10 @@ import org.sparkdpsgd.clip.ClipFactors;
 /**
  * The clipping bound under rounding, layer by layer, on crafted inputs that random tests never
  * reach: positions whose contributions cancel (identical patches with alternating deltas, which
- * break the Gram form's estimate), huge and tiny magnitudes. Every per-example gradient form
- * (dense ghost, conv Gram, conv materialised, GroupNorm) and both precisions: the contribution one
- * example adds to the clipped sum, computed exactly as a step computes it and measured in double,
- * never exceeds C.
+ * break the Gram form's estimate), huge and tiny magnitudes. Every per-example gradient form (dense
+ * ghost, conv Gram, conv materialised, GroupNorm) and both precisions: the contribution one example
+ * adds to the clipped sum, computed exactly as a step computes it and measured in double, never
+ * exceeds C.
  *
  * <p>The layer's output delta is chosen directly (an upstream network can produce any delta), so
  * the cases reach the worst ones, not just what a random network happens to produce.
@@ -55,23 +55,35 @@ class RoundingSafeClippingTest {
 
   @ParameterizedTest(name = "{0} {1} rho {2} magnitude {3} seed {4}")
   @MethodSource("cases")
-  void contributionStaysWithinTheClip(String form, DataType dtype, double rho, double magnitude, int seed) {
+  void contributionStaysWithinTheClip(
+      String form, DataType dtype, double rho, double magnitude, int seed) {
     SplittableRandom rng = new SplittableRandom(seed * 7919L + form.hashCode());
-    Case k = switch (form) {
-      case "gram" -> conv(true, dtype, rho, magnitude, rng);
-      case "materialised" -> conv(false, dtype, rho, magnitude, rng);
-      case "dense" -> dense(dtype, magnitude, rng);
-      default -> groupNorm(dtype, rho, magnitude, rng);
-    };
+    Case k =
+        switch (form) {
+          case "gram" -> conv(true, dtype, rho, magnitude, rng);
+          case "materialised" -> conv(false, dtype, rho, magnitude, rng);
+          case "dense" -> dense(dtype, magnitude, rng);
+          default -> groupNorm(dtype, rho, magnitude, rng);
+        };
     double norm = clippedContributionNorm(k.gradients(), k.layer(), dtype);
-    assertTrue(norm <= CLIP, form + " " + dtype + ": contribution " + norm + " > C = " + CLIP
-        + " (" + norm / CLIP + " × C)");
+    assertTrue(
+        norm <= CLIP,
+        form
+            + " "
+            + dtype
+            + ": contribution "
+            + norm
+            + " > C = "
+            + CLIP
+            + " ("
+            + norm / CLIP
+            + " × C)");
   }
 
   /**
    * On ordinary inputs (random patches and deltas, the shape of the CNN recipe's second
-   * convolution, in float) the Gram bound is within 0.1% of the estimate: clipping with it costs
-   * no signal where nothing cancels.
+   * convolution, in float) the Gram bound is within 0.1% of the estimate: clipping with it costs no
+   * signal where nothing cancels.
    */
   @org.junit.jupiter.api.Test
   void gramBoundIsTightForOrdinaryInputs() {
@@ -93,21 +105,25 @@ class RoundingSafeClippingTest {
     }
     layer.forward(array(x, DataType.FLOAT, m, in.size()));
     List<ParamGradients> grads = new ArrayList<>();
-    layer.backward(array(d, DataType.FLOAT, m, out.size()).reshape(m, out.channels(), out.height(), out.width()),
-        false, grads);
+    layer.backward(
+        array(d, DataType.FLOAT, m, out.size())
+            .reshape(m, out.channels(), out.height(), out.width()),
+        false,
+        grads);
     double[] estimate = new double[m];
     double[] bound = new double[m];
     grads.get(0).addSquaredNorms(estimate);
     grads.get(0).addSquaredNormBounds(bound);
     for (int i = 0; i < m; i++) {
-      assertTrue(bound[i] >= estimate[i] && bound[i] <= estimate[i] * 1.001,
+      assertTrue(
+          bound[i] >= estimate[i] && bound[i] <= estimate[i] * 1.001,
           "example " + i + ": bound " + bound[i] + " against estimate " + estimate[i]);
     }
   }
 
   /**
-   * One example's clipped contribution, as the aggregator computes it: clip factor from the
-   * layer's norm bound, then the layer's weighted sum into zero sums, read in double.
+   * One example's clipped contribution, as the aggregator computes it: clip factor from the layer's
+   * norm bound, then the layer's weighted sum into zero sums, read in double.
    */
   static double clippedContributionNorm(ParamGradients g, Layer layer, DataType dtype) {
     double[] sq = new double[1];
@@ -130,13 +146,14 @@ class RoundingSafeClippingTest {
 
   /**
    * A convolution over a nearly constant image (all 3×3 patches ≈ magnitude, perturbed by a
-   * relative ρ) with deltas alternating in sign over the 14×14 positions, so that the true
-   * weight gradient Σ_p d_p u_pᵀ nearly cancels while every Gram entry is huge.
+   * relative ρ) with deltas alternating in sign over the 14×14 positions, so that the true weight
+   * gradient Σ_p d_p u_pᵀ nearly cancels while every Gram entry is huge.
    */
   /** A layer and the per-example gradient data its backward pass produced for one example. */
   private record Case(ParamGradients gradients, Layer layer) {}
 
-  private static Case conv(boolean gram, DataType dtype, double rho, double magnitude, SplittableRandom rng) {
+  private static Case conv(
+      boolean gram, DataType dtype, double rho, double magnitude, SplittableRandom rng) {
     Shape in = new Shape(1, 16, 16);
     LayerSpec.Conv2D spec = new LayerSpec.Conv2D(3, 3, 1, 0);
     Shape out = spec.outputShape(in);
@@ -158,7 +175,10 @@ class RoundingSafeClippingTest {
     }
     layer.forward(array(x, dtype, 1, in.size()));
     List<ParamGradients> grads = new ArrayList<>();
-    layer.backward(array(d, dtype, 1, out.size()).reshape(1, out.channels(), out.height(), out.width()), false, grads);
+    layer.backward(
+        array(d, dtype, 1, out.size()).reshape(1, out.channels(), out.height(), out.width()),
+        false,
+        grads);
     return new Case(grads.get(0), layer);
   }
 
@@ -181,7 +201,8 @@ class RoundingSafeClippingTest {
   }
 
   /** GroupNorm over a nearly constant input, with deltas alternating in sign over positions. */
-  private static Case groupNorm(DataType dtype, double rho, double magnitude, SplittableRandom rng) {
+  private static Case groupNorm(
+      DataType dtype, double rho, double magnitude, SplittableRandom rng) {
     Shape shape = new Shape(4, 6, 6);
     GroupNormLayer layer = new GroupNormLayer(2, shape, dtype);
     load(layer, rng, 1.0);

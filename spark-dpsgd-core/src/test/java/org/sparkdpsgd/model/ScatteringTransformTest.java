@@ -11,8 +11,8 @@ import org.sparkdpsgd.util.InvalidInputException;
 
 /**
  * The scattering transform against a direct computation in space (periodic convolutions summed
- * pixel by pixel, no FFT), and its defining properties: zero-mean wavelets (a constant image has
- * no order-1/2 energy) and covariance with translations by whole cells.
+ * pixel by pixel, no FFT), and its defining properties: zero-mean wavelets (a constant image has no
+ * order-1/2 energy) and covariance with translations by whole cells.
  */
 class ScatteringTransformTest {
   private static final int H = 16;
@@ -55,7 +55,8 @@ class ScatteringTransformTest {
         scale = Math.max(scale, Math.abs(expected[p]));
       }
     }
-    assertTrue(worst <= 1e-5 * scale, "largest difference " + worst + " (largest value " + scale + ")");
+    assertTrue(
+        worst <= 1e-5 * scale, "largest difference " + worst + " (largest value " + scale + ")");
   }
 
   /**
@@ -73,7 +74,8 @@ class ScatteringTransformTest {
         double[] hat = bank.psiHat[j * 8 + l];
         int best = 0;
         for (int k = 0; k < n * n; k++) {
-          if (Math.hypot(hat[2 * k], hat[2 * k + 1]) > Math.hypot(hat[2 * best], hat[2 * best + 1])) {
+          if (Math.hypot(hat[2 * k], hat[2 * k + 1])
+              > Math.hypot(hat[2 * best], hat[2 * best + 1])) {
             best = k;
           }
         }
@@ -82,7 +84,19 @@ class ScatteringTransformTest {
         double xi = 3 * Math.PI / 4 / (1 << j);
         double theta = Math.PI * l / 8;
         double miss = Math.hypot(fx - xi * Math.cos(theta), fy - xi * Math.sin(theta));
-        assertTrue(miss <= 1.5 * bin, "psi(" + j + "," + l + ") peaks at (" + fx + ", " + fy + "), " + miss / bin + " bins off");
+        assertTrue(
+            miss <= 1.5 * bin,
+            "psi("
+                + j
+                + ","
+                + l
+                + ") peaks at ("
+                + fx
+                + ", "
+                + fy
+                + "), "
+                + miss / bin
+                + " bins off");
         assertEquals(0.0, Math.hypot(hat[0], hat[1]), 1e-9, "zero mean");
       }
     }
@@ -139,7 +153,8 @@ class ScatteringTransformTest {
         for (int j = 0; j < ow - 1; j++) {
           float before = a[(k * oh + i) * ow + j];
           energy += Math.abs(before);
-          assertEquals(before, b[(k * oh + i + 1) * ow + j + 1], 1e-5, "map " + k + " cell " + i + "," + j);
+          assertEquals(
+              before, b[(k * oh + i + 1) * ow + j + 1], 1e-5, "map " + k + " cell " + i + "," + j);
         }
       }
     }
@@ -150,25 +165,46 @@ class ScatteringTransformTest {
   void layerShapesAndPlacementAreChecked() {
     Shape out = new LayerSpec.Scattering(2, 8).outputShape(new Shape(1, 28, 28));
     assertEquals(new Shape(81, 7, 7), out);
-    assertEquals(new Shape(162, 4, 4), new LayerSpec.Scattering(2, 8).outputShape(new Shape(2, 16, 16)));
-    InvalidInputException odd = assertThrows(InvalidInputException.class,
-        () -> new LayerSpec.Scattering(2, 8).outputShape(new Shape(1, 30, 28)));
+    assertEquals(
+        new Shape(162, 4, 4), new LayerSpec.Scattering(2, 8).outputShape(new Shape(2, 16, 16)));
+    InvalidInputException odd =
+        assertThrows(
+            InvalidInputException.class,
+            () -> new LayerSpec.Scattering(2, 8).outputShape(new Shape(1, 30, 28)));
     assertTrue(odd.getMessage().contains("multiples of 4"), odd.getMessage());
-    InvalidInputException second = assertThrows(InvalidInputException.class, () -> new ModelSpec(
-        new Shape(1, 28, 28), List.of(new LayerSpec.Conv2D(2, 3, 1, 1), new LayerSpec.Scattering(2, 8)), 10));
+    InvalidInputException second =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                new ModelSpec(
+                    new Shape(1, 28, 28),
+                    List.of(new LayerSpec.Conv2D(2, 3, 1, 1), new LayerSpec.Scattering(2, 8)),
+                    10));
     assertTrue(second.getMessage().contains("must be the first layer"), second.getMessage());
-    ModelSpec spec = new ModelSpec(new Shape(1, 28, 28),
-        List.of(new LayerSpec.Scattering(2, 8), new LayerSpec.GroupNorm(27)), 10);
+    ModelSpec spec =
+        new ModelSpec(
+            new Shape(1, 28, 28),
+            List.of(new LayerSpec.Scattering(2, 8), new LayerSpec.GroupNorm(27)),
+            10);
     assertEquals(1, spec.fixedLayers());
     assertEquals(new Shape(81, 7, 7), spec.trainable().input());
     assertEquals(spec.numParams(), spec.trainable().numParams());
   }
 
-  /** Training sees the fixed features computed once; scoring runs the whole network: same logits. */
+  /**
+   * Training sees the fixed features computed once; scoring runs the whole network: same logits.
+   */
   @Test
   void precomputedFeaturesGiveTheWholeNetworksLogits() {
-    ModelSpec spec = new ModelSpec(new Shape(2, 8, 8), List.of(new LayerSpec.Scattering(1, 4),
-        new LayerSpec.GroupNorm(5), new LayerSpec.Conv2D(3, 3, 1, 1), LayerSpec.Activate.tanh()), 4);
+    ModelSpec spec =
+        new ModelSpec(
+            new Shape(2, 8, 8),
+            List.of(
+                new LayerSpec.Scattering(1, 4),
+                new LayerSpec.GroupNorm(5),
+                new LayerSpec.Conv2D(3, 3, 1, 1),
+                LayerSpec.Activate.tanh()),
+            4);
     SplittableRandom rng = new SplittableRandom(9);
     double[] params = new double[spec.numParams()];
     for (int k = 0; k < params.length; k++) {
@@ -183,7 +219,8 @@ class ScatteringTransformTest {
     double[][] expected = whole.logits(whole.input(x, m)).toDoubleMatrix();
     FixedFeatures fixed = new FixedFeatures(spec);
     assertEquals(10 * 4 * 4, fixed.outputDim());
-    Network rest = new Network(spec.trainable(), params, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    Network rest =
+        new Network(spec.trainable(), params, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
     double[][] actual = rest.logits(rest.input(fixed.apply(x, m), m)).toDoubleMatrix();
     for (int i = 0; i < m; i++) {
       org.junit.jupiter.api.Assertions.assertArrayEquals(expected[i], actual[i], 1e-12, "row " + i);
@@ -192,8 +229,8 @@ class ScatteringTransformTest {
 
   /**
    * The same transform computed the slow way: spatial filters (the inverse FFT of the bank's),
-   * periodic convolutions as explicit sums, modulus, then the low-pass evaluated only at the
-   * output samples.
+   * periodic convolutions as explicit sums, modulus, then the low-pass evaluated only at the output
+   * samples.
    */
   private static final class DirectScattering {
     private final int h;
@@ -204,7 +241,10 @@ class ScatteringTransformTest {
     private final int nw;
     private final MorletFilterBank bank;
     private final double[][] padded;
-    /** Filter indices j·L + θ of each map: {} for order 0, {ψ1} for order 1, {ψ1, ψ2} for order 2. */
+
+    /**
+     * Filter indices j·L + θ of each map: {} for order 0, {ψ1} for order 1, {ψ1, ψ2} for order 2.
+     */
     private final java.util.List<int[]> paths = new java.util.ArrayList<>();
 
     DirectScattering(float[] img, int h, int w, int scales, int angles) {
@@ -307,8 +347,10 @@ class ScatteringTransformTest {
           double re = 0;
           for (int v = 0; v < nh; v++) {
             for (int u = 0; u < nw; u++) {
-              re += signal[v][2 * u] * phi[Math.floorMod(y - v, nh)][2 * Math.floorMod(x - u, nw)]
-                  - signal[v][2 * u + 1] * phi[Math.floorMod(y - v, nh)][2 * Math.floorMod(x - u, nw) + 1];
+              re +=
+                  signal[v][2 * u] * phi[Math.floorMod(y - v, nh)][2 * Math.floorMod(x - u, nw)]
+                      - signal[v][2 * u + 1]
+                          * phi[Math.floorMod(y - v, nh)][2 * Math.floorMod(x - u, nw) + 1];
             }
           }
           out[i * ow + j] = re;

@@ -7,9 +7,9 @@ import org.junit.jupiter.api.Test;
 
 class GaussianNoiseTest {
   /**
-   * n = 1,000,000 draws of N(0, s²) with s = σC = 2.5: the sample mean has standard error
-   * s/sqrt(n) = 0.0025 and the sample standard deviation about s/sqrt(2n) = 0.00177. Both are
-   * allowed 5 standard errors: false-failure probability about 6e-7 each.
+   * n = 1,000,000 draws of N(0, s²) with s = σC = 2.5: the sample mean has standard error s/sqrt(n)
+   * = 0.0025 and the sample standard deviation about s/sqrt(2n) = 0.00177. Both are allowed 5
+   * standard errors: false-failure probability about 6e-7 each.
    */
   @Test
   void secureNoiseHasTheRightMeanAndStandardDeviation() {

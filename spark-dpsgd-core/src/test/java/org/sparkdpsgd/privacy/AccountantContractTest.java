@@ -47,7 +47,8 @@ class AccountantContractTest {
     void unsupportedEventsAreRejectedBeforeAnyStateChanges() {
       PrivacyAccountant a = fresh().compose(step, 10);
       double before = a.getEpsilon(1e-5);
-      DpEvent bad = new ComposedEvent(List.of(step, new PoissonSampledEvent(0.5, new NonPrivateEvent())));
+      DpEvent bad =
+          new ComposedEvent(List.of(step, new PoissonSampledEvent(0.5, new NonPrivateEvent())));
       assertFalse(a.supports(bad));
       assertThrows(InvalidInputException.class, () -> a.compose(bad));
       assertEquals(before, a.getEpsilon(1e-5));
@@ -57,8 +58,11 @@ class AccountantContractTest {
     @Test
     void noOpChangesNothingAndComposedEqualsSequential() {
       PrivacyAccountant a = fresh().compose(step, 20).compose(new NoOpEvent());
-      PrivacyAccountant b = fresh().compose(new ComposedEvent(List.of(new SelfComposedEvent(step, 10),
-          new SelfComposedEvent(step, 10))));
+      PrivacyAccountant b =
+          fresh()
+              .compose(
+                  new ComposedEvent(
+                      List.of(new SelfComposedEvent(step, 10), new SelfComposedEvent(step, 10))));
       assertEquals(a.getEpsilon(1e-5), b.getEpsilon(1e-5), 1e-9);
     }
   }

@@ -12,14 +12,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Grids of values produced by Google's dp_accounting 0.6.0 (see each CSV's first line): 1,620 RDP
  * cases (q 0..1 incl. edge cases, σ 0..10, 1..10^6 steps, δ 1e-5 and 1e-6), 72 PLD cases and 48
- * calibrations. Our accountants must agree: RDP ε to 1e-9 relative with the same optimal order,
- * PLD ε to 1e-3 (we measured 1e-6), calibrated σ to 1e-6 relative (we measured 6e-12).
+ * calibrations. Our accountants must agree: RDP ε to 1e-9 relative with the same optimal order, PLD
+ * ε to 1e-3 (we measured 1e-6), calibrated σ to 1e-6 relative (we measured 6e-12).
  */
 class DpAccountingReferenceTest {
   static List<String[]> rows(String name) throws Exception {
     List<String[]> rows = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(
-        DpAccountingReferenceTest.class.getResourceAsStream("/dp_accounting/" + name), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(
+                DpAccountingReferenceTest.class.getResourceAsStream("/dp_accounting/" + name),
+                StandardCharsets.UTF_8))) {
       String line;
       boolean header = true;
       while ((line = r.readLine()) != null) {
@@ -37,7 +40,9 @@ class DpAccountingReferenceTest {
   }
 
   static double parse(String s) {
-    return s.equals("inf") || s.equals("Infinity") ? Double.POSITIVE_INFINITY : Double.parseDouble(s);
+    return s.equals("inf") || s.equals("Infinity")
+        ? Double.POSITIVE_INFINITY
+        : Double.parseDouble(s);
   }
 
   @Test
@@ -46,7 +51,9 @@ class DpAccountingReferenceTest {
     assertEquals(1620, rows.size());
     for (String[] f : rows) {
       RdpAccountant a = new RdpAccountant();
-      a.compose(new PoissonSampledEvent(parse(f[0]), new GaussianEvent(parse(f[1]))), Integer.parseInt(f[2]));
+      a.compose(
+          new PoissonSampledEvent(parse(f[0]), new GaussianEvent(parse(f[1]))),
+          Integer.parseInt(f[2]));
       EpsilonAndOrder e = a.getEpsilonAndOptimalOrder(parse(f[3]));
       double expected = parse(f[4]);
       String row = String.join(",", f);
@@ -63,7 +70,9 @@ class DpAccountingReferenceTest {
   void pldGrid() throws Exception {
     for (String[] f : rows("pld_reference.csv")) {
       PldAccountant a = new PldAccountant();
-      a.compose(new PoissonSampledEvent(parse(f[0]), new GaussianEvent(parse(f[1]))), Integer.parseInt(f[2]));
+      a.compose(
+          new PoissonSampledEvent(parse(f[0]), new GaussianEvent(parse(f[1]))),
+          Integer.parseInt(f[2]));
       double expected = parse(f[4]);
       double eps = a.getEpsilon(parse(f[3]));
       if (Double.isInfinite(expected)) {
@@ -77,8 +86,9 @@ class DpAccountingReferenceTest {
   @Test
   void calibrationGrid() throws Exception {
     for (String[] f : rows("calibration_reference.csv")) {
-      double sigma = NoiseCalibration.calibrateNoiseMultiplier(parse(f[0]), parse(f[1]), parse(f[2]),
-          Long.parseLong(f[3]), AccountantKind.RDP);
+      double sigma =
+          NoiseCalibration.calibrateNoiseMultiplier(
+              parse(f[0]), parse(f[1]), parse(f[2]), Long.parseLong(f[3]), AccountantKind.RDP);
       double expected = parse(f[4]);
       assertEquals(expected, sigma, 1e-6 * expected, String.join(",", f));
     }

@@ -13,31 +13,38 @@ class EventTermsTest {
 
   @Test
   void nestedCompositionsFlattenAndMergeEqualMechanisms() {
-    DpEvent event = new ComposedEvent(List.of(
-        new SelfComposedEvent(STEP, 100),
-        new NoOpEvent(),
-        new SelfComposedEvent(new ComposedEvent(List.of(STEP, new GaussianEvent(3))), 5)));
+    DpEvent event =
+        new ComposedEvent(
+            List.of(
+                new SelfComposedEvent(STEP, 100),
+                new NoOpEvent(),
+                new SelfComposedEvent(new ComposedEvent(List.of(STEP, new GaussianEvent(3))), 5)));
     EventTerms t = EventTerms.of(event);
     assertTrue(t.supported());
-    assertEquals(List.of(
-        new EventTerms.Term(new EventTerms.Mechanism(0.01, 1.1), 105),
-        new EventTerms.Term(new EventTerms.Mechanism(1.0, 3.0), 5)), t.terms());
+    assertEquals(
+        List.of(
+            new EventTerms.Term(new EventTerms.Mechanism(0.01, 1.1), 105),
+            new EventTerms.Term(new EventTerms.Mechanism(1.0, 3.0), 5)),
+        t.terms());
     assertEquals(0, t.nonPrivateReleases());
   }
 
   @Test
   void unsupportedEventsAreNamedWithoutExceptions() {
-    DpEvent bad = new SelfComposedEvent(new PoissonSampledEvent(0.1, new ComposedEvent(List.of(STEP))), 3);
+    DpEvent bad =
+        new SelfComposedEvent(new PoissonSampledEvent(0.1, new ComposedEvent(List.of(STEP))), 3);
     EventTerms t = EventTerms.of(bad);
     assertFalse(t.supported());
-    assertTrue(t.unsupported().contains("Poisson sampling of a Gaussian event only"), t.unsupported());
+    assertTrue(
+        t.unsupported().contains("Poisson sampling of a Gaussian event only"), t.unsupported());
     assertFalse(new RdpAccountant().supports(bad));
     assertFalse(new PldAccountant().supports(bad));
   }
 
   @Test
   void nonPrivateReleasesAreCountedRdpInfinitePldUnsupported() {
-    DpEvent event = new ComposedEvent(List.of(STEP, new SelfComposedEvent(new NonPrivateEvent(), 2)));
+    DpEvent event =
+        new ComposedEvent(List.of(STEP, new SelfComposedEvent(new NonPrivateEvent(), 2)));
     assertEquals(2, EventTerms.of(event).nonPrivateReleases());
     assertTrue(Double.isInfinite(new RdpAccountant().compose(event).getEpsilon(1e-5)));
     assertFalse(new PldAccountant().supports(event));

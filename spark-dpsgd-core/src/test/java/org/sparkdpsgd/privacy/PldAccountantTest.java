@@ -17,7 +17,10 @@ class PldAccountantTest {
     double eps = new PldAccountant().compose(new GaussianEvent(1.0)).getEpsilon(1e-5);
     assertEquals(4.3771781000473124, eps, 1e-6);
     assertEquals(4.377178095681133, eps, 1e-6); // the exact Gaussian ε
-    double fullBatch = new PldAccountant().compose(new PoissonSampledEvent(1.0, new GaussianEvent(1.0))).getEpsilon(1e-5);
+    double fullBatch =
+        new PldAccountant()
+            .compose(new PoissonSampledEvent(1.0, new GaussianEvent(1.0)))
+            .getEpsilon(1e-5);
     assertEquals(eps, fullBatch, 1e-12);
   }
 
@@ -32,7 +35,9 @@ class PldAccountantTest {
 
   @Test
   void calibrationWithPld() {
-    double sigma = NoiseCalibration.calibrateNoiseMultiplier(3.0, 1e-5, 256.0 / 60000, 14063, AccountantKind.PLD);
+    double sigma =
+        NoiseCalibration.calibrateNoiseMultiplier(
+            3.0, 1e-5, 256.0 / 60000, 14063, AccountantKind.PLD);
     assertEquals(0.9684398558133235, sigma, 1e-6 * 0.9684398558133235);
   }
 
@@ -44,6 +49,7 @@ class PldAccountantTest {
     assertEquals(1e-5, a.getDelta(eps), 1e-8);
     assertThrows(InvalidInputException.class, () -> a.compose(new NonPrivateEvent()));
     assertEquals(eps, a.getEpsilon(1e-5));
-    assertTrue(Double.isInfinite(new PldAccountant().compose(new GaussianEvent(0)).getEpsilon(1e-5)));
+    assertTrue(
+        Double.isInfinite(new PldAccountant().compose(new GaussianEvent(0)).getEpsilon(1e-5)));
   }
 }

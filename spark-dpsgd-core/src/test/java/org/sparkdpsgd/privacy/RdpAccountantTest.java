@@ -57,7 +57,9 @@ class RdpAccountantTest {
     double zero = run(0.0, 1.0, 10, 1e-5).epsilon();
     assertTrue(zero >= 0 && zero < 0.01, "q = 0 spends (almost) nothing: " + zero);
     assertEquals(0.0, new RdpAccountant().getEpsilon(0.0));
-    assertTrue(Double.isInfinite(run(0.01, 1.0, 10, 0.0).epsilon()), "δ = 0 with privacy spent gives ε = ∞");
+    assertTrue(
+        Double.isInfinite(run(0.01, 1.0, 10, 0.0).epsilon()),
+        "δ = 0 with privacy spent gives ε = ∞");
     double million = run(1e-3, 5.0, 1_000_000, 1e-5).epsilon();
     assertTrue(Double.isFinite(million) && million > run(1e-3, 5.0, 10_000, 1e-5).epsilon());
   }
@@ -80,23 +82,33 @@ class RdpAccountantTest {
     }
     assertEquals(List.of(new SelfComposedEvent(step, 1000)), a.history());
     double before = a.getEpsilon(1e-5);
-    DpEvent unsupported = new ComposedEvent(List.of(step, new PoissonSampledEvent(0.1, new NonPrivateEvent())));
+    DpEvent unsupported =
+        new ComposedEvent(List.of(step, new PoissonSampledEvent(0.1, new NonPrivateEvent())));
     assertThrows(InvalidInputException.class, () -> a.compose(unsupported));
     assertEquals(before, a.getEpsilon(1e-5));
     assertEquals(1, a.history().size());
     a.compose(new NoOpEvent());
     assertEquals(before, a.getEpsilon(1e-5));
-    assertEquals(run(0.01, 1.0, 1000, 1e-5).epsilon(), before, 1e-12 * before); // summing vs multiplying
+    assertEquals(
+        run(0.01, 1.0, 1000, 1e-5).epsilon(), before, 1e-12 * before); // summing vs multiplying
     assertThrows(InvalidInputException.class, () -> new GaussianEvent(-1));
-    assertThrows(InvalidInputException.class, () -> new PoissonSampledEvent(1.5, new GaussianEvent(1)));
+    assertThrows(
+        InvalidInputException.class, () -> new PoissonSampledEvent(1.5, new GaussianEvent(1)));
   }
 
   @Test
   void calibrationMatchesDpAccounting() {
-    double sigma = NoiseCalibration.calibrateNoiseMultiplier(3.0, 1e-5, 256.0 / 60000, 14063, AccountantKind.RDP);
+    double sigma =
+        NoiseCalibration.calibrateNoiseMultiplier(
+            3.0, 1e-5, 256.0 / 60000, 14063, AccountantKind.RDP);
     assertEquals(1.0140209571034289, sigma, 1e-6 * 1.0140209571034289);
-    String m = assertThrows(InvalidInputException.class,
-        () -> NoiseCalibration.calibrateNoiseMultiplier(1e-9, 1e-5, 1.0, 1000, AccountantKind.RDP)).getMessage();
+    String m =
+        assertThrows(
+                InvalidInputException.class,
+                () ->
+                    NoiseCalibration.calibrateNoiseMultiplier(
+                        1e-9, 1e-5, 1.0, 1000, AccountantKind.RDP))
+            .getMessage();
     assertTrue(m.contains("unreachable"), m);
   }
 

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 class PoissonSamplerTest {
   /**
    * Over T = 4000 steps of a 10,000-row block at q = 0.02: the sample size is Binomial(N, q), mean
-   * qN = 200, variance q(1-q)N = 196. The sample mean's standard error is sqrt(196/4000) = 0.22;
-   * we allow 5 standard errors (false-failure probability about 6e-7). The sample variance's
-   * relative standard error is about sqrt(2/T) = 2.2%; we allow 12% (over 5 standard errors).
+   * qN = 200, variance q(1-q)N = 196. The sample mean's standard error is sqrt(196/4000) = 0.22; we
+   * allow 5 standard errors (false-failure probability about 6e-7). The sample variance's relative
+   * standard error is about sqrt(2/T) = 2.2%; we allow 12% (over 5 standard errors).
    */
   @Test
   void sampleSizesHaveBinomialMeanAndVariance() {
@@ -64,7 +64,8 @@ class PoissonSamplerTest {
     assertArrayEquals(a, b);
     assertFalse(Arrays.equals(a, PoissonSampler.sample(key, 13, 5, 100_000, 0.01)));
     assertFalse(Arrays.equals(a, PoissonSampler.sample(key, 12, 6, 100_000, 0.01)));
-    assertFalse(Arrays.equals(a, PoissonSampler.sample(SamplingKey.forTesting(10), 12, 5, 100_000, 0.01)));
+    assertFalse(
+        Arrays.equals(a, PoissonSampler.sample(SamplingKey.forTesting(10), 12, 5, 100_000, 0.01)));
   }
 
   @Test

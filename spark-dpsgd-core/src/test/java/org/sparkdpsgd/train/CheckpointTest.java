@@ -40,7 +40,9 @@ class CheckpointTest {
 
   @BeforeAll
   static void setUp() {
-    data = TrainingBlocks.prepare(TestData.gaussianClasses(2000, 6, 3, 8, 2), "features", "label", 0, 0, 400, "train");
+    data =
+        TrainingBlocks.prepare(
+            TestData.gaussianClasses(2000, 6, 3, 8, 2), "features", "label", 0, 0, 400, "train");
   }
 
   @AfterAll
@@ -48,27 +50,49 @@ class CheckpointTest {
     data.close();
   }
 
-  /** Adam (the optimizer with the most state) and EMA; the cosine schedule in {@link #momentumConfig}. */
+  /**
+   * Adam (the optimizer with the most state) and EMA; the cosine schedule in {@link
+   * #momentumConfig}.
+   */
   private static DpSgdConfig config(long steps) {
-    return new DpSgdConfig().l2NormClip(0.5).noiseMultiplier(SIGMA).samplingRate(Q).steps(steps)
-        .optimizer(new OptimizerSpec("adam", 0.05, 0.9, 0.9, 0.999, 1e-8)).hiddenLayers(5).initSeed(3)
+    return new DpSgdConfig()
+        .l2NormClip(0.5)
+        .noiseMultiplier(SIGMA)
+        .samplingRate(Q)
+        .steps(steps)
+        .optimizer(new OptimizerSpec("adam", 0.05, 0.9, 0.9, 0.999, 1e-8))
+        .hiddenLayers(5)
+        .initSeed(3)
         .emaDecay(0.9);
   }
 
   private static DpSgdConfig momentumConfig(long steps) {
-    return new DpSgdConfig().l2NormClip(0.5).noiseMultiplier(SIGMA).samplingRate(Q).steps(steps)
-        .optimizer(new OptimizerSpec("momentum", 0.5, 0.9, 0.9, 0.999, 1e-8)).hiddenLayers(5).initSeed(3)
+    return new DpSgdConfig()
+        .l2NormClip(0.5)
+        .noiseMultiplier(SIGMA)
+        .samplingRate(Q)
+        .steps(steps)
+        .optimizer(new OptimizerSpec("momentum", 0.5, 0.9, 0.9, 0.999, 1e-8))
+        .hiddenLayers(5)
+        .initSeed(3)
         .cosineSchedule(true);
   }
 
-  /** Zero noise and a fixed sampling key make runs repeatable, so resumed and uninterrupted runs can be compared. */
+  /**
+   * Zero noise and a fixed sampling key make runs repeatable, so resumed and uninterrupted runs can
+   * be compared.
+   */
   private static DpSgdTrainer trainer(DpSgdConfig c) {
-    return new DpSgdTrainer(c).noiseSourceForTesting(NoiseSources.zeroForTesting())
-        .samplingKeyForTesting(SamplingKey.forTesting(21)).doublePrecisionForTesting(true);
+    return new DpSgdTrainer(c)
+        .noiseSourceForTesting(NoiseSources.zeroForTesting())
+        .samplingKeyForTesting(SamplingKey.forTesting(21))
+        .doublePrecisionForTesting(true);
   }
 
   private static double rdpEpsilon(long steps) {
-    return new RdpAccountant().compose(TrainingPlan.stepEvent(Q, SIGMA), (int) steps).getEpsilon(1e-5);
+    return new RdpAccountant()
+        .compose(TrainingPlan.stepEvent(Q, SIGMA), (int) steps)
+        .getEpsilon(1e-5);
   }
 
   /** A driver crash at the end of step {@code crashAt}. */
@@ -103,7 +127,8 @@ class CheckpointTest {
     assertEquals(STEPS - EVERY, stepsRun.get(), "steps 11..30 run again");
     assertArrayEquals(uninterrupted.params(), resumed.params(), 1e-9);
     assertEquals(STEPS, resumed.metrics().size());
-    // Charged: 20 (the checkpoint's reservation, covering the lost steps 11..15) + 20 (steps 11..30).
+    // Charged: 20 (the checkpoint's reservation, covering the lost steps 11..15) + 20 (steps
+    // 11..30).
     assertEquals(2 * EVERY + (STEPS - EVERY), resumed.privacy().steps());
     assertEquals(rdpEpsilon(40), resumed.privacy().epsilon(), 1e-12);
     assertTrue(resumed.privacy().epsilon() > uninterrupted.privacy().epsilon());
@@ -134,51 +159,73 @@ class CheckpointTest {
 
   @Test
   void aCheckpointOfOtherSettingsIsRefusedBeforeAnyStep(@TempDir Path dir) throws IOException {
-    assertThrows(IllegalStateException.class,
-        () -> trainer(config(STEPS).checkpoints(dir.toString(), EVERY)).listener(crashingAt(12)).fit(data));
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            trainer(config(STEPS).checkpoints(dir.toString(), EVERY))
+                .listener(crashingAt(12))
+                .fit(data));
     List<String> before = files(dir);
     AtomicInteger stepsRun = new AtomicInteger();
-    InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> trainer(config(STEPS + 5).checkpoints(dir.toString(), EVERY))
-            .listener(m -> stepsRun.incrementAndGet()).fit(data));
-    assertTrue(e.getMessage().contains("different run") && e.getMessage().contains("steps: 30 in the checkpoint, 35 now"),
+    InvalidInputException e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                trainer(config(STEPS + 5).checkpoints(dir.toString(), EVERY))
+                    .listener(m -> stepsRun.incrementAndGet())
+                    .fit(data));
+    assertTrue(
+        e.getMessage().contains("different run")
+            && e.getMessage().contains("steps: 30 in the checkpoint, 35 now"),
         e.getMessage());
     assertEquals(0, stepsRun.get());
     assertEquals(before, files(dir), "the checkpoint is left as it was");
   }
 
   @Test
-  void aDamagedCheckpointFallsBackToThePreviousOneButItsChargeStillCounts(@TempDir Path dir) throws IOException {
+  void aDamagedCheckpointFallsBackToThePreviousOneButItsChargeStillCounts(@TempDir Path dir)
+      throws IOException {
     DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(15)).fit(data));
     // A newer file that cannot be read (a disk error, a crash the rename did not cover).
-    Files.writeString(dir.resolve("checkpoint-000000000099-20.json"), "{\"format_version\": 1, \"run\": {");
-    CheckpointStore store = new CheckpointStore(dir.toString(),
-        SparkTestSession.get().sparkContext().hadoopConfiguration());
+    Files.writeString(
+        dir.resolve("checkpoint-000000000099-20.json"), "{\"format_version\": 1, \"run\": {");
+    CheckpointStore store =
+        new CheckpointStore(
+            dir.toString(), SparkTestSession.get().sparkContext().hadoopConfiguration());
     Checkpoint latest = store.latest();
     assertNotNull(latest);
     assertEquals(EVERY, latest.step());
     assertEquals(2 * EVERY, latest.chargedSteps());
     assertEquals(99, store.largestRecordedCharge());
     TrainingResult resumed = trainer(c).fit(data);
-    // Resumed from the readable state after step 10, charged at least what the damaged file recorded.
+    // Resumed from the readable state after step 10, charged at least what the damaged file
+    // recorded.
     assertEquals(99 + STEPS - EVERY, resumed.privacy().steps());
     assertEquals(rdpEpsilon(99 + STEPS - EVERY), resumed.privacy().epsilon(), 1e-12);
   }
 
   @Test
-  void theLastTwoAreKeptAndADamagedNewestOneFallsBackToTheOneBefore(@TempDir Path dir) throws IOException {
+  void theLastTwoAreKeptAndADamagedNewestOneFallsBackToTheOneBefore(@TempDir Path dir)
+      throws IOException {
     DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
     // Checkpoints after steps 0, 10 and 20 (reserving 10, 20, 30); dies after step 25.
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(25)).fit(data));
-    assertEquals(List.of("checkpoint-000000000020-10.json", "checkpoint-000000000030-20.json"),
-        files(dir).stream().filter(f -> !f.startsWith(".")).toList()); // not the local FS's .crc files
+    assertEquals(
+        List.of("checkpoint-000000000020-10.json", "checkpoint-000000000030-20.json"),
+        files(dir).stream()
+            .filter(f -> !f.startsWith("."))
+            .toList()); // not the local FS's .crc files
     // The newest one is damaged (cut short) after it was written.
     Path newest = dir.resolve("checkpoint-000000000030-20.json");
     Files.write(newest, Arrays.copyOf(Files.readAllBytes(newest), 100));
     AtomicInteger firstStep = new AtomicInteger();
-    TrainingResult resumed = trainer(c).listener(m -> firstStep.compareAndSet(0, (int) m.step())).fit(data);
-    assertEquals(EVERY + 1, firstStep.get(), "resumed after step 10, from the checkpoint before the damaged one");
+    TrainingResult resumed =
+        trainer(c).listener(m -> firstStep.compareAndSet(0, (int) m.step())).fit(data);
+    assertEquals(
+        EVERY + 1,
+        firstStep.get(),
+        "resumed after step 10, from the checkpoint before the damaged one");
     // Its reservation (30) still counts, and steps 11..30 ran again.
     assertEquals(30 + STEPS - EVERY, resumed.privacy().steps());
   }
@@ -189,7 +236,8 @@ class CheckpointTest {
     DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
     // 1st attempt: checkpoint after step 10 reserves 11..20; dies after step 15.
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(15)).fit(data));
-    // 2nd attempt: resumes with 20 charged, re-reserves 11..20 (30), then 21..30 (40); dies after 25.
+    // 2nd attempt: resumes with 20 charged, re-reserves 11..20 (30), then 21..30 (40); dies after
+    // 25.
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(25)).fit(data));
     // 3rd attempt: resumes after step 20 with 40 charged and runs 21..30.
     TrainingResult done = trainer(c).fit(data);
@@ -201,11 +249,21 @@ class CheckpointTest {
   void aSecondWriterWithLessChargedIsStopped(@TempDir Path dir) throws IOException {
     DpSgdConfig c = config(STEPS).checkpoints(dir.toString(), EVERY);
     assertThrows(IllegalStateException.class, () -> trainer(c).listener(crashingAt(5)).fit(data));
-    CheckpointStore store = new CheckpointStore(dir.toString(),
-        SparkTestSession.get().sparkContext().hadoopConfiguration());
+    CheckpointStore store =
+        new CheckpointStore(
+            dir.toString(), SparkTestSession.get().sparkContext().hadoopConfiguration());
     Checkpoint stale = store.latest();
-    Checkpoint behind = new Checkpoint(stale.run(), 0, 3, false, stale.params(),
-        stale.optimizerState(), stale.emaSum(), stale.emaWeight(), stale.metrics());
+    Checkpoint behind =
+        new Checkpoint(
+            stale.run(),
+            0,
+            3,
+            false,
+            stale.params(),
+            stale.optimizerState(),
+            stale.emaSum(),
+            stale.emaWeight(),
+            stale.metrics());
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> store.write(behind));
     assertTrue(e.getMessage().contains("another run"), e.getMessage());
     assertEquals(EVERY, store.largestRecordedCharge(), "the other run's checkpoint is kept");
@@ -215,9 +273,17 @@ class CheckpointTest {
   void checkpointJsonRoundTripsEveryValue() throws IOException {
     DpSgdConfig c = config(STEPS);
     TrainingPlan plan = TrainingPlan.resolve(c, 2000);
-    Checkpoint cp = new Checkpoint(Checkpoint.fingerprint(c, plan, "m", 3), 7, 17, false,
-        new double[] {0.1, -2.5e-300, Math.PI}, new double[][] {{1, 2, 3}, {4, 5, 6}, {7}}, new double[] {1, 1, 2},
-        0.25, List.of(new StepMetrics(1, 30, 0.5, Double.POSITIVE_INFINITY, 0.1, 100)));
+    Checkpoint cp =
+        new Checkpoint(
+            Checkpoint.fingerprint(c, plan, "m", 3),
+            7,
+            17,
+            false,
+            new double[] {0.1, -2.5e-300, Math.PI},
+            new double[][] {{1, 2, 3}, {4, 5, 6}, {7}},
+            new double[] {1, 1, 2},
+            0.25,
+            List.of(new StepMetrics(1, 30, 0.5, Double.POSITIVE_INFINITY, 0.1, 100)));
     Checkpoint back = Checkpoint.fromJson(cp.toJson());
     assertArrayEquals(cp.params(), back.params(), 0.0);
     assertArrayEquals(cp.optimizerState()[2], back.optimizerState()[2], 0.0);

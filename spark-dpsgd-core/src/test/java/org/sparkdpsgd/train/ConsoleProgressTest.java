@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class ConsoleProgressTest {
   static List<String> lines(double loss) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    ConsoleProgress p = new ConsoleProgress(new PrintStream(buf, true, StandardCharsets.UTF_8), 0, 1e-5);
+    ConsoleProgress p =
+        new ConsoleProgress(new PrintStream(buf, true, StandardCharsets.UTF_8), 0, 1e-5);
     // The first step takes 30 s (start-up), every later one 1 s: 20 steps.
     for (int t = 1; t <= 20; t++) {
       p.onStep(new StepMetrics(t, 20, loss, 0.1 * t, 30 + (t - 1), 100));

@@ -69,14 +69,19 @@ public class KnobsTest {
       }
       assertTrue(bad.containsKey(k.param()), "no bad value for " + k.param() + " in this test");
       Object v = bad.get(k.param());
-      String msg = assertThrows(InvalidInputException.class, () -> k.check(v), k.param()).getMessage();
+      String msg =
+          assertThrows(InvalidInputException.class, () -> k.check(v), k.param()).getMessage();
       assertTrue(msg.startsWith(k.param() + " must ") && msg.contains("; provided value: "), msg);
       assertTrue(!k.accepts(v));
     }
-    assertEquals("l2NormClip must be > 0 and finite; provided value: -1.0",
-        assertThrows(InvalidInputException.class, () -> Knobs.L2_NORM_CLIP.check(-1.0)).getMessage());
-    assertTrue(assertThrows(InvalidInputException.class, () -> Knobs.EPOCHS.check(3L)).getMessage()
-        .contains("epochs must be a double"));
+    assertEquals(
+        "l2NormClip must be > 0 and finite; provided value: -1.0",
+        assertThrows(InvalidInputException.class, () -> Knobs.L2_NORM_CLIP.check(-1.0))
+            .getMessage());
+    assertTrue(
+        assertThrows(InvalidInputException.class, () -> Knobs.EPOCHS.check(3L))
+            .getMessage()
+            .contains("epochs must be a double"));
   }
 
   @Test
@@ -109,7 +114,8 @@ public class KnobsTest {
     actual.put(Knobs.ACTIVATION, c.activation.name().toLowerCase());
     actual.put(Knobs.INIT_SEED, c.initSeed);
     actual.put(Knobs.DEBUG_LEAK_TRAINING_LOSS, c.leakTrainingLoss);
-    // The number of classes belongs to the data (TrainingBlocks.prepare takes it), not to the trainer.
+    // The number of classes belongs to the data (TrainingBlocks.prepare takes it), not to the
+    // trainer.
     Set<Knob> trainerKnobs = new java.util.HashSet<>(Knobs.ALL);
     trainerKnobs.remove(Knobs.NUM_CLASSES);
     assertEquals(trainerKnobs, actual.keySet(), "every trainer knob is compared");
@@ -125,7 +131,8 @@ public class KnobsTest {
   void dpSgdConfigSettersUseTheTablesValidators() {
     Map<String, Object> bad = badValues();
     DpSgdConfig c = new DpSgdConfig();
-    assertEquals(Knobs.L2_NORM_CLIP.accepts(bad.get("l2NormClip")) ? "" : "refused",
+    assertEquals(
+        Knobs.L2_NORM_CLIP.accepts(bad.get("l2NormClip")) ? "" : "refused",
         refusal(() -> c.l2NormClip((Double) bad.get("l2NormClip"))));
     assertEquals("refused", refusal(() -> c.delta((Double) bad.get("delta"))));
     assertEquals("refused", refusal(() -> c.emaDecay((Double) bad.get("emaDecay"))));

@@ -20,12 +20,18 @@ import picocli.CommandLine.Option;
  * the same cached data, measured side by side in one run (rounds alternate DP and non-private so
  * that drift of a shared machine hits both alike).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
 final class BenchCommand implements Callable<Integer> {
   /** Time spent once on the fixed layers (0 if the model has none). */
   private double fixedSeconds = 0;
 
-  @Option(names = "--model", description = "mlp | logreg | cnn (default: mlp; cnn = model.layers of the defaults or --config)")
+  @Option(
+      names = "--model",
+      description =
+          "mlp | logreg | cnn (default: mlp; cnn = model.layers of the defaults or --config)")
   String model = "mlp";
 
   @Option(names = "--batch-size", description = "expected batch size (default: 1024)")
@@ -37,7 +43,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", description = "alternating rounds (default: 3)")
   int rounds = 3;
 
-  @Option(names = "--config", description = "HOCON config for data, model and Spark settings (local, Hadoop path or in the job jar)")
+  @Option(
+      names = "--config",
+      description =
+          "HOCON config for data, model and Spark settings (local, Hadoop path or in the job jar)")
   String config;
 
   @Option(names = "--set", description = "override a setting (repeatable)")
@@ -60,18 +69,37 @@ final class BenchCommand implements Callable<Integer> {
     DpSgdConfig dp = TrainerSettings.from(c);
     DpSgdConfig plain = TrainerSettings.from(c).nonPrivate(true);
     DataPaths paths = DataPaths.of(c);
-    try (TrainingBlocks raw = TrainingBlocks.prepare(
-        DataLoader.load(spark, fmt, paths.train(), true, c.string("data.features-col"),
-            c.string("data.label-col"), c.integer("data.limit"), c.integer("data.num-features")),
-        c.string("data.features-col"), c.string("data.label-col"), c.integer("data.num-features"),
-        paths.numClasses(c), dp.blockRows(), "training data " + paths.train(),
-            c.number("data.feature-scale"), c.number("data.feature-shift"));
+    try (TrainingBlocks raw =
+            TrainingBlocks.prepare(
+                DataLoader.load(
+                    spark,
+                    fmt,
+                    paths.train(),
+                    true,
+                    c.string("data.features-col"),
+                    c.string("data.label-col"),
+                    c.integer("data.limit"),
+                    c.integer("data.num-features")),
+                c.string("data.features-col"),
+                c.string("data.label-col"),
+                c.integer("data.num-features"),
+                paths.numClasses(c),
+                dp.blockRows(),
+                "training data " + paths.train(),
+                c.number("data.feature-scale"),
+                c.number("data.feature-shift"));
         TrainingBlocks data = fixedFeatures(raw, dp.modelSpec(raw.dim(), raw.numClasses()))) {
       ModelSpec full = dp.modelSpec(raw.dim(), raw.numClasses());
       ModelSpec spec = full.trainable();
       System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
-      System.out.printf(Locale.ROOT, "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
-          model, batchSize, data.numExamples(), rounds, steps);
+      System.out.printf(
+          Locale.ROOT,
+          "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
+          model,
+          batchSize,
+          data.numExamples(),
+          rounds,
+          steps);
       ClusterCosts costs = new ClusterCosts(spark);
       // Warm-up: JIT, ND4J native loading, Spark's first jobs.
       for (DpSgdConfig mode : new DpSgdConfig[] {dp, plain}) {
@@ -86,14 +114,20 @@ final class BenchCommand implements Callable<Integer> {
         plainSeconds += timed(plain, data, spec);
       }
       double[] initial = spec.initialParams(dp.initSeed());
-      double emptyMs = costs.emptyStepMillis(data.rdd(), data.numExamples(), spec, initial, dp.aggregationDepth(), steps);
+      double emptyMs =
+          costs.emptyStepMillis(
+              data.rdd(), data.numExamples(), spec, initial, dp.aggregationDepth(), steps);
       double aggregated = costs.resultBytesPerStep((long) steps * rounds);
-      System.out.println(ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
+      System.out.println(
+          ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
       double examples = (double) batchSize * steps * rounds;
       double dpRate = examples / dpSeconds;
       double plainRate = examples / plainSeconds;
-      System.out.printf(Locale.ROOT, "DP: %.1f ms/step, non-private: %.1f ms/step%n",
-          1000 * dpSeconds / (steps * rounds), 1000 * plainSeconds / (steps * rounds));
+      System.out.printf(
+          Locale.ROOT,
+          "DP: %.1f ms/step, non-private: %.1f ms/step%n",
+          1000 * dpSeconds / (steps * rounds),
+          1000 * plainSeconds / (steps * rounds));
       ObjectNode json = OutputWriter.JSON.createObjectNode();
       json.put("model", model);
       json.put("batch_size", batchSize);
@@ -102,8 +136,15 @@ final class BenchCommand implements Callable<Integer> {
       json.put("nonprivate_examples_per_s", Math.round(plainRate * 10) / 10.0);
       json.put("ratio", Math.round(dpRate / plainRate * 1000) / 1000.0);
       json.put("dp_ms_per_step", Math.round(10_000 * dpSeconds / (steps * rounds)) / 10.0);
-      json.put("nonprivate_ms_per_step", Math.round(10_000 * plainSeconds / (steps * rounds)) / 10.0);
-      costs.put(json, data.rdd().getNumPartitions(), emptyMs, initial, aggregated, costs.executorOmpThreads(data.rdd()));
+      json.put(
+          "nonprivate_ms_per_step", Math.round(10_000 * plainSeconds / (steps * rounds)) / 10.0);
+      costs.put(
+          json,
+          data.rdd().getNumPartitions(),
+          emptyMs,
+          initial,
+          aggregated,
+          costs.executorOmpThreads(data.rdd()));
       if (fixedSeconds > 0) {
         json.put("fixed_layers_seconds", Math.round(fixedSeconds * 10) / 10.0);
       }
@@ -113,16 +154,18 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * Fixed leading layers (a scattering network) are computed once per example whatever the mode,
-   * so they are computed once here, outside the measured steps, and timed on their own.
+   * Fixed leading layers (a scattering network) are computed once per example whatever the mode, so
+   * they are computed once here, outside the measured steps, and timed on their own.
    */
   private TrainingBlocks fixedFeatures(TrainingBlocks raw, ModelSpec spec) {
     if (spec.fixedLayers() == 0) {
       return raw;
     }
     long t0 = System.nanoTime();
-    TrainingBlocks features = new DpSgdTrainer(new DpSgdConfig())
-        .listener(new ConsoleProgress(System.out, 0, 0)).fixedFeatures(raw, spec);
+    TrainingBlocks features =
+        new DpSgdTrainer(new DpSgdConfig())
+            .listener(new ConsoleProgress(System.out, 0, 0))
+            .fixedFeatures(raw, spec);
     fixedSeconds = (System.nanoTime() - t0) / 1e9;
     return features;
   }

@@ -17,10 +17,10 @@ import org.sparkdpsgd.train.DistributedStep;
 import scala.reflect.ClassTag$;
 
 /**
- * What one step costs on whatever Spark runs the bench (local[N] or a cluster under
- * spark-submit): the fixed cost of a step whose sample is empty (broadcast, one task per
- * partition, tree aggregation, nothing computed), the bytes a step broadcasts and aggregates
- * (task results as Spark measures them), and the executors' BLAS/OpenMP thread setting.
+ * What one step costs on whatever Spark runs the bench (local[N] or a cluster under spark-submit):
+ * the fixed cost of a step whose sample is empty (broadcast, one task per partition, tree
+ * aggregation, nothing computed), the bytes a step broadcasts and aggregates (task results as Spark
+ * measures them), and the executors' BLAS/OpenMP thread setting.
  */
 final class ClusterCosts {
   private final SparkSession spark;
@@ -29,26 +29,39 @@ final class ClusterCosts {
 
   ClusterCosts(SparkSession spark) {
     this.spark = spark;
-    spark.sparkContext().addSparkListener(new SparkListener() {
-      @Override
-      public void onTaskEnd(SparkListenerTaskEnd end) {
-        if (counting && end.taskMetrics() != null) {
-          resultBytes.addAndGet(end.taskMetrics().resultSize());
-        }
-      }
-    });
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new SparkListener() {
+              @Override
+              public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (counting && end.taskMetrics() != null) {
+                  resultBytes.addAndGet(end.taskMetrics().resultSize());
+                }
+              }
+            });
   }
 
-  /** Milliseconds per step of {@code steps} steps with sampling rate 0: the cost no sample size removes. */
+  /**
+   * Milliseconds per step of {@code steps} steps with sampling rate 0: the cost no sample size
+   * removes.
+   */
   double emptyStepMillis(
-      JavaRDD<ExampleBlock> blocks, long rows, ModelSpec spec, double[] params, int depth, int steps) {
+      JavaRDD<ExampleBlock> blocks,
+      long rows,
+      ModelSpec spec,
+      double[] params,
+      int depth,
+      int steps) {
     SamplingKey key = SamplingKey.secure();
     for (int t = 1; t <= 3; t++) { // warm-up
-      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
+      DistributedStep.run(
+          blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
     }
     long t0 = System.nanoTime();
     for (int t = 1; t <= steps; t++) {
-      DistributedStep.run(blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
+      DistributedStep.run(
+          blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
     }
     return (System.nanoTime() - t0) / 1e6 / steps;
   }
@@ -67,8 +80,11 @@ final class ClusterCosts {
 
   /** Serialised size of the weights one executor fetches per step (the broadcast value). */
   static long broadcastBytes(double[] params) {
-    return SparkEnv.get().serializer().newInstance()
-        .serialize(params, ClassTag$.MODULE$.apply(double[].class)).remaining();
+    return SparkEnv.get()
+        .serializer()
+        .newInstance()
+        .serialize(params, ClassTag$.MODULE$.apply(double[].class))
+        .remaining();
   }
 
   int executors() {
@@ -79,11 +95,18 @@ final class ClusterCosts {
 
   /** OMP_NUM_THREADS as the tasks see it (distinct values; "unset" if absent). */
   List<String> executorOmpThreads(JavaRDD<ExampleBlock> blocks) {
-    return blocks.map(b -> String.valueOf(System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")))
-        .distinct().collect();
+    return blocks
+        .map(b -> String.valueOf(System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")))
+        .distinct()
+        .collect();
   }
 
-  void put(ObjectNode json, int partitions, double emptyMs, double[] params, double resultBytesPerStep,
+  void put(
+      ObjectNode json,
+      int partitions,
+      double emptyMs,
+      double[] params,
+      double resultBytesPerStep,
       List<String> omp) {
     json.put("master", spark.sparkContext().master());
     json.put("executors", executors());
@@ -95,8 +118,13 @@ final class ClusterCosts {
   }
 
   static String describe(double emptyMs, long broadcast, double aggregated) {
-    return String.format(Locale.ROOT, "fixed cost of a step (empty sample): %.1f ms; per step: %,d bytes broadcast"
-        + " to each executor, %,.0f bytes of task results aggregated", emptyMs, broadcast, aggregated);
+    return String.format(
+        Locale.ROOT,
+        "fixed cost of a step (empty sample): %.1f ms; per step: %,d bytes broadcast"
+            + " to each executor, %,.0f bytes of task results aggregated",
+        emptyMs,
+        broadcast,
+        aggregated);
   }
 
   private void waitForListeners() {

@@ -12,9 +12,9 @@ import org.apache.hadoop.fs.Path;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Where {@code --config} comes from, tried in this order: a Hadoop path (hdfs://, s3a://, file:),
- * a local file, or a config inside the job jar ({@code conf/fashion-mnist-mlp.conf} is shipped
- * there, so the same command works when the driver runs on a worker that has no checkout).
+ * Where {@code --config} comes from, tried in this order: a Hadoop path (hdfs://, s3a://, file:), a
+ * local file, or a config inside the job jar ({@code conf/fashion-mnist-mlp.conf} is shipped there,
+ * so the same command works when the driver runs on a worker that has no checkout).
  */
 final class ConfigSource {
   private ConfigSource() {}
@@ -29,15 +29,20 @@ final class ConfigSource {
       return ConfigFactory.parseFile(file, strict);
     }
     String resource = location.startsWith("/") ? location.substring(1) : location;
-    if (!location.startsWith("/") && ConfigSource.class.getClassLoader().getResource(resource) != null) {
-      return ConfigFactory.parseResources(ConfigSource.class.getClassLoader(), resource,
+    if (!location.startsWith("/")
+        && ConfigSource.class.getClassLoader().getResource(resource) != null) {
+      return ConfigFactory.parseResources(
+          ConfigSource.class.getClassLoader(),
+          resource,
           strict.setOriginDescription(resource + " (in the job jar)"));
     }
-    throw new InvalidInputException("--config: no such file: " + location
-        + (HadoopPaths.clusterDeployMode() && !location.startsWith("/")
-            ? " (in cluster deploy mode the driver runs on a worker: give an absolute or Hadoop path, or a"
-                + " config shipped in the job jar such as conf/fashion-mnist-mlp.conf)"
-            : ""));
+    throw new InvalidInputException(
+        "--config: no such file: "
+            + location
+            + (HadoopPaths.clusterDeployMode() && !location.startsWith("/")
+                ? " (in cluster deploy mode the driver runs on a worker: give an absolute or Hadoop path, or a"
+                    + " config shipped in the job jar such as conf/fashion-mnist-mlp.conf)"
+                : ""));
   }
 
   private static String readHadoop(String location) {
@@ -48,7 +53,8 @@ final class ConfigSource {
     } catch (java.io.FileNotFoundException e) {
       throw new InvalidInputException("--config: no such file: " + location);
     } catch (IOException e) {
-      throw new InvalidInputException("--config: cannot read " + location + ": " + HadoopPaths.firstLine(e));
+      throw new InvalidInputException(
+          "--config: cannot read " + location + ": " + HadoopPaths.firstLine(e));
     }
   }
 }

@@ -22,32 +22,62 @@ import org.sparkdpsgd.util.UserErrors;
 
 /**
  * Reads training or test data in one of the supported formats into a DataFrame with a vector
- * features column and a numeric label column. CSV files have a header; every numeric column but
- * the label becomes a feature (in file order). Text formats are marked so that a bad row is
- * named by its file line.
+ * features column and a numeric label column. CSV files have a header; every numeric column but the
+ * label becomes a feature (in file order). Text formats are marked so that a bad row is named by
+ * its file line.
  */
 public final class DataLoader {
   private DataLoader() {}
 
-  public static Dataset<Row> load(SparkSession spark, String format, String path, boolean train,
-      String featuresCol, String labelCol, int limit) {
+  public static Dataset<Row> load(
+      SparkSession spark,
+      String format,
+      String path,
+      boolean train,
+      String featuresCol,
+      String labelCol,
+      int limit) {
     return load(spark, format, path, train, featuresCol, labelCol, limit, 0);
   }
 
-  /** {@code numFeatures}: data.num-features (required for LibSVM, 0 = from the vectors otherwise). */
-  public static Dataset<Row> load(SparkSession spark, String format, String path, boolean train,
-      String featuresCol, String labelCol, int limit, int numFeatures) {
+  /**
+   * {@code numFeatures}: data.num-features (required for LibSVM, 0 = from the vectors otherwise).
+   */
+  public static Dataset<Row> load(
+      SparkSession spark,
+      String format,
+      String path,
+      boolean train,
+      String featuresCol,
+      String labelCol,
+      int limit,
+      int numFeatures) {
     String f = format.trim().toLowerCase(Locale.ROOT);
-    Dataset<Row> df = switch (f) {
-      case "fashion-mnist", "mnist", "idx" -> FashionMnist.load(spark, path,
-          train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST, limit);
-      case "parquet" -> read(path, () -> spark.read().parquet(path));
-      case "libsvm" -> libsvm(spark, path, numFeatures);
-      case "csv" -> assembleCsv(read(path, () -> spark.read().option("header", "true")
-          .option("inferSchema", "true").csv(path)), featuresCol, labelCol, path);
-      default -> throw new InvalidInputException(
-          "data.format must be one of parquet, csv, libsvm, fashion-mnist; provided value: " + format);
-    };
+    Dataset<Row> df =
+        switch (f) {
+          case "fashion-mnist", "mnist", "idx" ->
+              FashionMnist.load(
+                  spark, path, train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST, limit);
+          case "parquet" -> read(path, () -> spark.read().parquet(path));
+          case "libsvm" -> libsvm(spark, path, numFeatures);
+          case "csv" ->
+              assembleCsv(
+                  read(
+                      path,
+                      () ->
+                          spark
+                              .read()
+                              .option("header", "true")
+                              .option("inferSchema", "true")
+                              .csv(path)),
+                  featuresCol,
+                  labelCol,
+                  path);
+          default ->
+              throw new InvalidInputException(
+                  "data.format must be one of parquet, csv, libsvm, fashion-mnist; provided value: "
+                      + format);
+        };
     if (limit > 0 && !f.equals("fashion-mnist") && !f.equals("mnist") && !f.equals("idx")) {
       df = df.limit(limit);
     }
@@ -58,10 +88,12 @@ public final class DataLoader {
     if (numFeatures <= 0) {
       // Spark would otherwise scan the data for its largest feature index: a fact about the
       // private rows, and the model's shape would publish it.
-      throw new InvalidInputException("data.num-features is not set: LibSVM data needs the number of features"
-          + " (--set data.num-features=N); it is not inferred from the private data");
+      throw new InvalidInputException(
+          "data.num-features is not set: LibSVM data needs the number of features"
+              + " (--set data.num-features=N); it is not inferred from the private data");
     }
-    return read(path, () -> spark.read().format("libsvm").option("numFeatures", numFeatures).load(path))
+    return read(
+            path, () -> spark.read().format("libsvm").option("numFeatures", numFeatures).load(path))
         .withColumn(BlockPacker.TEXT_FORMAT_COL, lit("libsvm"));
   }
 
@@ -77,39 +109,59 @@ public final class DataLoader {
         throw new InvalidInputException("no such file or directory: " + path, e);
       }
       if (msg.contains("UNABLE_TO_INFER_SCHEMA")) {
-        throw new InvalidInputException(path + ": no data files there (empty directory, or files of another format)", e);
+        throw new InvalidInputException(
+            path + ": no data files there (empty directory, or files of another format)", e);
       }
       String file = ReaderErrors.file(e);
-      throw new InvalidInputException("cannot read " + (file == null ? path : file) + ": " + ReaderErrors.reason(e), e);
+      throw new InvalidInputException(
+          "cannot read " + (file == null ? path : file) + ": " + ReaderErrors.reason(e), e);
     }
   }
 
-  private static Dataset<Row> assembleCsv(Dataset<Row> df, String featuresCol, String labelCol, String path) {
+  private static Dataset<Row> assembleCsv(
+      Dataset<Row> df, String featuresCol, String labelCol, String path) {
     if (!Arrays.asList(df.columns()).contains(labelCol)) {
       throw new InvalidInputException(
-          path + ": missing column '" + labelCol + "'; available columns: " + Arrays.toString(df.columns()));
+          path
+              + ": missing column '"
+              + labelCol
+              + "'; available columns: "
+              + Arrays.toString(df.columns()));
     }
-    boolean allNumeric = Arrays.stream(df.schema().fields()).allMatch(fl -> fl.dataType() instanceof NumericType);
+    boolean allNumeric =
+        Arrays.stream(df.schema().fields()).allMatch(fl -> fl.dataType() instanceof NumericType);
     // Without rows, schema inference sees no numbers and calls every column a string.
     if (!allNumeric && read(path, () -> df.limit(1).isEmpty())) {
       throw new InvalidInputException(path + " is empty: a header and no data rows");
     }
-    String[] inputs = Arrays.stream(df.schema().fields())
-        .filter(fl -> !fl.name().equals(labelCol))
-        .peek(fl -> requireNumeric(fl, path))
-        .map(StructField::name).toArray(String[]::new);
+    String[] inputs =
+        Arrays.stream(df.schema().fields())
+            .filter(fl -> !fl.name().equals(labelCol))
+            .peek(fl -> requireNumeric(fl, path))
+            .map(StructField::name)
+            .toArray(String[]::new);
     if (inputs.length == 0) {
       throw new InvalidInputException(path + ": no feature columns besides '" + labelCol + "'");
     }
     // An empty cell reads as null, which the assembler would turn into NaN: name it as empty.
-    Column[] emptyCell = Arrays.stream(df.columns())
-        .map(c -> when(quoted(c).isNull(), lit(c))).toArray(Column[]::new);
+    Column[] emptyCell =
+        Arrays.stream(df.columns())
+            .map(c -> when(quoted(c).isNull(), lit(c)))
+            .toArray(Column[]::new);
     Dataset<Row> marked = df.withColumn(BlockPacker.EMPTY_CELL_COL, coalesce(emptyCell));
     // "keep": the null cells reach our validator (above), which names the file, line and column.
-    VectorAssembler assembler = new VectorAssembler().setInputCols(inputs).setOutputCol(featuresCol)
-        .setHandleInvalid("keep");
-    return assembler.transform(marked).select(col(featuresCol), quoted(labelCol), col(BlockPacker.EMPTY_CELL_COL),
-        lit("csv").as(BlockPacker.TEXT_FORMAT_COL));
+    VectorAssembler assembler =
+        new VectorAssembler()
+            .setInputCols(inputs)
+            .setOutputCol(featuresCol)
+            .setHandleInvalid("keep");
+    return assembler
+        .transform(marked)
+        .select(
+            col(featuresCol),
+            quoted(labelCol),
+            col(BlockPacker.EMPTY_CELL_COL),
+            lit("csv").as(BlockPacker.TEXT_FORMAT_COL));
   }
 
   /** A column by its exact name (CSV headers may hold dots or spaces). */
@@ -119,8 +171,13 @@ public final class DataLoader {
 
   private static void requireNumeric(StructField f, String path) {
     if (!(f.dataType() instanceof NumericType)) {
-      throw new InvalidInputException(path + ": column '" + f.name() + "' is not numeric ("
-          + f.dataType().simpleString() + "); every column except the label must be a number");
+      throw new InvalidInputException(
+          path
+              + ": column '"
+              + f.name()
+              + "' is not numeric ("
+              + f.dataType().simpleString()
+              + "); every column except the label must be a number");
     }
   }
 }

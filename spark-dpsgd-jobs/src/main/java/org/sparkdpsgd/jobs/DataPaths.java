@@ -5,10 +5,10 @@ import org.sparkdpsgd.data.FashionMnist;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * Where the training and test data come from, and what is known about them before reading a
- * row. Only Fashion-MNIST has defaults (the Debian package's directory, 10 classes): for files
- * of your own, a forgotten {@code --test} must not silently read something else, and the number of
- * classes must not be read off the private labels.
+ * Where the training and test data come from, and what is known about them before reading a row.
+ * Only Fashion-MNIST has defaults (the Debian package's directory, 10 classes): for files of your
+ * own, a forgotten {@code --test} must not silently read something else, and the number of classes
+ * must not be read off the private labels.
  */
 record DataPaths(String format, String train, String test) {
   static DataPaths of(JobConfig c) {
@@ -18,15 +18,21 @@ record DataPaths(String format, String train, String test) {
     String test = c.isSet("data.test") ? c.string("data.test") : null;
     if (train == null || train.isBlank()) {
       if (!known) {
-        throw new InvalidInputException("data.train is not set: give the training data with --train PATH"
-            + " (format " + format + ")");
+        throw new InvalidInputException(
+            "data.train is not set: give the training data with --train PATH"
+                + " (format "
+                + format
+                + ")");
       }
       train = FashionMnist.DEBIAN_DIR;
     }
     if (test == null) {
       if (!known) {
-        throw new InvalidInputException("data.test is not set: give the test data with --test PATH, or"
-            + " --test '' to train without a test set (format " + format + ")");
+        throw new InvalidInputException(
+            "data.test is not set: give the test data with --test PATH, or"
+                + " --test '' to train without a test set (format "
+                + format
+                + ")");
       }
       test = train; // the IDX directory holds both splits
     }
@@ -47,8 +53,8 @@ record DataPaths(String format, String train, String test) {
   }
 
   /**
-   * The same files for training and testing. The IDX directory holds separate train and test
-   * files, so only the other formats can evaluate on the training data by mistake.
+   * The same files for training and testing. The IDX directory holds separate train and test files,
+   * so only the other formats can evaluate on the training data by mistake.
    */
   boolean testIsTrainingData() {
     return test != null && !isFashionMnist(format) && normalise(test).equals(normalise(train));

@@ -11,10 +11,18 @@ import picocli.CommandLine.Command;
  * setting, row or path) ends with one line on stderr ("dpsgd: error: ...") and exit code 2, no
  * stack trace; anything else is a bug in spark-dpsgd and prints its trace, saying so, exit 1.
  */
-@Command(name = "dpsgd", mixinStandardHelpOptions = true, version = "spark-dpsgd 0.1.0",
+@Command(
+    name = "dpsgd",
+    mixinStandardHelpOptions = true,
+    version = "spark-dpsgd 0.1.0",
     description = "Differentially private SGD on Apache Spark.",
-    subcommands = {TrainCommand.class, BenchCommand.class, PrivacyCommand.class, CalibrateCommand.class,
-        PrivacyBenchCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      BenchCommand.class,
+      PrivacyCommand.class,
+      CalibrateCommand.class,
+      PrivacyBenchCommand.class
+    })
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;
   public static final int INTERNAL_ERROR = 1;
@@ -27,28 +35,35 @@ public final class DpsgdCli {
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new DpsgdCli());
     // picocli's default prints the message and the whole usage: one line naming the fix instead.
-    cli.setParameterExceptionHandler((e, argv) -> {
-      CommandLine cmd = e.getCommandLine();
-      PrintWriter err = cmd.getErr();
-      err.println("dpsgd: error: " + oneLine(e.getMessage()) + " (see: " + cmd.getCommandSpec().qualifiedName()
-          + " --help)");
-      err.flush();
-      return USER_ERROR;
-    });
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      PrintWriter err = cmd.getErr();
-      InvalidInputException user = UserErrors.find(e);
-      if (user != null) {
-        err.println("dpsgd: error: " + oneLine(user.getMessage()));
-        err.flush();
-        return USER_ERROR;
-      }
-      err.println("dpsgd: internal error: this is a bug in spark-dpsgd, not a mistake of yours; please report it"
-          + " with the trace below");
-      e.printStackTrace(err);
-      err.flush();
-      return INTERNAL_ERROR;
-    });
+    cli.setParameterExceptionHandler(
+        (e, argv) -> {
+          CommandLine cmd = e.getCommandLine();
+          PrintWriter err = cmd.getErr();
+          err.println(
+              "dpsgd: error: "
+                  + oneLine(e.getMessage())
+                  + " (see: "
+                  + cmd.getCommandSpec().qualifiedName()
+                  + " --help)");
+          err.flush();
+          return USER_ERROR;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          PrintWriter err = cmd.getErr();
+          InvalidInputException user = UserErrors.find(e);
+          if (user != null) {
+            err.println("dpsgd: error: " + oneLine(user.getMessage()));
+            err.flush();
+            return USER_ERROR;
+          }
+          err.println(
+              "dpsgd: internal error: this is a bug in spark-dpsgd, not a mistake of yours; please report it"
+                  + " with the trace below");
+          e.printStackTrace(err);
+          err.flush();
+          return INTERNAL_ERROR;
+        });
     return cli.execute(args);
   }
 

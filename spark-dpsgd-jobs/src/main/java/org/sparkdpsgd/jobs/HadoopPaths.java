@@ -22,7 +22,10 @@ final class HadoopPaths {
     return SparkHadoopUtil.get().newConfiguration(new SparkConf(true));
   }
 
-  /** True under spark-submit --deploy-mode cluster: the driver runs on a worker, in a directory of its own. */
+  /**
+   * True under spark-submit --deploy-mode cluster: the driver runs on a worker, in a directory of
+   * its own.
+   */
   static boolean clusterDeployMode() {
     return "cluster".equals(new SparkConf(true).get("spark.submit.deployMode", "client"));
   }
@@ -46,13 +49,19 @@ final class HadoopPaths {
       return;
     }
     if (!hasScheme(path) && !path.startsWith("/")) {
-      throw new InvalidInputException(setting + ": " + path + " is a relative path, but in cluster deploy mode"
-          + " the driver runs on a worker in a directory of its own: give an absolute path on a file system"
-          + " every node sees, or a Hadoop path such as hdfs:///data/...");
+      throw new InvalidInputException(
+          setting
+              + ": "
+              + path
+              + " is a relative path, but in cluster deploy mode"
+              + " the driver runs on a worker in a directory of its own: give an absolute path on a file system"
+              + " every node sees, or a Hadoop path such as hdfs:///data/...");
     }
   }
 
-  /** The file system of {@code path}, with a one-line error when it cannot be reached or is wrong. */
+  /**
+   * The file system of {@code path}, with a one-line error when it cannot be reached or is wrong.
+   */
   static FileSystem fileSystem(Path path, Configuration conf, String setting) {
     try {
       return path.getFileSystem(conf);

@@ -21,7 +21,10 @@ public final class JobConfig {
     this.config = config;
   }
 
-  /** {@code location}: a local file, a Hadoop path or a config in the job jar (see {@link ConfigSource}). */
+  /**
+   * {@code location}: a local file, a Hadoop path or a config in the job jar (see {@link
+   * ConfigSource}).
+   */
   public static JobConfig load(String location, List<String> overrides) {
     Config defaults = ConfigFactory.parseResources(JobConfig.class, "/dpsgd-defaults.conf");
     Config merged = defaults;
@@ -38,8 +41,12 @@ public final class JobConfig {
         }
         String key = kv.substring(0, eq).trim();
         String value = kv.substring(eq + 1).trim();
-        Config one = ConfigFactory.parseString(key + " = " + quoteIfNeeded(value),
-            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription("--set " + kv));
+        Config one =
+            ConfigFactory.parseString(
+                key + " = " + quoteIfNeeded(value),
+                ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF)
+                    .setOriginDescription("--set " + kv));
         rejectUnknownKeys(one, defaults, "--set " + kv);
         merged = one.withFallback(merged);
       }
@@ -61,7 +68,10 @@ public final class JobConfig {
     for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
       if (!defaults.hasPathOrNull(e.getKey())) {
         throw new InvalidInputException(
-            origin + ": unknown setting '" + e.getKey() + "' (see spark-dpsgd-jobs/src/main/resources/dpsgd-defaults.conf)");
+            origin
+                + ": unknown setting '"
+                + e.getKey()
+                + "' (see spark-dpsgd-jobs/src/main/resources/dpsgd-defaults.conf)");
       }
     }
   }
@@ -117,7 +127,8 @@ public final class JobConfig {
     try {
       return build.get();
     } catch (InvalidInputException e) {
-      throw new InvalidInputException(e.getMessage() + " (setting '" + key + "' from " + origin(key) + ")", e);
+      throw new InvalidInputException(
+          e.getMessage() + " (setting '" + key + "' from " + origin(key) + ")", e);
     }
   }
 }

@@ -4,20 +4,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import java.util.Locale;
 import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.Shape;
 import org.sparkdpsgd.train.StepMetrics;
 import org.sparkdpsgd.train.TrainingResult;
 import org.sparkdpsgd.util.InvalidInputException;
 
-/** Writes a run's results, model.json, metrics.csv and report.json, to a Hadoop path (local, hdfs://, s3a://). */
+/**
+ * Writes a run's results, model.json, metrics.csv and report.json, to a Hadoop path (local,
+ * hdfs://, s3a://).
+ */
 final class OutputWriter {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -36,12 +39,13 @@ final class OutputWriter {
   }
 
   /** The files a finished run leaves; a directory holding any of them holds another run. */
-  static final java.util.List<String> RUN_FILES = java.util.List.of("report.json", "model.json", "metrics.csv");
+  static final java.util.List<String> RUN_FILES =
+      java.util.List.of("report.json", "model.json", "metrics.csv");
 
   /**
    * Creates the directory and checks that it can be written, before any privacy is spent. A
-   * directory holding another run's results is refused unless {@code overwrite}: those results
-   * may be the only record of privacy already spent.
+   * directory holding another run's results is refused unless {@code overwrite}: those results may
+   * be the only record of privacy already spent.
    */
   static OutputDir prepare(String dir, boolean overwrite) {
     HadoopPaths.requireAbsoluteInClusterMode("--output", dir);
@@ -55,8 +59,13 @@ final class OutputWriter {
       if (!overwrite) {
         for (String name : RUN_FILES) {
           if (fs.exists(new Path(out, name))) {
-            throw new InvalidInputException("--output: " + dir + " already holds a run (" + name + "); choose"
-                + " another directory, or add --overwrite to replace it");
+            throw new InvalidInputException(
+                "--output: "
+                    + dir
+                    + " already holds a run ("
+                    + name
+                    + "); choose"
+                    + " another directory, or add --overwrite to replace it");
           }
         }
       }
@@ -67,7 +76,8 @@ final class OutputWriter {
       if (e instanceof InvalidInputException user) {
         throw user;
       }
-      throw new InvalidInputException("--output: cannot write to directory " + dir + ": " + HadoopPaths.firstLine(e), e);
+      throw new InvalidInputException(
+          "--output: cannot write to directory " + dir + ": " + HadoopPaths.firstLine(e), e);
     }
     return new OutputDir(fs, out);
   }
@@ -77,7 +87,9 @@ final class OutputWriter {
     if ("file".equals(dir.fs().getUri().getScheme())) {
       return java.nio.file.Path.of(dir.fs().makeQualified(dir.file(name)).toUri());
     }
-    return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "dpsgd-" + ProcessHandle.current().pid() + "-" + name);
+    return java.nio.file.Path.of(
+        System.getProperty("java.io.tmpdir"),
+        "dpsgd-" + ProcessHandle.current().pid() + "-" + name);
   }
 
   static void writeModel(OutputDir dir, TrainingResult r) throws IOException {
@@ -101,14 +113,28 @@ final class OutputWriter {
    * on purpose ({@code training.debug-leak-training-loss}): it is computed without noise.
    */
   static void writeMetrics(OutputDir dir, TrainingResult r, boolean withLoss) throws IOException {
-    try (PrintWriter w = new PrintWriter(new OutputStreamWriter(dir.fs().create(dir.file("metrics.csv"), true),
-        StandardCharsets.UTF_8))) {
-      w.println(withLoss ? "step,loss_UNNOISED_LEAKS,epsilon,elapsed_seconds,examples_per_second"
-          : "step,epsilon,elapsed_seconds,examples_per_second");
+    try (PrintWriter w =
+        new PrintWriter(
+            new OutputStreamWriter(
+                dir.fs().create(dir.file("metrics.csv"), true), StandardCharsets.UTF_8))) {
+      w.println(
+          withLoss
+              ? "step,loss_UNNOISED_LEAKS,epsilon,elapsed_seconds,examples_per_second"
+              : "step,epsilon,elapsed_seconds,examples_per_second");
       for (StepMetrics m : r.metrics()) {
-        String eps = Double.isInfinite(m.epsilon()) ? "Infinity" : String.format(Locale.ROOT, "%.6f", m.epsilon());
+        String eps =
+            Double.isInfinite(m.epsilon())
+                ? "Infinity"
+                : String.format(Locale.ROOT, "%.6f", m.epsilon());
         String loss = withLoss ? String.format(Locale.ROOT, "%.6f,", m.loss()) : "";
-        w.printf(Locale.ROOT, "%d,%s%s,%.3f,%.1f%n", m.step(), loss, eps, m.elapsedSeconds(), m.examplesPerSecond());
+        w.printf(
+            Locale.ROOT,
+            "%d,%s%s,%.3f,%.1f%n",
+            m.step(),
+            loss,
+            eps,
+            m.elapsedSeconds(),
+            m.examplesPerSecond());
       }
     }
   }

@@ -16,19 +16,42 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** ε of a DP-SGD run, in the spirit of TensorFlow Privacy's compute_dp_sgd_privacy. */
-@Command(name = "privacy", mixinStandardHelpOptions = true, description = "Compute the (ε, δ) of DP-SGD for given sampling, noise and steps.")
+@Command(
+    name = "privacy",
+    mixinStandardHelpOptions = true,
+    description = "Compute the (ε, δ) of DP-SGD for given sampling, noise and steps.")
 final class PrivacyCommand implements Callable<Integer> {
-  @Option(names = "--n", description = "number of training examples") Long n;
-  @Option(names = "--batch-size", description = "expected batch size (q = batch / n)") Long batchSize;
-  @Option(names = "--epochs", description = "epochs (steps = ceil(epochs / q))") Double epochs;
-  @Option(names = "--sampling-rate", description = "q, instead of --n/--batch-size") Double samplingRate;
-  @Option(names = "--steps", description = "steps, instead of --epochs") Long steps;
-  @Option(names = "--noise-multiplier", description = "σ") Double noiseMultiplier;
-  @Option(names = "--delta", description = "δ (default 1e-5)") double delta = 1e-5;
-  @Option(names = "--no-pld", description = "skip the PLD accountant (faster)") boolean noPld;
-  @Option(names = "--batch", description = "CSV file with rows q,noise_multiplier,steps,delta: prints a table")
+  @Option(names = "--n", description = "number of training examples")
+  Long n;
+
+  @Option(names = "--batch-size", description = "expected batch size (q = batch / n)")
+  Long batchSize;
+
+  @Option(names = "--epochs", description = "epochs (steps = ceil(epochs / q))")
+  Double epochs;
+
+  @Option(names = "--sampling-rate", description = "q, instead of --n/--batch-size")
+  Double samplingRate;
+
+  @Option(names = "--steps", description = "steps, instead of --epochs")
+  Long steps;
+
+  @Option(names = "--noise-multiplier", description = "σ")
+  Double noiseMultiplier;
+
+  @Option(names = "--delta", description = "δ (default 1e-5)")
+  double delta = 1e-5;
+
+  @Option(names = "--no-pld", description = "skip the PLD accountant (faster)")
+  boolean noPld;
+
+  @Option(
+      names = "--batch",
+      description = "CSV file with rows q,noise_multiplier,steps,delta: prints a table")
   File batch;
-  @Option(names = "--pld", description = "with --batch: add an epsilon_pld column") boolean pld;
+
+  @Option(names = "--pld", description = "with --batch: add an epsilon_pld column")
+  boolean pld;
 
   @Override
   public Integer call() throws IOException {
@@ -46,7 +69,8 @@ final class PrivacyCommand implements Callable<Integer> {
       throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
     }
     SamplingArgs s = SamplingArgs.resolve(n, batchSize, epochs, samplingRate, steps);
-    System.out.println(PrivacyStatement.describe(s.samplingRate(), noiseMultiplier, s.steps(), delta, !noPld));
+    System.out.println(
+        PrivacyStatement.describe(s.samplingRate(), noiseMultiplier, s.steps(), delta, !noPld));
     return 0;
   }
 }

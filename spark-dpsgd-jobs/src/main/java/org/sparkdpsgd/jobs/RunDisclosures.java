@@ -10,17 +10,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class RunDisclosures {
   private RunDisclosures() {}
 
-  static void add(ObjectNode report, DataPaths paths, boolean leaksTrainingLoss, String sameDataWarning) {
+  static void add(
+      ObjectNode report, DataPaths paths, boolean leaksTrainingLoss, String sameDataWarning) {
     ArrayNode pub = report.putArray("treated_as_public");
-    pub.add("the number of training examples N (train_examples; it sets q = batch / N and is printed)");
-    pub.add("the number of classes and features (from the config, the schema or a known dataset, not from the rows)");
+    pub.add(
+        "the number of training examples N (train_examples; it sets q = batch / N and is printed)");
+    pub.add(
+        "the number of classes and features (from the config, the schema or a known dataset, not from the rows)");
     if (paths.test() != null) {
-      pub.add("the test set " + paths.test() + " (test accuracy and loss are computed without noise)");
+      pub.add(
+          "the test set " + paths.test() + " (test accuracy and loss are computed without noise)");
     }
     ArrayNode leaks = report.putArray("leaks");
     if (leaksTrainingLoss) {
-      leaks.add("training.debug-leak-training-loss = true: metrics.csv holds the un-noised training loss of every"
-          + " step's sample; it is NOT covered by the privacy guarantee");
+      leaks.add(
+          "training.debug-leak-training-loss = true: metrics.csv holds the un-noised training loss of every"
+              + " step's sample; it is NOT covered by the privacy guarantee");
     }
     if (sameDataWarning != null) {
       report.put("warning", sameDataWarning);

@@ -3,13 +3,17 @@ package org.sparkdpsgd.jobs;
 import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
-/** Sampling rate and steps from either (--sampling-rate, --steps) or (--n, --batch-size, --epochs). */
+/**
+ * Sampling rate and steps from either (--sampling-rate, --steps) or (--n, --batch-size, --epochs).
+ */
 record SamplingArgs(double samplingRate, long steps) {
-  static SamplingArgs resolve(Long n, Long batchSize, Double epochs, Double samplingRate, Long steps) {
+  static SamplingArgs resolve(
+      Long n, Long batchSize, Double epochs, Double samplingRate, Long steps) {
     double q;
     if (samplingRate != null) {
       if (n != null || batchSize != null) {
-        throw new InvalidInputException("give either --sampling-rate or --n with --batch-size, not both");
+        throw new InvalidInputException(
+            "give either --sampling-rate or --n with --batch-size, not both");
       }
       q = Checks.probability("--sampling-rate", samplingRate);
     } else {
@@ -19,7 +23,8 @@ record SamplingArgs(double samplingRate, long steps) {
       Checks.positive("--n", n);
       Checks.positive("--batch-size", batchSize);
       if (batchSize > n) {
-        throw new InvalidInputException("--batch-size must be <= --n (" + n + "); provided value: " + batchSize);
+        throw new InvalidInputException(
+            "--batch-size must be <= --n (" + n + "); provided value: " + batchSize);
       }
       q = (double) batchSize / n;
     }

@@ -18,11 +18,15 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
  */
 final class SparkLogRouting {
   /** Spark's loggers that report failed tasks, retried ports and large tasks. */
-  static final List<String> TASK_LOGGERS = List.of(
-      "org.apache.spark.scheduler.TaskSetManager", "org.apache.spark.scheduler.TaskSchedulerImpl",
-      "org.apache.spark.scheduler.DAGScheduler", "org.apache.spark.executor.Executor",
-      "org.apache.spark.util.Utils", "org.apache.spark.storage.BlockManager",
-      "org.apache.spark.sql.execution.datasources.FileScanRDD");
+  static final List<String> TASK_LOGGERS =
+      List.of(
+          "org.apache.spark.scheduler.TaskSetManager",
+          "org.apache.spark.scheduler.TaskSchedulerImpl",
+          "org.apache.spark.scheduler.DAGScheduler",
+          "org.apache.spark.executor.Executor",
+          "org.apache.spark.util.Utils",
+          "org.apache.spark.storage.BlockManager",
+          "org.apache.spark.sql.execution.datasources.FileScanRDD");
 
   private SparkLogRouting() {}
 
@@ -30,18 +34,23 @@ final class SparkLogRouting {
   static Path toFile(Path file) {
     LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
     Configuration config = ctx.getConfiguration();
-    FileAppender appender = FileAppender.newBuilder()
-        .setName("dpsgd-spark-tasks")
-        .withFileName(file.toString())
-        .withAppend(true)
-        .setLayout(PatternLayout.newBuilder().withConfiguration(config)
-            .withPattern("%d{HH:mm:ss} %p %c{1}: %m%n").build())
-        .setConfiguration(config)
-        .build();
+    FileAppender appender =
+        FileAppender.newBuilder()
+            .setName("dpsgd-spark-tasks")
+            .withFileName(file.toString())
+            .withAppend(true)
+            .setLayout(
+                PatternLayout.newBuilder()
+                    .withConfiguration(config)
+                    .withPattern("%d{HH:mm:ss} %p %c{1}: %m%n")
+                    .build())
+            .setConfiguration(config)
+            .build();
     appender.start();
     config.addAppender(appender);
     for (String name : TASK_LOGGERS) {
-      LoggerConfig logger = new LoggerConfig(name, Level.WARN, false); // additivity off: not the console
+      LoggerConfig logger =
+          new LoggerConfig(name, Level.WARN, false); // additivity off: not the console
       logger.addAppender(appender, Level.WARN, null);
       config.removeLogger(name);
       config.addLogger(name, logger);

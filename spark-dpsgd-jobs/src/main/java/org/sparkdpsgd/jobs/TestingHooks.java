@@ -31,7 +31,8 @@ final class TestingHooks {
       try {
         trainer.samplingKeyForTesting(SamplingKey.forTesting(Long.parseLong(seed.trim())));
       } catch (NumberFormatException e) {
-        throw new InvalidInputException("-D" + SAMPLING_SEED + " must be an integer; provided value: " + seed);
+        throw new InvalidInputException(
+            "-D" + SAMPLING_SEED + " must be an integer; provided value: " + seed);
       }
       used.add("fixed sampling key (-D" + SAMPLING_SEED + "): the Poisson samples are predictable");
     }

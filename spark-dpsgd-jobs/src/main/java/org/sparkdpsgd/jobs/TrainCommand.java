@@ -19,34 +19,56 @@ import org.sparkdpsgd.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model with DP-SGD and write model, metrics and privacy report.")
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = "Train a model with DP-SGD and write model, metrics and privacy report.")
 final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", description = "HOCON config: a local file, a Hadoop path, or one shipped in the job jar (e.g. conf/fashion-mnist-mlp.conf)")
+  @Option(
+      names = "--config",
+      description =
+          "HOCON config: a local file, a Hadoop path, or one shipped in the job jar (e.g. conf/fashion-mnist-mlp.conf)")
   String config;
 
-  @Option(names = "--train", description = "training data (file or directory); overrides data.train")
+  @Option(
+      names = "--train",
+      description = "training data (file or directory); overrides data.train")
   String train;
 
   @Option(names = "--test", description = "test data; overrides data.test")
   String test;
 
-  @Option(names = "--format", description = "parquet | csv | libsvm | fashion-mnist; overrides data.format")
+  @Option(
+      names = "--format",
+      description = "parquet | csv | libsvm | fashion-mnist; overrides data.format")
   String format;
 
-  @Option(names = "--set", description = "override a setting, e.g. --set training.epochs=30 (repeatable)")
+  @Option(
+      names = "--set",
+      description = "override a setting, e.g. --set training.epochs=30 (repeatable)")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--no-privacy", description = "train without clipping and noise: NO privacy guarantee (baseline)")
+  @Option(
+      names = "--no-privacy",
+      description = "train without clipping and noise: NO privacy guarantee (baseline)")
   boolean noPrivacy;
 
-  @Option(names = "--output", required = true, description = "output directory (refused if it holds another run)")
+  @Option(
+      names = "--output",
+      required = true,
+      description = "output directory (refused if it holds another run)")
   String output;
 
-  @Option(names = "--overwrite", description = "replace the run an --output directory already holds")
+  @Option(
+      names = "--overwrite",
+      description = "replace the run an --output directory already holds")
   boolean overwrite;
 
-  @Option(names = "--verbose", description = "show Spark's task and scheduler warnings on the console"
-      + " (by default they go to spark-tasks.log in the output directory)")
+  @Option(
+      names = "--verbose",
+      description =
+          "show Spark's task and scheduler warnings on the console"
+              + " (by default they go to spark-tasks.log in the output directory)")
   boolean verbose;
 
   @Override
@@ -85,34 +107,60 @@ final class TrainCommand implements Callable<Integer> {
     System.out.println("loading " + fmt + " training data from " + paths.train());
     // Train AND test data are read and validated before the first step: a bad test row must not
     // surface after the privacy was spent.
-    try (TrainingBlocks trainData = TrainingBlocks.prepare(
-            DataLoader.load(spark, fmt, paths.train(), true, featuresCol, labelCol, limit, numFeatures),
-            featuresCol, labelCol, numFeatures, numClasses,
-            dp.blockRows(), "training data " + paths.train(),
-            c.number("data.feature-scale"), c.number("data.feature-shift"));
-        TrainingBlocks testData = paths.test() == null ? null
-            : TrainingBlocks.prepare(
-                DataLoader.load(spark, fmt, paths.test(), false, featuresCol, labelCol, limit, trainData.dim()),
-                featuresCol, labelCol, trainData.dim(), trainData.numClasses(), dp.blockRows(),
-                "test data " + paths.test(),
-                c.number("data.feature-scale"), c.number("data.feature-shift"))) {
+    try (TrainingBlocks trainData =
+            TrainingBlocks.prepare(
+                DataLoader.load(
+                    spark, fmt, paths.train(), true, featuresCol, labelCol, limit, numFeatures),
+                featuresCol,
+                labelCol,
+                numFeatures,
+                numClasses,
+                dp.blockRows(),
+                "training data " + paths.train(),
+                c.number("data.feature-scale"),
+                c.number("data.feature-shift"));
+        TrainingBlocks testData =
+            paths.test() == null
+                ? null
+                : TrainingBlocks.prepare(
+                    DataLoader.load(
+                        spark,
+                        fmt,
+                        paths.test(),
+                        false,
+                        featuresCol,
+                        labelCol,
+                        limit,
+                        trainData.dim()),
+                    featuresCol,
+                    labelCol,
+                    trainData.dim(),
+                    trainData.numClasses(),
+                    dp.blockRows(),
+                    "test data " + paths.test(),
+                    c.number("data.feature-scale"),
+                    c.number("data.feature-shift"))) {
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
       List<String> testingHooks = TestingHooks.apply(trainer, System.out);
       TrainingPlan plan = withSettingOrigin(c, () -> trainer.plan(trainData));
       printPlan(plan, trainData, dp);
-      String sameData = paths.testIsTrainingData()
-          ? "the test data is the training data: its accuracy is not an estimate on unseen data, and"
-              + " publishing it is not covered by ε" : null;
+      String sameData =
+          paths.testIsTrainingData()
+              ? "the test data is the training data: its accuracy is not an estimate on unseen data, and"
+                  + " publishing it is not covered by ε"
+              : null;
       if (sameData != null) {
         System.out.println("WARNING: " + sameData);
       }
       if (dp.leakTrainingLoss()) {
-        System.out.println("WARNING: training.debug-leak-training-loss = true: the training loss is shown and"
-            + " stored WITHOUT noise; it is outside the privacy guarantee (report.json lists it under \"leaks\")");
+        System.out.println(
+            "WARNING: training.debug-leak-training-loss = true: the training loss is shown and"
+                + " stored WITHOUT noise; it is outside the privacy guarantee (report.json lists it under \"leaks\")");
       }
       trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
       TrainingResult result = trainer.fit(trainData);
-      Evaluation eval = testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
+      Evaluation eval =
+          testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
       double wall = (System.nanoTime() - wallStart) / 1e9;
       OutputWriter.writeModel(out, result);
       OutputWriter.writeMetrics(out, result, dp.leakTrainingLoss());
@@ -125,20 +173,35 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static void printPlan(TrainingPlan p, TrainingBlocks data, DpSgdConfig dp) {
-    System.out.printf(Locale.ROOT, "%d training examples, %d features, %d classes%n",
-        data.numExamples(), data.dim(), data.numClasses());
+    System.out.printf(
+        Locale.ROOT,
+        "%d training examples, %d features, %d classes%n",
+        data.numExamples(),
+        data.dim(),
+        data.numClasses());
     if (p.warning() != null) {
       System.out.println("WARNING: " + p.warning());
     }
     if (p.nonPrivate()) {
-      System.out.printf(Locale.ROOT, "NO PRIVACY: %d steps, expected batch %.0f, no clipping or noise%n",
-          p.steps(), p.expectedBatchSize());
+      System.out.printf(
+          Locale.ROOT,
+          "NO PRIVACY: %d steps, expected batch %.0f, no clipping or noise%n",
+          p.steps(),
+          p.expectedBatchSize());
     } else {
-      System.out.printf(Locale.ROOT,
+      System.out.printf(
+          Locale.ROOT,
           "plan: %d steps (%.2f epochs), expected batch %.0f (q = %.6f), clip C = %g, noise multiplier σ = %.4f, "
               + "ε = %.3f at δ = %.0e (%s)%n",
-          p.steps(), p.epochs(), p.expectedBatchSize(), p.samplingRate(), p.l2NormClip(),
-          p.noiseMultiplier(), p.plannedEpsilon(), p.delta(), dp.accountant().name());
+          p.steps(),
+          p.epochs(),
+          p.expectedBatchSize(),
+          p.samplingRate(),
+          p.l2NormClip(),
+          p.noiseMultiplier(),
+          p.plannedEpsilon(),
+          p.delta(),
+          dp.accountant().name());
     }
   }
 
@@ -167,23 +230,32 @@ final class TrainCommand implements Callable<Integer> {
       HadoopPaths.requireAbsoluteInClusterMode("data.test", paths.test());
     }
     if (c.isSet("training.checkpoint-dir")) {
-      HadoopPaths.requireAbsoluteInClusterMode("training.checkpoint-dir", c.string("training.checkpoint-dir"));
+      HadoopPaths.requireAbsoluteInClusterMode(
+          "training.checkpoint-dir", c.string("training.checkpoint-dir"));
     }
   }
 
-  private static void printSummary(PrivacyReport privacy, Evaluation eval, double wall, OutputWriter.OutputDir out) {
+  private static void printSummary(
+      PrivacyReport privacy, Evaluation eval, double wall, OutputWriter.OutputDir out) {
     if (eval != null) {
-      System.out.printf(Locale.ROOT, "test accuracy %.2f%% (%d examples), test loss %.4f%n",
-          100 * eval.accuracy(), eval.count(), eval.meanLoss());
+      System.out.printf(
+          Locale.ROOT,
+          "test accuracy %.2f%% (%d examples), test loss %.4f%n",
+          100 * eval.accuracy(),
+          eval.count(),
+          eval.meanLoss());
     }
     System.out.println(privacy.summary());
-    System.out.printf(Locale.ROOT, "done in %.1f s; model, metrics.csv and report.json in %s%n", wall, out);
+    System.out.printf(
+        Locale.ROOT, "done in %.1f s; model, metrics.csv and report.json in %s%n", wall, out);
   }
 
   static ObjectNode report(TrainingResult r, Evaluation eval, double wall, String format) {
     PrivacyReport p = r.privacy();
     ObjectNode n = OutputWriter.JSON.createObjectNode();
-    n.put("privacy_guarantee", p.nonPrivate() ? "NONE: trained without clipping and noise" : p.summary());
+    n.put(
+        "privacy_guarantee",
+        p.nonPrivate() ? "NONE: trained without clipping and noise" : p.summary());
     // A --no-privacy baseline must not pass for a private model wherever the report goes.
     n.put("non_private", p.nonPrivate());
     putNumber(n, "epsilon", p.epsilon());

@@ -18,7 +18,10 @@ import org.sparkdpsgd.util.InvalidInputException;
 public final class TrainerSettings {
   private TrainerSettings() {}
 
-  /** The key's value read with the knob's type (HOCON converts, e.g. "2" to 2.0, or fails naming the key). */
+  /**
+   * The key's value read with the knob's type (HOCON converts, e.g. "2" to 2.0, or fails naming the
+   * key).
+   */
   static Object value(JobConfig c, Knob k) {
     String key = k.key();
     return switch (k.type()) {
@@ -46,13 +49,25 @@ public final class TrainerSettings {
     boolean target = c.isSet(targetKey);
     if (sigma && target) {
       throw new InvalidInputException(
-          "set only one of " + sigmaKey + " (from " + c.origin(sigmaKey) + ") and " + targetKey + " (from "
-              + c.origin(targetKey) + "); set the other to null");
+          "set only one of "
+              + sigmaKey
+              + " (from "
+              + c.origin(sigmaKey)
+              + ") and "
+              + targetKey
+              + " (from "
+              + c.origin(targetKey)
+              + "); set the other to null");
     }
     if (sigma && c.number(sigmaKey) == 0 && !c.bool("training.no-privacy")) {
-      // σ = 0 would run the private machinery without noise and report ε = ∞ as if it were a DP run.
-      throw new InvalidInputException(sigmaKey + " = 0 adds no noise: no privacy. Use --no-privacy for a"
-          + " non-private baseline, or a σ > 0; provided value: 0 (from " + c.origin(sigmaKey) + ")");
+      // σ = 0 would run the private machinery without noise and report ε = ∞ as if it were a DP
+      // run.
+      throw new InvalidInputException(
+          sigmaKey
+              + " = 0 adds no noise: no privacy. Use --no-privacy for a"
+              + " non-private baseline, or a σ > 0; provided value: 0 (from "
+              + c.origin(sigmaKey)
+              + ")");
     }
     if (sigma) {
       d.noiseMultiplier(c.number(sigmaKey));
@@ -83,7 +98,8 @@ public final class TrainerSettings {
     boolean epochs = c.isSet(epochsKey);
     boolean steps = c.isSet(stepsKey);
     if (epochs && steps) {
-      throw new InvalidInputException("set only one of " + epochsKey + " and " + stepsKey + "; set the other to null");
+      throw new InvalidInputException(
+          "set only one of " + epochsKey + " and " + stepsKey + "; set the other to null");
     }
     if (epochs) {
       d.epochs(c.number(epochsKey));
@@ -92,9 +108,17 @@ public final class TrainerSettings {
     } else {
       d.unsetLength();
     }
-    d.optimizer(c.validated(Knobs.OPTIMIZER.key(), () -> new OptimizerSpec(
-        c.string(Knobs.OPTIMIZER.key()), c.number(Knobs.LEARNING_RATE.key()), c.number(Knobs.MOMENTUM.key()),
-        c.number(Knobs.ADAM_BETA1.key()), c.number(Knobs.ADAM_BETA2.key()), c.number(Knobs.ADAM_EPSILON.key()))));
+    d.optimizer(
+        c.validated(
+            Knobs.OPTIMIZER.key(),
+            () ->
+                new OptimizerSpec(
+                    c.string(Knobs.OPTIMIZER.key()),
+                    c.number(Knobs.LEARNING_RATE.key()),
+                    c.number(Knobs.MOMENTUM.key()),
+                    c.number(Knobs.ADAM_BETA1.key()),
+                    c.number(Knobs.ADAM_BETA2.key()),
+                    c.number(Knobs.ADAM_EPSILON.key()))));
     d.emaDecay(c.number(Knobs.EMA_DECAY.key()));
     d.lrSchedule(c.string(Knobs.LR_SCHEDULE.key()));
     d.aggregationDepth(c.integer(Knobs.AGGREGATION_DEPTH.key()));
@@ -103,22 +127,36 @@ public final class TrainerSettings {
     d.nonPrivate(c.bool("training.no-privacy"));
     d.leakTrainingLoss(c.bool(Knobs.DEBUG_LEAK_TRAINING_LOSS.key()));
     String dirKey = Knobs.CHECKPOINT_DIR.key();
-    d.checkpoints(c.isSet(dirKey) ? c.string(dirKey) : null, c.integer(Knobs.CHECKPOINT_EVERY.key()));
+    d.checkpoints(
+        c.isSet(dirKey) ? c.string(dirKey) : null, c.integer(Knobs.CHECKPOINT_EVERY.key()));
 
     String type = c.string("model.type").trim().toLowerCase();
     switch (type) {
       case "logreg" -> d.hiddenLayers();
       case "mlp" -> {
         List<Integer> hidden = c.integers("model.hidden");
-        c.validated("model.hidden", () -> d.hiddenLayers(hidden.stream().mapToInt(Integer::intValue).toArray()));
+        c.validated(
+            "model.hidden",
+            () -> d.hiddenLayers(hidden.stream().mapToInt(Integer::intValue).toArray()));
       }
       case "cnn", "layers" -> {
-        d.layers(c.validated("model.layers", () -> LayerConfig.parse(c.objects("model.layers"), "model.layers")));
+        d.layers(
+            c.validated(
+                "model.layers",
+                () -> LayerConfig.parse(c.objects("model.layers"), "model.layers")));
         List<Integer> shape = c.integers("model.input-shape");
-        c.validated("model.input-shape", () -> d.inputShape(shape.stream().mapToInt(Integer::intValue).toArray()));
+        c.validated(
+            "model.input-shape",
+            () -> d.inputShape(shape.stream().mapToInt(Integer::intValue).toArray()));
       }
-      default -> throw new InvalidInputException("model.type must be one of mlp, logreg, cnn (= the list in"
-          + " model.layers); provided value: " + type + " (from " + c.origin("model.type") + ")");
+      default ->
+          throw new InvalidInputException(
+              "model.type must be one of mlp, logreg, cnn (= the list in"
+                  + " model.layers); provided value: "
+                  + type
+                  + " (from "
+                  + c.origin("model.type")
+                  + ")");
     }
     d.activation(Activation.parse(c.string(Knobs.ACTIVATION.key()), Knobs.ACTIVATION.key()));
     d.initSeed(c.longValue(Knobs.INIT_SEED.key()));

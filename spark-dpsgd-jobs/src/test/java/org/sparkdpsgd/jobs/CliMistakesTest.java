@@ -33,9 +33,28 @@ class CliMistakesTest {
 
   /** A run on the good CSV with {@code extra} settings; its output directory is {@code out}. */
   static String[] train(String out, String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--format", "csv", "--train", goodCsv.toString(), "--test", "",
-        "--output", dir.resolve(out).toString(), "--set", "spark.master=local[1]", "--set", "data.num-classes=2",
-        "--set", "training.expected-batch-size=20", "--set", "training.epochs=1", "--set", "progress-seconds=0"));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--format",
+                "csv",
+                "--train",
+                goodCsv.toString(),
+                "--test",
+                "",
+                "--output",
+                dir.resolve(out).toString(),
+                "--set",
+                "spark.master=local[1]",
+                "--set",
+                "data.num-classes=2",
+                "--set",
+                "training.expected-batch-size=20",
+                "--set",
+                "training.epochs=1",
+                "--set",
+                "progress-seconds=0"));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }
@@ -49,8 +68,15 @@ class CliMistakesTest {
     assertTrue(line.startsWith("dpsgd: error: "), line);
     assertTrue(line.contains(value), "names the offending value " + value + ": " + line);
     for (String console : List.of(r.out(), r.err())) {
-      assertFalse(console.lines().anyMatch(l -> l.matches("\\s+at [\\w.$]+\\(.*\\)") || l.startsWith("Caused by:")
-          || l.contains("Exception in thread")), "no stack-trace line:\n" + console);
+      assertFalse(
+          console
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.matches("\\s+at [\\w.$]+\\(.*\\)")
+                          || l.startsWith("Caused by:")
+                          || l.contains("Exception in thread")),
+          "no stack-trace line:\n" + console);
     }
     assertFalse(r.out().contains("step 1/"), "no step ran:\n" + r.out());
     assertFalse(Files.exists(dir.resolve(out).resolve("report.json")), "no report.json");
@@ -72,21 +98,32 @@ class CliMistakesTest {
   @Test
   void configAnUnknownKeyIsNamedWithItsFileAndLine() throws Exception {
     Path conf = Files.writeString(dir.resolve("typo.conf"), "training {\n  epoch = 3\n}\n");
-    String e = oneLineError("config-out", train("config-out", "--config", conf.toString()), "training.epoch");
+    String e =
+        oneLineError(
+            "config-out", train("config-out", "--config", conf.toString()), "training.epoch");
     assertTrue(e.contains("typo.conf"), e);
   }
 
   @Test
   void hyperparametersZeroNoiseIsRefusedWithoutNoPrivacy() throws Exception {
-    String e = oneLineError("hyper-out", train("hyper-out", "--set", "privacy.target-epsilon=null",
-        "--set", "privacy.noise-multiplier=0"), "privacy.noise-multiplier");
+    String e =
+        oneLineError(
+            "hyper-out",
+            train(
+                "hyper-out",
+                "--set",
+                "privacy.target-epsilon=null",
+                "--set",
+                "privacy.noise-multiplier=0"),
+            "privacy.noise-multiplier");
     assertTrue(e.contains("--no-privacy") && e.contains("provided value: 0"), e);
   }
 
   @Test
   void pathsAMissingTrainingFileIsNamed() throws Exception {
     String missing = dir.resolve("no-such.csv").toString();
-    String e = oneLineError("paths-out", train("paths-out", "--set", "data.train=" + missing), missing);
+    String e =
+        oneLineError("paths-out", train("paths-out", "--set", "data.train=" + missing), missing);
     assertTrue(e.contains("no such file"), e);
   }
 
@@ -97,8 +134,11 @@ class CliMistakesTest {
     CliProcess.Result r = CliProcess.run(dir, train("earlier-run"));
     assertEquals(2, r.exitCode(), r.err());
     assertEquals(1, r.err().lines().filter(l -> !l.isBlank()).count(), r.err());
-    assertTrue(r.err().contains("already holds a run (model.json)") && r.err().contains("--overwrite"), r.err());
-    assertEquals("{\"earlier\": true}", Files.readString(earlier.resolve("model.json")), "left as it was");
+    assertTrue(
+        r.err().contains("already holds a run (model.json)") && r.err().contains("--overwrite"),
+        r.err());
+    assertEquals(
+        "{\"earlier\": true}", Files.readString(earlier.resolve("model.json")), "left as it was");
     assertFalse(r.out().contains("step 1/"), r.out());
   }
 }

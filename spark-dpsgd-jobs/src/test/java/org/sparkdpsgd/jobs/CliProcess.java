@@ -23,8 +23,10 @@ final class CliProcess {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (flag.startsWith("--add-opens") || flag.startsWith("-XX:+IgnoreUnrecognized")
-          || flag.startsWith("-Djdk.reflect") || flag.startsWith("-Dorg.bytedeco")) {
+      if (flag.startsWith("--add-opens")
+          || flag.startsWith("-XX:+IgnoreUnrecognized")
+          || flag.startsWith("-Djdk.reflect")
+          || flag.startsWith("-Dorg.bytedeco")) {
         cmd.add(flag); // Spark's Java 17 flags and ND4J's cache, from surefire's argLine
       }
     }
@@ -38,7 +40,8 @@ final class CliProcess {
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(workDir, "stdout", ".txt");
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process p = pb.start();
@@ -46,7 +49,9 @@ final class CliProcess {
       p.destroyForcibly();
       throw new AssertionError("dpsgd " + String.join(" ", args) + " did not finish in 180 s");
     }
-    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+    return new Result(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
   }
 }

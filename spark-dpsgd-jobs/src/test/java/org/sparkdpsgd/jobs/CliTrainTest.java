@@ -23,7 +23,9 @@ class CliTrainTest {
     for (int i = 0; i < n; i++) {
       int label = rng.nextInt(3);
       for (int j = 0; j < 3; j++) {
-        sb.append(String.format(java.util.Locale.ROOT, "%.4f,", rng.nextGaussian() * 0.5 + (j == label ? 2 : 0)));
+        sb.append(
+            String.format(
+                java.util.Locale.ROOT, "%.4f,", rng.nextGaussian() * 0.5 + (j == label ? 2 : 0)));
       }
       sb.append(label).append('\n');
     }
@@ -35,25 +37,61 @@ class CliTrainTest {
     Path train = csv(dir, "train.csv", 3000, 1);
     Path test = csv(dir, "test.csv", 1000, 2);
     Path out = dir.resolve("run");
-    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
-        "--test", test.toString(), "--output", out.toString(),
-        "--set", "data.num-classes=3", "--set", "model.hidden=[8]", "--set", "training.expected-batch-size=300", "--set", "training.epochs=4",
-        "--set", "privacy.target-epsilon=2.0", "--set", "training.learning-rate=1.0", "--set", "progress-seconds=0");
+    CliRunner.Result r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "data.num-classes=3",
+            "--set",
+            "model.hidden=[8]",
+            "--set",
+            "training.expected-batch-size=300",
+            "--set",
+            "training.epochs=4",
+            "--set",
+            "privacy.target-epsilon=2.0",
+            "--set",
+            "training.learning-rate=1.0",
+            "--set",
+            "progress-seconds=0");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("step 40/40"), r.out());
     assertTrue(r.out().contains("test accuracy"), r.out());
 
     JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-    for (String key : List.of("epsilon", "delta", "accountant", "noise_multiplier", "l2_norm_clip", "sampling_rate",
-        "expected_batch_size", "steps", "epochs", "train_examples", "test_accuracy", "test_loss", "wall_seconds")) {
+    for (String key :
+        List.of(
+            "epsilon",
+            "delta",
+            "accountant",
+            "noise_multiplier",
+            "l2_norm_clip",
+            "sampling_rate",
+            "expected_batch_size",
+            "steps",
+            "epochs",
+            "train_examples",
+            "test_accuracy",
+            "test_loss",
+            "wall_seconds")) {
       assertTrue(report.has(key), "report.json has " + key);
     }
     assertEquals(40, report.get("steps").asLong());
     assertEquals(3000, report.get("train_examples").asLong());
     assertEquals(0.1, report.get("sampling_rate").asDouble(), 1e-12);
-    assertTrue(report.get("epsilon").asDouble() <= 2.0 + 1e-6 && report.get("epsilon").asDouble() > 1.9,
+    assertTrue(
+        report.get("epsilon").asDouble() <= 2.0 + 1e-6 && report.get("epsilon").asDouble() > 1.9,
         "calibrated to the target: " + report.get("epsilon"));
-    assertTrue(report.get("test_accuracy").asDouble() > 0.85, "accuracy " + report.get("test_accuracy"));
+    assertTrue(
+        report.get("test_accuracy").asDouble() > 0.85, "accuracy " + report.get("test_accuracy"));
     assertEquals("rdp", report.get("accountant").asText());
     List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
     assertEquals(41, metrics.size());
@@ -67,11 +105,29 @@ class CliTrainTest {
   @Test
   void rerunWithACheckpointDirResumesAndOtherSettingsAreRefused() throws IOException {
     Path train = csv(dir, "ctrain.csv", 1000, 5);
-    List<String> args = List.of("train", "--format", "csv", "--train", train.toString(), "--test", train.toString(),
-        "--set", "data.num-classes=3", "--set", "model.hidden=[4]", "--set", "training.expected-batch-size=100",
-        "--set", "training.epochs=2",
-        "--set", "training.checkpoint-dir=" + dir.resolve("ckpt"), "--set", "training.checkpoint-every=5",
-        "--set", "progress-seconds=0");
+    List<String> args =
+        List.of(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            train.toString(),
+            "--set",
+            "data.num-classes=3",
+            "--set",
+            "model.hidden=[4]",
+            "--set",
+            "training.expected-batch-size=100",
+            "--set",
+            "training.epochs=2",
+            "--set",
+            "training.checkpoint-dir=" + dir.resolve("ckpt"),
+            "--set",
+            "training.checkpoint-every=5",
+            "--set",
+            "progress-seconds=0");
     CliRunner.Result first = CliRunner.run(concat(args, "--output", dir.resolve("a").toString()));
     assertEquals(0, first.exitCode(), first.err());
     CliRunner.Result again = CliRunner.run(concat(args, "--output", dir.resolve("b").toString()));
@@ -82,20 +138,47 @@ class CliTrainTest {
     JsonNode b = new ObjectMapper().readTree(dir.resolve("b/report.json").toFile());
     assertEquals(a.get("epsilon").asDouble(), b.get("epsilon").asDouble(), 1e-12);
     assertEquals(20, b.get("steps").asLong());
-    CliRunner.Result other = CliRunner.run(concat(args, "--output", dir.resolve("c").toString(),
-        "--set", "training.epochs=3"));
+    CliRunner.Result other =
+        CliRunner.run(
+            concat(args, "--output", dir.resolve("c").toString(), "--set", "training.epochs=3"));
     assertEquals(2, other.exitCode(), other.out());
-    assertTrue(other.err().contains("holds a checkpoint of a different run (steps: 20 in the checkpoint, 30 now;"),
+    assertTrue(
+        other
+            .err()
+            .contains(
+                "holds a checkpoint of a different run (steps: 20 in the checkpoint, 30 now;"),
         other.err());
   }
 
-  /** The --no-privacy baseline says so on screen and in every field of the report that could mislead. */
+  /**
+   * The --no-privacy baseline says so on screen and in every field of the report that could
+   * mislead.
+   */
   @Test
   void noPrivacyBaselineIsMarkedAsHavingNoGuarantee() throws IOException {
     Path train = csv(dir, "ntrain.csv", 600, 7);
-    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(), "--test",
-        train.toString(), "--no-privacy", "--output", dir.resolve("np").toString(), "--set", "data.num-classes=3", "--set", "model.hidden=[4]",
-        "--set", "training.expected-batch-size=100", "--set", "training.epochs=1", "--set", "progress-seconds=0");
+    CliRunner.Result r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            train.toString(),
+            "--no-privacy",
+            "--output",
+            dir.resolve("np").toString(),
+            "--set",
+            "data.num-classes=3",
+            "--set",
+            "model.hidden=[4]",
+            "--set",
+            "training.expected-batch-size=100",
+            "--set",
+            "training.epochs=1",
+            "--set",
+            "progress-seconds=0");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("NO PRIVACY"), r.out());
     JsonNode report = new ObjectMapper().readTree(dir.resolve("np/report.json").toFile());
@@ -135,13 +218,34 @@ class CliTrainTest {
     Path train = imageCsv(dir, "itrain.csv", 2000, 3);
     Path test = imageCsv(dir, "itest.csv", 500, 4);
     Path out = dir.resolve("cnn");
-    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(),
-        "--test", test.toString(), "--output", out.toString(), "--set", "data.num-classes=2", "--set", "model.type=cnn",
-        "--set", "model.input-shape=[1,4,4]",
-        "--set", "model.layers=[{type=conv2d,filters=4,kernel=3,padding=1},{type=groupnorm,groups=2},"
-            + "{type=tempered-sigmoid},{type=avgpool,size=2},{type=flatten}]",
-        "--set", "training.expected-batch-size=200", "--set", "training.epochs=3",
-        "--set", "training.learning-rate=0.5", "--set", "progress-seconds=0");
+    CliRunner.Result r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "data.num-classes=2",
+            "--set",
+            "model.type=cnn",
+            "--set",
+            "model.input-shape=[1,4,4]",
+            "--set",
+            "model.layers=[{type=conv2d,filters=4,kernel=3,padding=1},{type=groupnorm,groups=2},"
+                + "{type=tempered-sigmoid},{type=avgpool,size=2},{type=flatten}]",
+            "--set",
+            "training.expected-batch-size=200",
+            "--set",
+            "training.epochs=3",
+            "--set",
+            "training.learning-rate=0.5",
+            "--set",
+            "progress-seconds=0");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode model = new ObjectMapper().readTree(out.resolve("model.json").toFile());
     assertEquals(2, model.get("format_version").asInt());
@@ -152,7 +256,9 @@ class CliTrainTest {
     // conv 4×(9+1), groupnorm 2×4, dense (4·2·2)×2 + 2
     assertEquals(40 + 8 + 34, model.get("params").size());
     JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
-    assertTrue(report.get("test_accuracy").asDouble() > 0.9, "accuracy " + report.get("test_accuracy"));
-    assertTrue(report.get("model").asText().contains("conv2d(4,3x3,s1,p1)"), report.get("model").asText());
+    assertTrue(
+        report.get("test_accuracy").asDouble() > 0.9, "accuracy " + report.get("test_accuracy"));
+    assertTrue(
+        report.get("model").asText().contains("conv2d(4,3x3,s1,p1)"), report.get("model").asText());
   }
 }

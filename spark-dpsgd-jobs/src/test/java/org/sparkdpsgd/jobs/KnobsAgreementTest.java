@@ -18,13 +18,28 @@ import org.sparkdpsgd.train.Knob;
 import org.sparkdpsgd.train.Knobs;
 import org.sparkdpsgd.util.InvalidInputException;
 
-/** dpsgd-defaults.conf holds exactly the knob table's defaults, and the CLI checks with the table. */
+/**
+ * dpsgd-defaults.conf holds exactly the knob table's defaults, and the CLI checks with the table.
+ */
 class KnobsAgreementTest {
   /** Keys of the CLI that are not knobs of the table (see the Knobs class comment for why). */
-  private static final Set<String> CLI_ONLY = Set.of("data.format", "data.train", "data.test",
-      "data.features-col", "data.label-col", "data.num-features", "data.limit",
-      "model.type", "model.hidden", "model.layers", "model.input-shape", "training.no-privacy",
-      "spark.master", "spark.app-name", "progress-seconds");
+  private static final Set<String> CLI_ONLY =
+      Set.of(
+          "data.format",
+          "data.train",
+          "data.test",
+          "data.features-col",
+          "data.label-col",
+          "data.num-features",
+          "data.limit",
+          "model.type",
+          "model.hidden",
+          "model.layers",
+          "model.input-shape",
+          "training.no-privacy",
+          "spark.master",
+          "spark.app-name",
+          "progress-seconds");
 
   private static Config defaults() {
     return ConfigFactory.parseResources(JobConfig.class, "/dpsgd-defaults.conf");
@@ -39,13 +54,14 @@ class KnobsAgreementTest {
         assertTrue(conf.getIsNull(k.key()), k.key() + " must be null (unset) by default");
         continue;
       }
-      Object actual = switch (k.type()) {
-        case DOUBLE -> conf.getDouble(k.key());
-        case LONG -> conf.getLong(k.key());
-        case INT -> conf.getInt(k.key());
-        case STRING -> conf.getString(k.key());
-        case BOOLEAN -> conf.getBoolean(k.key());
-      };
+      Object actual =
+          switch (k.type()) {
+            case DOUBLE -> conf.getDouble(k.key());
+            case LONG -> conf.getLong(k.key());
+            case INT -> conf.getInt(k.key());
+            case STRING -> conf.getString(k.key());
+            case BOOLEAN -> conf.getBoolean(k.key());
+          };
       assertEquals(k.defaultValue(), actual, k.key());
     }
   }
@@ -59,7 +75,8 @@ class KnobsAgreementTest {
       unexplained.remove(k.key());
     }
     unexplained.removeAll(CLI_ONLY);
-    assertEquals(Set.of(), unexplained, "keys in dpsgd-defaults.conf that are neither a knob nor CLI-only");
+    assertEquals(
+        Set.of(), unexplained, "keys in dpsgd-defaults.conf that are neither a knob nor CLI-only");
   }
 
   private static void collect(com.typesafe.config.ConfigObject o, String prefix, Set<String> out) {
@@ -94,18 +111,33 @@ class KnobsAgreementTest {
   /** A bad value of a knob fails with the table's message, naming the key and the --set origin. */
   @Test
   void theCliRefusesBadValuesWithTheTablesMessage() {
-    Map<Knob, String> bad = Map.ofEntries(Map.entry(Knobs.L2_NORM_CLIP, "0"), Map.entry(Knobs.DELTA, "1"),
-        Map.entry(Knobs.MOMENTUM, "1.5"), Map.entry(Knobs.ADAM_BETA2, "1"), Map.entry(Knobs.ADAM_EPSILON, "0"),
-        Map.entry(Knobs.LR_SCHEDULE, "linear"), Map.entry(Knobs.EMA_DECAY, "1"),
-        Map.entry(Knobs.AGGREGATION_DEPTH, "0"), Map.entry(Knobs.CHECKPOINT_EVERY, "0"),
-        Map.entry(Knobs.BLOCK_ROWS, "-4"), Map.entry(Knobs.ACTIVATION, "sigmoid"),
-        Map.entry(Knobs.ACCOUNTANT, "gdp"), Map.entry(Knobs.OPTIMIZER, "rmsprop"),
-        Map.entry(Knobs.LEARNING_RATE, "-0.1"), Map.entry(Knobs.EPOCHS, "0"));
+    Map<Knob, String> bad =
+        Map.ofEntries(
+            Map.entry(Knobs.L2_NORM_CLIP, "0"),
+            Map.entry(Knobs.DELTA, "1"),
+            Map.entry(Knobs.MOMENTUM, "1.5"),
+            Map.entry(Knobs.ADAM_BETA2, "1"),
+            Map.entry(Knobs.ADAM_EPSILON, "0"),
+            Map.entry(Knobs.LR_SCHEDULE, "linear"),
+            Map.entry(Knobs.EMA_DECAY, "1"),
+            Map.entry(Knobs.AGGREGATION_DEPTH, "0"),
+            Map.entry(Knobs.CHECKPOINT_EVERY, "0"),
+            Map.entry(Knobs.BLOCK_ROWS, "-4"),
+            Map.entry(Knobs.ACTIVATION, "sigmoid"),
+            Map.entry(Knobs.ACCOUNTANT, "gdp"),
+            Map.entry(Knobs.OPTIMIZER, "rmsprop"),
+            Map.entry(Knobs.LEARNING_RATE, "-0.1"),
+            Map.entry(Knobs.EPOCHS, "0"));
     for (Map.Entry<Knob, String> e : bad.entrySet()) {
       String set = e.getKey().key() + "=" + e.getValue();
-      String msg = assertThrows(InvalidInputException.class,
-          () -> TrainerSettings.from(JobConfig.load(null, List.of(set))), set).getMessage();
-      assertTrue(msg.startsWith(e.getKey().param() + " must ") && msg.contains("--set " + set), msg);
+      String msg =
+          assertThrows(
+                  InvalidInputException.class,
+                  () -> TrainerSettings.from(JobConfig.load(null, List.of(set))),
+                  set)
+              .getMessage();
+      assertTrue(
+          msg.startsWith(e.getKey().param() + " must ") && msg.contains("--set " + set), msg);
     }
   }
 }

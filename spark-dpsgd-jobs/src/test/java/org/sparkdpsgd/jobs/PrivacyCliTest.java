@@ -16,19 +16,44 @@ class PrivacyCliTest {
 
   @Test
   void privacyStatementForTheMnistTutorialSetting() {
-    CliRunner.Result r = CliRunner.run("privacy", "--n", "60000", "--batch-size", "256", "--noise-multiplier", "1.1",
-        "--epochs", "60", "--delta", "1e-5", "--no-pld");
+    CliRunner.Result r =
+        CliRunner.run(
+            "privacy",
+            "--n",
+            "60000",
+            "--batch-size",
+            "256",
+            "--noise-multiplier",
+            "1.1",
+            "--epochs",
+            "60",
+            "--delta",
+            "1e-5",
+            "--no-pld");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("14063 steps"), r.out());
     assertTrue(r.out().contains("ε = 2.59666 by RDP"), r.out());
     assertTrue(r.out().contains("order 8.10000"), r.out());
-    assertTrue(r.out().contains("Poisson sampling") && r.out().contains("add-or-remove-one"), r.out());
+    assertTrue(
+        r.out().contains("Poisson sampling") && r.out().contains("add-or-remove-one"), r.out());
   }
 
   @Test
   void calibrateJson() throws Exception {
-    CliRunner.Result r = CliRunner.run("calibrate", "--target-epsilon", "3", "--delta", "1e-5",
-        "--n", "60000", "--batch-size", "256", "--epochs", "60", "--json");
+    CliRunner.Result r =
+        CliRunner.run(
+            "calibrate",
+            "--target-epsilon",
+            "3",
+            "--delta",
+            "1e-5",
+            "--n",
+            "60000",
+            "--batch-size",
+            "256",
+            "--epochs",
+            "60",
+            "--json");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode json = new ObjectMapper().readTree(r.out().strip());
     assertEquals(1.0140209571034289, json.get("noise_multiplier").asDouble(), 1e-6);
@@ -38,8 +63,10 @@ class PrivacyCliTest {
 
   @Test
   void batchTableKeepsRowOrderAndWritesInfinity() throws Exception {
-    Path in = Files.writeString(dir.resolve("plan.csv"),
-        "q,noise_multiplier,steps,delta\n0.01,1.0,1000,1e-5\n0.01,0,10,1e-5\n0.004266666666666667,1.3,3516,1e-5\n");
+    Path in =
+        Files.writeString(
+            dir.resolve("plan.csv"),
+            "q,noise_multiplier,steps,delta\n0.01,1.0,1000,1e-5\n0.01,0,10,1e-5\n0.004266666666666667,1.3,3516,1e-5\n");
     CliRunner.Result r = CliRunner.run("privacy", "--batch", in.toString());
     assertEquals(0, r.exitCode(), r.err());
     String[] lines = r.out().strip().split("\n");
@@ -54,20 +81,32 @@ class PrivacyCliTest {
 
   @Test
   void pldColumnAndStatement() throws Exception {
-    Path in = Files.writeString(dir.resolve("pld.csv"), "q,noise_multiplier,steps,delta\n1.0,1.0,1,1e-5\n");
+    Path in =
+        Files.writeString(
+            dir.resolve("pld.csv"), "q,noise_multiplier,steps,delta\n1.0,1.0,1,1e-5\n");
     CliRunner.Result r = CliRunner.run("privacy", "--batch", in.toString(), "--pld");
     assertEquals(0, r.exitCode(), r.err());
     String[] lines = r.out().strip().split("\n");
     assertEquals("q,noise_multiplier,steps,delta,epsilon_rdp,best_order,epsilon_pld", lines[0]);
     assertEquals(4.3771781000473124, Double.parseDouble(lines[1].split(",")[6]), 1e-6);
-    CliRunner.Result s = CliRunner.run("privacy", "--sampling-rate", "0.0042666666666666667", "--steps", "14063",
-        "--noise-multiplier", "1.1");
+    CliRunner.Result s =
+        CliRunner.run(
+            "privacy",
+            "--sampling-rate",
+            "0.0042666666666666667",
+            "--steps",
+            "14063",
+            "--noise-multiplier",
+            "1.1");
     assertTrue(s.out().contains("ε = 2.38178 by PLD"), s.out());
   }
 
   @Test
   void badRowsAreNamedByLine() throws Exception {
-    Path in = Files.writeString(dir.resolve("bad.csv"), "q,noise_multiplier,steps,delta\n0.01,1.0,1000,1e-5\n2,1,10,1e-5\n");
+    Path in =
+        Files.writeString(
+            dir.resolve("bad.csv"),
+            "q,noise_multiplier,steps,delta\n0.01,1.0,1000,1e-5\n2,1,10,1e-5\n");
     String e = CliErrorsTest.userError("privacy", "--batch", in.toString());
     assertTrue(e.contains("line 3") && e.contains("2.0"), e);
   }

@@ -32,9 +32,26 @@ class PrivacyHygieneTest {
   }
 
   static String[] args(String out, String... extra) {
-    List<String> a = new ArrayList<>(List.of("train", "--format", "csv", "--train", train.toString(), "--test",
-        test.toString(), "--output", dir.resolve(out).toString(), "--set", "model.hidden=[4]",
-        "--set", "training.expected-batch-size=100", "--set", "training.epochs=1", "--set", "progress-seconds=0"));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--format",
+                "csv",
+                "--train",
+                train.toString(),
+                "--test",
+                test.toString(),
+                "--output",
+                dir.resolve(out).toString(),
+                "--set",
+                "model.hidden=[4]",
+                "--set",
+                "training.expected-batch-size=100",
+                "--set",
+                "training.epochs=1",
+                "--set",
+                "progress-seconds=0"));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }
@@ -47,10 +64,24 @@ class PrivacyHygieneTest {
     // One example labelled 9999 does not make a 10,000-class model: it is refused, by its line.
     String rows = Files.readString(train).replaceFirst("\n([^\n]*),\\d\n", "\n$1,9999\n");
     Path odd = Files.writeString(dir.resolve("odd-label.csv"), rows);
-    r = CliRunner.run("train", "--format", "csv", "--train", odd.toString(), "--test", "", "--output",
-        dir.resolve("odd").toString(), "--set", "data.num-classes=3");
+    r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            odd.toString(),
+            "--test",
+            "",
+            "--output",
+            dir.resolve("odd").toString(),
+            "--set",
+            "data.num-classes=3");
     assertEquals(2, r.exitCode(), r.err());
-    assertTrue(r.err().contains("line 2") && r.err().contains("[0, 2] for 3 classes; provided value: 9999.0"), r.err());
+    assertTrue(
+        r.err().contains("line 2")
+            && r.err().contains("[0, 2] for 3 classes; provided value: 9999.0"),
+        r.err());
     assertFalse(Files.exists(dir.resolve("odd/report.json")));
   }
 
@@ -66,17 +97,27 @@ class PrivacyHygieneTest {
     JsonNode report = new ObjectMapper().readTree(dir.resolve("quiet/report.json").toFile());
     assertEquals(0, report.get("leaks").size(), report.toString());
     assertEquals(3, report.get("treated_as_public").size(), report.toString());
-    assertTrue(report.get("treated_as_public").toString().contains(test.toString()), report.toString());
+    assertTrue(
+        report.get("treated_as_public").toString().contains(test.toString()), report.toString());
     assertFalse(report.has("warning"), report.toString());
   }
 
   @Test
   void theDebuggingSwitchShowsTheLossAndMarksTheReportAsLeaking() throws IOException {
-    CliRunner.Result r = CliRunner.run(args("leaky", "--set", "data.num-classes=3",
-        "--set", "training.debug-leak-training-loss=true"));
+    CliRunner.Result r =
+        CliRunner.run(
+            args(
+                "leaky",
+                "--set",
+                "data.num-classes=3",
+                "--set",
+                "training.debug-leak-training-loss=true"));
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("WARNING: training.debug-leak-training-loss = true"), r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("step ") && l.contains("loss ") && l.contains("LEAKS")),
+    assertTrue(
+        r.out()
+            .lines()
+            .anyMatch(l -> l.startsWith("step ") && l.contains("loss ") && l.contains("LEAKS")),
         r.out());
     List<String> metrics = Files.readAllLines(dir.resolve("leaky/metrics.csv"));
     assertTrue(metrics.get(0).startsWith("step,loss_UNNOISED_LEAKS,"), metrics.get(0));
@@ -89,22 +130,51 @@ class PrivacyHygieneTest {
 
   @Test
   void zeroNoiseNeedsNoPrivacy() {
-    CliRunner.Result r = CliRunner.run(args("sigma0", "--set", "data.num-classes=3",
-        "--set", "privacy.target-epsilon=null", "--set", "privacy.noise-multiplier=0"));
+    CliRunner.Result r =
+        CliRunner.run(
+            args(
+                "sigma0",
+                "--set",
+                "data.num-classes=3",
+                "--set",
+                "privacy.target-epsilon=null",
+                "--set",
+                "privacy.noise-multiplier=0"));
     assertEquals(2, r.exitCode(), r.err());
-    assertTrue(r.err().contains("privacy.noise-multiplier = 0 adds no noise") && r.err().contains("--no-privacy")
-        && r.err().contains("--set privacy.noise-multiplier=0"), r.err());
+    assertTrue(
+        r.err().contains("privacy.noise-multiplier = 0 adds no noise")
+            && r.err().contains("--no-privacy")
+            && r.err().contains("--set privacy.noise-multiplier=0"),
+        r.err());
     assertFalse(Files.exists(dir.resolve("sigma0")), "refused before the output directory is made");
   }
 
   @Test
   void testDataThatIsTheTrainingDataIsWarnedAbout() throws IOException {
-    CliRunner.Result r = CliRunner.run("train", "--format", "csv", "--train", train.toString(), "--test",
-        train.toString(), "--output", dir.resolve("same").toString(), "--set", "data.num-classes=3",
-        "--set", "model.hidden=[4]", "--set", "training.expected-batch-size=100", "--set", "training.epochs=1");
+    CliRunner.Result r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            train.toString(),
+            "--output",
+            dir.resolve("same").toString(),
+            "--set",
+            "data.num-classes=3",
+            "--set",
+            "model.hidden=[4]",
+            "--set",
+            "training.expected-batch-size=100",
+            "--set",
+            "training.epochs=1");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("WARNING: the test data is the training data"), r.out());
     JsonNode report = new ObjectMapper().readTree(dir.resolve("same/report.json").toFile());
-    assertTrue(report.get("warning").asText().contains("test data is the training data"), report.toString());
+    assertTrue(
+        report.get("warning").asText().contains("test data is the training data"),
+        report.toString());
   }
 }

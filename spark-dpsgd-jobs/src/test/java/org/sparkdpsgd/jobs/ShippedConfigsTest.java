@@ -40,7 +40,8 @@ class ShippedConfigsTest {
     assertEquals("rdp", c.string("privacy.accountant"));
     assertFalse(d.isNonPrivate());
     ModelSpec spec = d.modelSpec(784, 10);
-    assertTrue(spec.layers().stream().anyMatch(l -> l instanceof LayerSpec.Conv2D), spec.describe());
+    assertTrue(
+        spec.layers().stream().anyMatch(l -> l instanceof LayerSpec.Conv2D), spec.describe());
     // `dpsgd bench --model cnn` (no config) benchmarks this same network.
     DpSgdConfig defaults = TrainerSettings.from(JobConfig.load(null, List.of("model.type=cnn")));
     assertEquals(spec, defaults.modelSpec(784, 10));
@@ -48,10 +49,15 @@ class ShippedConfigsTest {
 
   @Test
   void overridesWinAndNameTheirOrigin() {
-    JobConfig c = JobConfig.load(conf("fashion-mnist-mlp.conf"), List.of("training.epochs=7", "spark.master=local[3]"));
+    JobConfig c =
+        JobConfig.load(
+            conf("fashion-mnist-mlp.conf"), List.of("training.epochs=7", "spark.master=local[3]"));
     assertEquals(7.0, c.number("training.epochs"));
     assertEquals("local[3]", c.string("spark.master"));
-    assertTrue(c.origin("training.epochs").contains("--set training.epochs=7"), c.origin("training.epochs"));
-    assertTrue(c.origin("model.hidden").contains("fashion-mnist-mlp.conf"), c.origin("model.hidden"));
+    assertTrue(
+        c.origin("training.epochs").contains("--set training.epochs=7"),
+        c.origin("training.epochs"));
+    assertTrue(
+        c.origin("model.hidden").contains("fashion-mnist-mlp.conf"), c.origin("model.hidden"));
   }
 }

@@ -58,9 +58,14 @@ public final class MiniHdfs implements AutoCloseable {
     MiniHdfs hdfs = start(new File(args[0]), Integer.parseInt(args[1]));
     Path confDir = Path.of(args[2]);
     Files.createDirectories(confDir);
-    Files.writeString(confDir.resolve("core-site.xml"), "<?xml version=\"1.0\"?>\n<configuration>\n"
-        + "  <property><name>fs.defaultFS</name><value>" + hdfs.uri() + "</value></property>\n"
-        + "</configuration>\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        confDir.resolve("core-site.xml"),
+        "<?xml version=\"1.0\"?>\n<configuration>\n"
+            + "  <property><name>fs.defaultFS</name><value>"
+            + hdfs.uri()
+            + "</value></property>\n"
+            + "</configuration>\n",
+        StandardCharsets.UTF_8);
     System.out.println("MiniHdfs up: " + hdfs.uri());
     Runtime.getRuntime().addShutdownHook(new Thread(hdfs::close));
     Thread.currentThread().join();
