@@ -44,7 +44,12 @@ public record StepContext(
    * overflow is impossible by construction. For 60,000 examples the unit is C·2⁻⁴⁵ ≈ 2.8e-14·C.
    */
   public double fixedPointUnit() {
-    if (!clipping()) {
+    return fixedPointUnit(l2NormClip, maxRows);
+  }
+
+  /** The unit above for a clip C (infinite: no clipping) and a bound on the number of examples. */
+  public static double fixedPointUnit(double l2NormClip, long maxRows) {
+    if (Double.isInfinite(l2NormClip)) {
       return NON_PRIVATE_UNIT;
     }
     int headroom = 64 - Long.numberOfLeadingZeros(2 * (maxRows + 1) - 1); // ⌈log₂ 2(maxRows + 1)⌉

@@ -160,9 +160,7 @@ public final class DpSgdTrainer {
     double clip = plan.nonPrivate() ? Double.POSITIVE_INFINITY : plan.l2NormClip();
     // σ times the sensitivity of the released sum: C plus the fixed-point rounding (ExactSum),
     // a relative 1e-9 or less for any dataset that fits a cluster.
-    double unit =
-        new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples())
-            .fixedPointUnit();
+    double unit = StepContext.fixedPointUnit(clip, plan.numExamples());
     double stddev =
         plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
     StepTimings timings = new StepTimings();
