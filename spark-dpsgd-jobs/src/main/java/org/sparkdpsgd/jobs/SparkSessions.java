@@ -20,6 +20,14 @@ final class SparkSessions {
     if (!conf.contains("spark.executorEnv.OMP_NUM_THREADS")) {
       b.config("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.task.cpus", "1"));
     }
+    // The OpenBLAS kernel family the launcher chose for this CPU (bin/openblas-coretype): executors
+    // on the same kind of machine get the same, unless the user set theirs.
+    String coreType = System.getenv("OPENBLAS_CORETYPE");
+    if (coreType != null
+        && !coreType.isEmpty()
+        && !conf.contains("spark.executorEnv.OPENBLAS_CORETYPE")) {
+      b.config("spark.executorEnv.OPENBLAS_CORETYPE", coreType);
+    }
     SparkSession spark = b.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;
