@@ -141,8 +141,26 @@ public final class TrainingBlocks implements AutoCloseable {
 
   private static TrainingBlocks persisted(
       JavaRDD<ExampleBlock> blocks, BlockPacker.Spec spec, DriverBlocks served) {
+    return persisted(blocks, spec.sourceName(), spec.dim(), spec.numClasses(), served);
+  }
+
+  /**
+   * Blocks that need no validation (made up by {@link SyntheticBlocks}), cached as packed ones are;
+   * a lost block is recomputed from {@code blocks}' lineage, which must give the same block.
+   */
+  static TrainingBlocks cached(
+      JavaRDD<ExampleBlock> blocks, String sourceName, int dim, int numClasses) {
+    return persisted(blocks, sourceName, dim, numClasses, null);
+  }
+
+  private static TrainingBlocks persisted(
+      JavaRDD<ExampleBlock> blocks,
+      String sourceName,
+      int dim,
+      int numClasses,
+      DriverBlocks served) {
     blocks.persist(CACHED);
-    blocks.setName("spark-dpsgd blocks: " + spec.sourceName());
+    blocks.setName("spark-dpsgd blocks: " + sourceName);
     long n;
     try {
       n = countRows(blocks);
@@ -154,10 +172,9 @@ public final class TrainingBlocks implements AutoCloseable {
     }
     if (n == 0) {
       blocks.unpersist(false);
-      throw new InvalidInputException(
-          spec.sourceName() + " is empty: no rows to train or evaluate on");
+      throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
     }
-    return new TrainingBlocks(blocks, n, spec.dim(), spec.numClasses(), served);
+    return new TrainingBlocks(blocks, n, dim, numClasses, served);
   }
 
   /**

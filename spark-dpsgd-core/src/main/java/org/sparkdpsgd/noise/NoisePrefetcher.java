@@ -6,9 +6,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Draws the next step's noise on a background thread while the cluster computes the current step's
- * sums (noise does not depend on data, and drawing 10^5–10^6 Gaussians securely takes
- * milliseconds). Each drawn vector is handed out exactly once. Close it when training ends.
+ * Hands out one fresh noise vector per step. Drawn ahead (the default where it pays, see {@link
+ * NoisePrefetch}), the next step's noise is drawn on a background thread while the cluster computes
+ * the current step's sums: noise does not depend on data, and drawing 10^5–10^6 Gaussians securely
+ * takes milliseconds. Drawn at the step, it is drawn on the caller's thread when it is needed. The
+ * draws are the same either way (same source, same order); each vector is handed out exactly once.
+ * Close it when training ends.
  */
 public final class NoisePrefetcher implements AutoCloseable {
   private final NoiseSource source;
@@ -17,22 +20,32 @@ public final class NoisePrefetcher implements AutoCloseable {
   private final ExecutorService thread;
   private Future<double[]> next;
 
-  public NoisePrefetcher(NoiseSource source, int size, double stddev) {
+  /**
+   * @param ahead draw the next vector on a background thread (true) or when it is asked for
+   */
+  public NoisePrefetcher(NoiseSource source, int size, double stddev, boolean ahead) {
     this.source = source;
     this.size = size;
     this.stddev = stddev;
-    this.thread =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "spark-dpsgd-noise");
-              t.setDaemon(true);
-              return t;
-            });
-    this.next = thread.submit(() -> source.sample(size, stddev));
+    this.thread = ahead ? backgroundThread() : null;
+    this.next = ahead ? thread.submit(() -> source.sample(size, stddev)) : null;
   }
 
-  /** Adds a fresh noise vector to {@code values} and starts drawing the following one. */
+  /** Drawing ahead, as before this choice existed. */
+  public NoisePrefetcher(NoiseSource source, int size, double stddev) {
+    this(source, size, stddev, true);
+  }
+
+  public boolean drawsAhead() {
+    return thread != null;
+  }
+
+  /** Adds a fresh noise vector to {@code values} (and starts drawing the following one, ahead). */
   public void addNoise(double[] values) {
+    if (thread == null) {
+      source.add(values, source.sample(size, stddev), stddev);
+      return;
+    }
     double[] noise;
     try {
       noise = next.get();
@@ -46,8 +59,19 @@ public final class NoisePrefetcher implements AutoCloseable {
     source.add(values, noise, stddev);
   }
 
+  private static ExecutorService backgroundThread() {
+    return Executors.newSingleThreadExecutor(
+        r -> {
+          Thread t = new Thread(r, "spark-dpsgd-noise");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
   @Override
   public void close() {
-    thread.shutdownNow();
+    if (thread != null) {
+      thread.shutdownNow();
+    }
   }
 }

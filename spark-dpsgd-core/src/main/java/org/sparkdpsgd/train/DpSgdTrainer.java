@@ -9,6 +9,7 @@ import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.noise.NoisePrefetch;
 import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
@@ -35,6 +36,7 @@ public final class DpSgdTrainer {
   private SamplingKey samplingKey = null;
   private ProgressListener listener = ProgressListener.NONE;
   private boolean useDouble = false;
+  private NoisePrefetch noisePrefetch = NoisePrefetch.AUTO;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -60,6 +62,12 @@ public final class DpSgdTrainer {
   /** Tests only: compute in double precision on the executors. */
   public DpSgdTrainer doublePrecisionForTesting(boolean b) {
     this.useDouble = b;
+    return this;
+  }
+
+  /** When the next step's noise is drawn (the bench compares the choices); AUTO by default. */
+  public DpSgdTrainer noisePrefetch(NoisePrefetch mode) {
+    this.noisePrefetch = mode;
     return this;
   }
 
@@ -165,7 +173,11 @@ public final class DpSgdTrainer {
         plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
-    try (NoisePrefetcher noiseAhead = new NoisePrefetcher(noiseSource, params.length, stddev)) {
+    boolean ahead =
+        noisePrefetch.drawAhead(
+            data.rdd().context().master(), Runtime.getRuntime().availableProcessors());
+    try (NoisePrefetcher noiseAhead =
+        new NoisePrefetcher(noiseSource, params.length, stddev, ahead)) {
       DpStep dpStep =
           new DpStep(
               charge,

@@ -66,6 +66,50 @@ final class ClusterCosts {
     return (System.nanoTime() - t0) / 1e6 / steps;
   }
 
+  /** What Spark's block managers hold of the cached training blocks. */
+  record Cached(long memoryBytes, long diskBytes, int partitionsCached, int partitions, long rows) {
+    double bytesPerRow() {
+      return (double) (memoryBytes + diskBytes) / rows;
+    }
+
+    String describe() {
+      return String.format(
+          Locale.ROOT,
+          "cached blocks: %,d bytes in memory, %,d on disk (%d of %d partitions): %.1f bytes per"
+              + " row",
+          memoryBytes,
+          diskBytes,
+          partitionsCached,
+          partitions,
+          bytesPerRow());
+    }
+
+    void put(ObjectNode json) {
+      json.put("cached_memory_bytes", memoryBytes);
+      json.put("cached_disk_bytes", diskBytes);
+      json.put("cached_bytes_per_row", Math.round(bytesPerRow() * 10) / 10.0);
+    }
+  }
+
+  /**
+   * The storage Spark reports for the persisted {@code blocks} (memory sizes are Spark's estimates
+   * of the objects on the heap, as its web UI shows them).
+   */
+  Cached cached(JavaRDD<ExampleBlock> blocks, long rows) {
+    waitForListeners(); // storage status is updated from block manager events
+    for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+      if (info.id() == blocks.id()) {
+        return new Cached(
+            info.memSize(),
+            info.diskSize(),
+            info.numCachedPartitions(),
+            info.numPartitions(),
+            rows);
+      }
+    }
+    return new Cached(0, 0, 0, blocks.getNumPartitions(), rows);
+  }
+
   /** Counts task result bytes from now on (on) or stops counting (off). */
   void counting(boolean on) {
     waitForListeners();
