@@ -25,6 +25,7 @@ public final class ClippedGradientAggregator implements Serializable {
   private double lossSum;
 
   private transient ClippedBatches batches;
+  private transient PoissonSampler.Step sampler; // one per task: keyed once, not once per block
 
   /**
    * @param weights the step's parameters; on a cluster a supplier that reads a broadcast variable
@@ -36,13 +37,10 @@ public final class ClippedGradientAggregator implements Serializable {
   }
 
   public ClippedGradientAggregator add(ExampleBlock block) {
-    int[] rows =
-        PoissonSampler.sample(
-            context.samplingKey(),
-            context.step(),
-            block.blockId(),
-            block.rows(),
-            context.samplingRate());
+    if (sampler == null) {
+      sampler = PoissonSampler.forStep(context.samplingKey(), context.step());
+    }
+    int[] rows = sampler.sample(block.blockId(), block.rows(), context.samplingRate());
     if (rows.length == 0) {
       return this;
     }

@@ -46,6 +46,11 @@ public final class CryptoRandom {
    * the same parts give the same stream (what a retried task needs).
    */
   public static CryptoRandom derived(String domain, byte[] secret, long... parts) {
+    return new CryptoRandom(derivedKey(domain, secret, parts));
+  }
+
+  /** SHA-256(domain, 0, secret, parts as big-endian longs): a 32-byte key. */
+  static byte[] derivedKey(String domain, byte[] secret, long... parts) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(domain.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -56,7 +61,7 @@ public final class CryptoRandom {
         b.putLong(p);
       }
       sha.update(b.array());
-      return new CryptoRandom(sha.digest());
+      return sha.digest();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 is not available in this JVM", e);
     }

@@ -56,6 +56,70 @@ class PoissonSamplerTest {
     }
   }
 
+  /**
+   * Blocks of one step share the step's key and differ in their counter-mode nonce: whether row r
+   * is kept in block 0 must not tell anything about row r of block 1. Over 20,000 steps at q = 0.3
+   * both are kept with frequency q² = 0.09 (Binomial sd 40.5); 5.5 sd over 50 rows gives a
+   * false-failure probability below 2e-6.
+   */
+  @Test
+  void blocksOfOneStepAreSampledIndependently() {
+    SamplingKey key = SamplingKey.forTesting(11);
+    int n = 50;
+    double q = 0.3;
+    int steps = 20_000;
+    int[] both = new int[n];
+    for (int t = 0; t < steps; t++) {
+      PoissonSampler.Step step = PoissonSampler.forStep(key, t);
+      boolean[] first = new boolean[n];
+      for (int r : step.sample(0, n, q)) {
+        first[r] = true;
+      }
+      for (int r : step.sample(1, n, q)) {
+        both[r] += first[r] ? 1 : 0;
+      }
+    }
+    double p = q * q;
+    double sd = Math.sqrt(steps * p * (1 - p));
+    for (int r = 0; r < n; r++) {
+      assertEquals(steps * p, both[r], 5.5 * sd, "row " + r);
+    }
+  }
+
+  /**
+   * Big data, small batch: 2,000 blocks of 4,096 rows at q = 1024 / 8,192,000, where most blocks
+   * keep no row. The total per step is Binomial(8,192,000, q): mean 1024, sd 32; over 400 steps the
+   * mean's standard error is 1.6 and 5 of them are allowed (false-failure probability about 6e-7).
+   */
+  @Test
+  void sampleSizeOverManySparselySampledBlocksIsBinomial() {
+    SamplingKey key = SamplingKey.forTesting(12);
+    int blocks = 2000;
+    int rows = 4096;
+    double q = 1024.0 / (blocks * rows);
+    int steps = 400;
+    double sum = 0;
+    for (int t = 0; t < steps; t++) {
+      PoissonSampler.Step step = PoissonSampler.forStep(key, t);
+      for (int b = 0; b < blocks; b++) {
+        sum += step.sample(b, rows, q).length;
+      }
+    }
+    double sd = Math.sqrt(blocks * rows * q * (1 - q));
+    assertEquals(1024, sum / steps, 5 * sd / Math.sqrt(steps), "mean sample size per step");
+  }
+
+  /** A task reuses one Step for its blocks, in any order: each gets the sample it gets alone. */
+  @Test
+  void reusingAStepGivesEachBlockItsOwnSample() {
+    SamplingKey key = SamplingKey.forTesting(13);
+    PoissonSampler.Step step = PoissonSampler.forStep(key, 4);
+    for (long b : new long[] {3, 1, 2, 1, 1L << 33}) {
+      assertArrayEquals(
+          PoissonSampler.sample(key, 4, b, 50_000, 0.01), step.sample(b, 50_000, 0.01));
+    }
+  }
+
   @Test
   void sameStepAndBlockGiveTheSameSampleOtherwiseDifferent() {
     SamplingKey key = SamplingKey.forTesting(9);
