@@ -1,0 +1,91 @@
+package org.sparkdpsgd.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.util.InvalidInputException;
+
+/** `dpsgd bench` on synthetic data: its JSON summary and its one-line errors. */
+class BenchCliTest {
+  @Test
+  void benchOnSyntheticDataReportsMediansOfRoundsAndCachedBytes() throws Exception {
+    CliRunner.Result r =
+        CliRunner.run(
+            "bench",
+            "--model",
+            "logreg",
+            "--synthetic",
+            "3000x5",
+            "--batch-size",
+            "100",
+            "--steps",
+            "2",
+            "--rounds",
+            "3",
+            "--set",
+            "spark.master=local[2]");
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(
+        3, lines.stream().filter(l -> l.matches("round \\d/3 DP/non-private: .*")).count());
+    JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    assertEquals(3000, json.get("examples").asLong());
+    assertEquals("synthetic 3000x5", json.get("data").asText());
+    double[] dp = doubles(json.get("dp_examples_per_s_rounds"));
+    double[] plain = doubles(json.get("nonprivate_examples_per_s_rounds"));
+    double[] ratios = doubles(json.get("ratio_rounds"));
+    assertEquals(3, dp.length);
+    assertEquals(PairedRounds.median(dp), json.get("dp_examples_per_s").asDouble(), 0.05);
+    assertEquals(
+        PairedRounds.median(plain), json.get("nonprivate_examples_per_s").asDouble(), 0.05);
+    for (int k = 0; k < 3; k++) {
+      assertEquals(dp[k] / plain[k], ratios[k], 0.002, "round " + k);
+    }
+    assertEquals(PairedRounds.median(ratios), json.get("ratio_median").asDouble(), 0.001);
+    assertEquals(json.get("ratio_median").asDouble(), json.get("ratio").asDouble(), 0);
+    assertTrue(json.get("ratio_min").asDouble() <= json.get("ratio_median").asDouble());
+    assertTrue(json.get("ratio_max").asDouble() >= json.get("ratio_median").asDouble());
+    // 5 floats and an int label per row are 24 bytes, plus the blocks' headers.
+    double perRow = json.get("cached_bytes_per_row").asDouble();
+    assertTrue(perRow >= 24 && perRow < 30, "cached bytes per row " + perRow);
+  }
+
+  @Test
+  void aBadSyntheticSizeIsOneLineNamingTheValue() {
+    CliRunner.Result r = CliRunner.run("bench", "--synthetic", "6M");
+    assertEquals(2, r.exitCode());
+    assertEquals(
+        "dpsgd: error: --synthetic must be ROWSxFEATURES in whole numbers, e.g. 6000000x100;"
+            + " provided value: '6M'",
+        r.err().strip());
+    CliRunner.Result p = CliRunner.run("bench", "--noise-prefetch", "sometimes");
+    assertEquals(2, p.exitCode());
+    assertTrue(p.err().strip().startsWith("dpsgd: error: --noise-prefetch"), p.err());
+    assertTrue(p.err().contains("'sometimes'"), p.err());
+  }
+
+  @Test
+  void syntheticSizesParseWithSeparatorsAndRefuseZeroes() {
+    assertEquals(new SyntheticSize(6_000_000, 100), SyntheticSize.parse("6_000_000x100", "--s"));
+    assertEquals(new SyntheticSize(60_000, 784), SyntheticSize.parse("60,000X784", "--s"));
+    InvalidInputException e =
+        assertThrows(InvalidInputException.class, () -> SyntheticSize.parse("0x100", "--s"));
+    assertEquals(
+        "--s needs at least 1 row and 1 to 16777216 features; provided value: '0x100'",
+        e.getMessage());
+    assertThrows(InvalidInputException.class, () -> SyntheticSize.parse("100x", "--s"));
+  }
+
+  private static double[] doubles(JsonNode array) {
+    double[] v = new double[array.size()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = array.get(k).asDouble();
+    }
+    return v;
+  }
+}
