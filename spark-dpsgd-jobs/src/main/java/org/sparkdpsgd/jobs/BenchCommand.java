@@ -6,36 +6,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdpsgd.data.SyntheticBlocks;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.noise.NoisePrefetch;
-import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.TrainingResult;
+import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * Throughput of DP training against the same steps without clipping and noise, in this engine, on
- * the same cached data, measured side by side in one run: every round runs each mode once, one
- * after the other, so that drift of a shared machine hits them alike, and the summary is the median
- * of the per-round ratios ({@link PairedRounds}).
+ * the same cached data, measured side by side in one run: every round runs each mode on each data
+ * set once, one after the other, so that drift of a shared machine hits them alike, and summaries
+ * are medians of per-round ratios ({@link PairedRounds}).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Examples/s of DP-SGD vs the same training without privacy; last line is JSON.")
 final class BenchCommand implements Callable<Integer> {
-  /** Seed of --synthetic data: the same rows in every run. */
-  static final long SYNTHETIC_SEED = 1;
-
-  /** Time spent once on the fixed layers (0 if the model has none). */
-  private double fixedSeconds = 0;
-
   @Option(
       names = "--model",
       description =
@@ -55,10 +47,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--synthetic",
-      paramLabel = "ROWSxFEATURES",
+      paramLabel = "ROWSxFEATURES[,...]",
       description =
           "train on data generated on the executors (e.g. 6000000x100): standard normal features,"
-              + " labels from a fixed logistic teacher; no file is read")
+              + " labels from a fixed logistic teacher; no file is read. Several sizes"
+              + " (60000x100,6000000x100) run in the same rounds, for a scale curve")
   String synthetic;
 
   @Option(names = "--synthetic-classes", description = "classes of --synthetic data (default: 10)")
@@ -80,13 +73,21 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--set", description = "override a setting (repeatable)")
   List<String> sets = new ArrayList<>();
 
-  /** One way of training that every round runs. */
+  /** One way of training that every round runs; the first is DP, the last non-private. */
   private record Mode(String name, DpSgdConfig config, NoisePrefetch prefetch) {}
 
   @Override
   public Integer call() {
     checkOptions();
-    SyntheticSize size = synthetic == null ? null : SyntheticSize.parse(synthetic, "--synthetic");
+    List<SyntheticSize> sizes =
+        synthetic == null ? List.of() : SyntheticSize.parseList(synthetic, "--synthetic");
+    if (sizes.stream().mapToInt(SyntheticSize::features).distinct().count() > 1) {
+      throw new InvalidInputException(
+          "--synthetic sizes must have the same number of features (one model trains on all);"
+              + " provided value: '"
+              + synthetic
+              + "'");
+    }
     List<String> overrides = new ArrayList<>();
     overrides.add("model.type=" + model);
     overrides.add("training.expected-batch-size=" + batchSize);
@@ -100,121 +101,188 @@ final class BenchCommand implements Callable<Integer> {
     SparkSession spark = SparkSessions.start(c);
     DpSgdConfig dp = TrainerSettings.from(c);
     List<Mode> modes = modes(dp, TrainerSettings.from(c).nonPrivate(true));
-    try (TrainingBlocks raw = size == null ? fromFiles(spark, c, dp) : generated(spark, size, dp);
-        TrainingBlocks data = fixedFeatures(raw, dp.modelSpec(raw.dim(), raw.numClasses()))) {
-      ModelSpec full = dp.modelSpec(raw.dim(), raw.numClasses());
-      ModelSpec spec = full.trainable();
-      System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
-      System.out.printf(
-          Locale.ROOT,
-          "bench: %s, expected batch %d, %d examples, %d rounds x %d steps per mode%n",
-          model,
-          batchSize,
-          data.numExamples(),
-          rounds,
-          steps);
-      ClusterCosts costs = new ClusterCosts(spark);
-      ClusterCosts.Cached cached = costs.cached(data.rdd(), data.numExamples());
-      System.out.println(cached.describe());
-      // Warm-up: JIT, ND4J native loading, Spark's first jobs.
-      for (Mode m : modes) {
-        fit(m, data, spec);
+    List<BenchData> data = new ArrayList<>();
+    try {
+      if (sizes.isEmpty()) {
+        data.add(BenchData.fromFiles(spark, c, dp));
       }
-      double[][] rates = new double[modes.size()][rounds];
-      for (int r = 0; r < rounds; r++) {
+      for (SyntheticSize size : sizes) {
+        data.add(BenchData.synthetic(spark, size, syntheticClasses, dp));
+      }
+      run(spark, dp, modes, data);
+    } finally {
+      for (BenchData d : data) {
+        d.close();
+      }
+    }
+    return 0;
+  }
+
+  private void run(SparkSession spark, DpSgdConfig dp, List<Mode> modes, List<BenchData> data) {
+    ModelSpec full = data.get(0).fullSpec(dp);
+    ModelSpec spec = full.trainable();
+    System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
+    System.out.printf(
+        Locale.ROOT,
+        "bench: %s, expected batch %d, %d rounds x %d steps per mode and data set%n",
+        model,
+        batchSize,
+        rounds,
+        steps);
+    ClusterCosts costs = new ClusterCosts(spark);
+    List<ClusterCosts.Cached> cached = new ArrayList<>();
+    for (BenchData d : data) {
+      cached.add(costs.cached(d.blocks().rdd(), d.blocks().numExamples()));
+      System.out.println("bench: " + d.label() + ": " + cached.get(cached.size() - 1).describe());
+    }
+    // Warm-up: JIT, ND4J native loading, Spark's first jobs.
+    for (BenchData d : data) {
+      for (Mode m : modes) {
+        fit(m, d.blocks(), spec);
+      }
+    }
+    int dpMode = 0;
+    int plainMode = modes.size() - 1;
+    double[][][] rates = new double[data.size()][modes.size()][rounds];
+    for (int r = 0; r < rounds; r++) {
+      for (int s = 0; s < data.size(); s++) {
+        String where = data.size() == 1 ? "" : " " + data.get(s).label();
         for (int m = 0; m < modes.size(); m++) {
-          costs.counting(m == 0);
-          TrainingResult res = fit(modes.get(m), data, spec);
-          rates[m][r] = batchSize * steps / res.wallSeconds();
+          costs.counting(s == 0 && m == dpMode);
+          TrainingResult res = fit(modes.get(m), data.get(s).blocks(), spec);
+          rates[s][m][r] = batchSize * steps / res.wallSeconds();
           System.out.printf(
               Locale.ROOT,
-              "round %d/%d %s: %,.0f examples/s, %.1f ms/step (%s)%n",
+              "round %d/%d%s %s: %,.0f examples/s, %.1f ms/step (%s)%n",
               r + 1,
               rounds,
+              where,
               modes.get(m).name(),
-              rates[m][r],
-              msPerStep(rates[m][r]),
+              rates[s][m][r],
+              msPerStep(rates[s][m][r]),
               res.timings());
         }
         costs.counting(false);
         System.out.printf(
             Locale.ROOT,
-            "round %d/%d DP/non-private: %.3f%n",
+            "round %d/%d%s DP/non-private: %.3f%n",
             r + 1,
             rounds,
-            rates[0][r] / rates[modes.size() - 1][r]);
+            where,
+            rates[s][dpMode][r] / rates[s][plainMode][r]);
       }
-      PairedRounds paired = new PairedRounds(rates[0], rates[modes.size() - 1]);
-      System.out.println(summary("DP/non-private", paired, "DP", "non-private"));
-      double[] initial = spec.initialParams(dp.initSeed());
-      double emptyMs =
-          costs.emptyStepMillis(
-              data.rdd(), data.numExamples(), spec, initial, dp.aggregationDepth(), steps);
-      double aggregated = costs.resultBytesPerStep((long) steps * rounds);
-      System.out.println(
-          ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
+    }
+    double[] initial = spec.initialParams(dp.initSeed());
+    List<ObjectNode> perData = new ArrayList<>();
+    for (int s = 0; s < data.size(); s++) {
+      String where = data.size() == 1 ? "" : data.get(s).label() + ": ";
+      TrainingBlocks blocks = data.get(s).blocks();
+      PairedRounds paired = new PairedRounds(rates[s][dpMode], rates[s][plainMode]);
+      System.out.println(where + summary("DP/non-private", paired, "DP", "non-private"));
       ObjectNode json = OutputWriter.JSON.createObjectNode();
-      json.put("model", model);
-      json.put("batch_size", batchSize);
-      json.put("examples", data.numExamples());
-      json.put("features", raw.dim());
-      json.put("data", size == null ? "files" : "synthetic " + size);
-      json.put("rounds", rounds);
-      json.put("steps_per_round", steps);
-      json.put("steps", steps * rounds);
-      json.put("noise_prefetch", noisePrefetch.trim().toLowerCase(Locale.ROOT));
-      if (modes.size() == 2) {
-        json.put(
-            "noise_drawn_ahead",
-            modes
-                .get(0)
-                .prefetch()
-                .drawAhead(
-                    spark.sparkContext().master(), Runtime.getRuntime().availableProcessors()));
-      }
+      json.put("data", data.get(s).label());
+      json.put("examples", blocks.numExamples());
+      json.put("features", data.get(s).input().dim());
       putPaired(json, paired);
       if (modes.size() == 3) {
-        PairedRounds aheadVsAtStep = new PairedRounds(rates[0], rates[1]);
+        PairedRounds aheadVsAtStep = new PairedRounds(rates[s][0], rates[s][1]);
         System.out.println(
-            summary(
-                "noise ahead/noise at step",
-                aheadVsAtStep,
-                modes.get(0).name(),
-                modes.get(1).name()));
-        json.put("dp_noise_at_step_examples_per_s", round1(PairedRounds.median(rates[1])));
-        putArray(json, "dp_noise_at_step_examples_per_s_rounds", rates[1], 10);
+            where
+                + summary(
+                    "noise ahead/noise at step",
+                    aheadVsAtStep,
+                    modes.get(0).name(),
+                    modes.get(1).name()));
+        json.put("dp_noise_at_step_examples_per_s", round1(aheadVsAtStep.baselineMedian()));
+        putArray(json, "dp_noise_at_step_examples_per_s_rounds", rates[s][1], 10);
         json.put("noise_ahead_ratio_median", round3(aheadVsAtStep.ratioMedian()));
         json.put("noise_ahead_ratio_min", round3(aheadVsAtStep.ratioMin()));
         json.put("noise_ahead_ratio_max", round3(aheadVsAtStep.ratioMax()));
         putArray(json, "noise_ahead_ratio_rounds", aheadVsAtStep.ratios(), 1000);
       }
-      cached.put(json);
-      costs.put(
-          json,
-          data.rdd().getNumPartitions(),
-          emptyMs,
-          initial,
-          aggregated,
-          costs.executorOmpThreads(data.rdd()));
-      if (fixedSeconds > 0) {
-        json.put("fixed_layers_seconds", Math.round(fixedSeconds * 10) / 10.0);
+      if (s > 0) {
+        // DP examples/s at the first size over those here = DP ms/step here over ms/step there.
+        PairedRounds slower = new PairedRounds(rates[0][dpMode], rates[s][dpMode]);
+        System.out.printf(
+            Locale.ROOT,
+            "%sDP ms/step relative to %s: median %.3f (min %.3f, max %.3f)%n",
+            where,
+            data.get(0).label(),
+            slower.ratioMedian(),
+            slower.ratioMin(),
+            slower.ratioMax());
+        json.put("dp_ms_per_step_vs_first_median", round3(slower.ratioMedian()));
+        json.put("dp_ms_per_step_vs_first_min", round3(slower.ratioMin()));
+        json.put("dp_ms_per_step_vs_first_max", round3(slower.ratioMax()));
+        putArray(json, "dp_ms_per_step_vs_first_rounds", slower.ratios(), 1000);
       }
-      System.out.println(json.toString());
+      cached.get(s).put(json);
+      double emptyMs =
+          costs.emptyStepMillis(
+              blocks.rdd(), blocks.numExamples(), spec, initial, dp.aggregationDepth(), steps);
+      json.put("empty_step_ms", round1(emptyMs));
+      json.put("partitions", blocks.rdd().getNumPartitions());
+      if (data.get(s).fixedSeconds() > 0) {
+        json.put("fixed_layers_seconds", round1(data.get(s).fixedSeconds()));
+      }
+      perData.add(json);
     }
-    return 0;
+    double emptyMs = perData.get(0).get("empty_step_ms").asDouble();
+    double aggregated = costs.resultBytesPerStep((long) steps * rounds);
+    System.out.println(
+        ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
+    System.out.println(summaryJson(spark, modes, perData, initial, aggregated, costs, data));
+  }
+
+  /** The last line: the first data set's results at the top level (as before), then the others. */
+  private ObjectNode summaryJson(
+      SparkSession spark,
+      List<Mode> modes,
+      List<ObjectNode> perData,
+      double[] initial,
+      double aggregated,
+      ClusterCosts costs,
+      List<BenchData> data) {
+    ObjectNode json = OutputWriter.JSON.createObjectNode();
+    json.put("model", model);
+    json.put("batch_size", batchSize);
+    json.put("rounds", rounds);
+    json.put("steps_per_round", steps);
+    json.put("steps", steps * rounds);
+    json.put("noise_prefetch", noisePrefetch.trim().toLowerCase(Locale.ROOT));
+    if (modes.size() == 2) {
+      json.put(
+          "noise_drawn_ahead",
+          modes
+              .get(0)
+              .prefetch()
+              .drawAhead(
+                  spark.sparkContext().master(), Runtime.getRuntime().availableProcessors()));
+    }
+    json.setAll(perData.get(0));
+    costs.put(
+        json,
+        data.get(0).blocks().rdd().getNumPartitions(),
+        perData.get(0).get("empty_step_ms").asDouble(),
+        initial,
+        aggregated,
+        costs.executorOmpThreads(data.get(0).blocks().rdd()));
+    if (perData.size() > 1) {
+      ArrayNode all = json.putArray("data_sets");
+      perData.forEach(all::add);
+    }
+    return json;
   }
 
   private void checkOptions() {
     if (steps < 1) {
-      throw new org.sparkdpsgd.util.InvalidInputException(
-          "--steps must be >= 1; provided value: " + steps);
+      throw new InvalidInputException("--steps must be >= 1; provided value: " + steps);
     }
     if (rounds < 1) {
-      throw new org.sparkdpsgd.util.InvalidInputException(
-          "--rounds must be >= 1; provided value: " + rounds);
+      throw new InvalidInputException("--rounds must be >= 1; provided value: " + rounds);
     }
     if (syntheticClasses < 2) {
-      throw new org.sparkdpsgd.util.InvalidInputException(
+      throw new InvalidInputException(
           "--synthetic-classes must be >= 2; provided value: " + syntheticClasses);
     }
   }
@@ -226,9 +294,9 @@ final class BenchCommand implements Callable<Integer> {
       modes.add(new Mode("DP noise ahead", dp, NoisePrefetch.ON));
       modes.add(new Mode("DP noise at step", dp, NoisePrefetch.OFF));
     } else {
-      NoisePrefetch p = NoisePrefetch.parse(noisePrefetch, "--noise-prefetch (or compare)");
-      modes.add(new Mode("DP", dp, p));
+      modes.add(new Mode("DP", dp, NoisePrefetch.parse(noisePrefetch, "--noise-prefetch")));
     }
+    // Without noise there is nothing to draw ahead.
     modes.add(new Mode("non-private", plain, NoisePrefetch.OFF));
     return modes;
   }
@@ -237,7 +305,7 @@ final class BenchCommand implements Callable<Integer> {
     return 1000.0 * batchSize / examplesPerSecond;
   }
 
-  private String summary(String what, PairedRounds p, String first, String second) {
+  private String summary(String what, PairedRounds p, String measured, String baseline) {
     return String.format(
         Locale.ROOT,
         "%s: median ratio %.3f (min %.3f, max %.3f, %d rounds); median examples/s: %s %,.0f"
@@ -247,26 +315,26 @@ final class BenchCommand implements Callable<Integer> {
         p.ratioMin(),
         p.ratioMax(),
         p.rounds(),
-        first,
-        p.dpMedian(),
-        msPerStep(p.dpMedian()),
-        second,
-        p.plainMedian(),
-        msPerStep(p.plainMedian()));
+        measured,
+        p.measuredMedian(),
+        msPerStep(p.measuredMedian()),
+        baseline,
+        p.baselineMedian(),
+        msPerStep(p.baselineMedian()));
   }
 
   /** The keys another harness parses (dp_/nonprivate_examples_per_s: medians) and the rounds. */
   private void putPaired(ObjectNode json, PairedRounds p) {
-    json.put("dp_examples_per_s", round1(p.dpMedian()));
-    json.put("nonprivate_examples_per_s", round1(p.plainMedian()));
+    json.put("dp_examples_per_s", round1(p.measuredMedian()));
+    json.put("nonprivate_examples_per_s", round1(p.baselineMedian()));
     json.put("ratio", round3(p.ratioMedian()));
     json.put("ratio_median", round3(p.ratioMedian()));
     json.put("ratio_min", round3(p.ratioMin()));
     json.put("ratio_max", round3(p.ratioMax()));
-    json.put("dp_ms_per_step", round1(msPerStep(p.dpMedian())));
-    json.put("nonprivate_ms_per_step", round1(msPerStep(p.plainMedian())));
-    putArray(json, "dp_examples_per_s_rounds", p.dpPerSecond(), 10);
-    putArray(json, "nonprivate_examples_per_s_rounds", p.plainPerSecond(), 10);
+    json.put("dp_ms_per_step", round1(msPerStep(p.measuredMedian())));
+    json.put("nonprivate_ms_per_step", round1(msPerStep(p.baselineMedian())));
+    putArray(json, "dp_examples_per_s_rounds", p.measured(), 10);
+    putArray(json, "nonprivate_examples_per_s_rounds", p.baseline(), 10);
     putArray(json, "ratio_rounds", p.ratios(), 1000);
   }
 
@@ -283,70 +351,6 @@ final class BenchCommand implements Callable<Integer> {
 
   private static double round3(double v) {
     return Math.round(v * 1000) / 1000.0;
-  }
-
-  private static TrainingBlocks fromFiles(SparkSession spark, JobConfig c, DpSgdConfig dp) {
-    DataPaths paths = DataPaths.of(c);
-    return TrainingBlocks.prepare(
-        DataLoader.load(
-            spark,
-            c.string("data.format"),
-            paths.train(),
-            true,
-            c.string("data.features-col"),
-            c.string("data.label-col"),
-            c.integer("data.limit"),
-            c.integer("data.num-features")),
-        c.string("data.features-col"),
-        c.string("data.label-col"),
-        c.integer("data.num-features"),
-        paths.numClasses(c),
-        dp.blockRows(),
-        "training data " + paths.train(),
-        c.number("data.feature-scale"),
-        c.number("data.feature-shift"));
-  }
-
-  private TrainingBlocks generated(SparkSession spark, SyntheticSize size, DpSgdConfig dp) {
-    long t0 = System.nanoTime();
-    TrainingBlocks blocks =
-        SyntheticBlocks.generate(
-            JavaSparkContext.fromSparkContext(spark.sparkContext()),
-            size.rows(),
-            size.features(),
-            syntheticClasses,
-            dp.blockRows(),
-            SYNTHETIC_SEED);
-    System.out.printf(
-        Locale.ROOT,
-        "bench: synthetic data %s, %d classes from a logistic teacher (its accuracy, the best"
-            + " possible: %.3f), generated and cached in %.1f s%n",
-        size,
-        syntheticClasses,
-        SyntheticBlocks.teacherAccuracy(
-            SYNTHETIC_SEED,
-            size.features(),
-            syntheticClasses,
-            (int) Math.min(4096, Math.min(size.rows(), dp.blockRows()))),
-        (System.nanoTime() - t0) / 1e9);
-    return blocks;
-  }
-
-  /**
-   * Fixed leading layers (a scattering network) are computed once per example whatever the mode, so
-   * they are computed once here, outside the measured steps, and timed on their own.
-   */
-  private TrainingBlocks fixedFeatures(TrainingBlocks raw, ModelSpec spec) {
-    if (spec.fixedLayers() == 0) {
-      return raw;
-    }
-    long t0 = System.nanoTime();
-    TrainingBlocks features =
-        new DpSgdTrainer(new DpSgdConfig())
-            .listener(new ConsoleProgress(System.out, 0, 0))
-            .fixedFeatures(raw, spec);
-    fixedSeconds = (System.nanoTime() - t0) / 1e9;
-    return features;
   }
 
   private static TrainingResult fit(Mode mode, TrainingBlocks data, ModelSpec spec) {

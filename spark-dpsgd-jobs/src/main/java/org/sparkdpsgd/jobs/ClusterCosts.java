@@ -66,36 +66,51 @@ final class ClusterCosts {
     return (System.nanoTime() - t0) / 1e6 / steps;
   }
 
-  /** What Spark's block managers hold of the cached training blocks. */
-  record Cached(long memoryBytes, long diskBytes, int partitionsCached, int partitions, long rows) {
+  /**
+   * What Spark's block managers hold of the cached training blocks (its estimate of the objects on
+   * the heap, as its web UI shows it; for many blocks per partition it extrapolates from a sample
+   * of them), and the exact size of the blocks' feature and label arrays.
+   */
+  record Cached(
+      long memoryBytes,
+      long diskBytes,
+      int partitionsCached,
+      int partitions,
+      long arrayBytes,
+      long rows) {
     double bytesPerRow() {
       return (double) (memoryBytes + diskBytes) / rows;
+    }
+
+    double arrayBytesPerRow() {
+      return (double) arrayBytes / rows;
     }
 
     String describe() {
       return String.format(
           Locale.ROOT,
-          "cached blocks: %,d bytes in memory, %,d on disk (%d of %d partitions): %.1f bytes per"
-              + " row",
+          "cached %,d bytes in memory, %,d on disk (%d of %d partitions): %.1f bytes per row"
+              + " (Spark's estimate; the feature and label arrays are %.1f bytes per row)",
           memoryBytes,
           diskBytes,
           partitionsCached,
           partitions,
-          bytesPerRow());
+          bytesPerRow(),
+          arrayBytesPerRow());
     }
 
     void put(ObjectNode json) {
       json.put("cached_memory_bytes", memoryBytes);
       json.put("cached_disk_bytes", diskBytes);
       json.put("cached_bytes_per_row", Math.round(bytesPerRow() * 10) / 10.0);
+      json.put("array_bytes_per_row", Math.round(arrayBytesPerRow() * 10) / 10.0);
     }
   }
 
-  /**
-   * The storage Spark reports for the persisted {@code blocks} (memory sizes are Spark's estimates
-   * of the objects on the heap, as its web UI shows them).
-   */
+  /** Storage of the persisted (and materialised) {@code blocks} of {@code rows} rows. */
   Cached cached(JavaRDD<ExampleBlock> blocks, long rows) {
+    long arrays =
+        blocks.map(b -> 4L * b.features().length + 4L * b.labels().length).fold(0L, Long::sum);
     waitForListeners(); // storage status is updated from block manager events
     for (org.apache.spark.storage.RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
       if (info.id() == blocks.id()) {
@@ -104,10 +119,11 @@ final class ClusterCosts {
             info.diskSize(),
             info.numCachedPartitions(),
             info.numPartitions(),
+            arrays,
             rows);
       }
     }
-    return new Cached(0, 0, 0, blocks.getNumPartitions(), rows);
+    return new Cached(0, 0, 0, blocks.getNumPartitions(), arrays, rows);
   }
 
   /** Counts task result bytes from now on (on) or stops counting (off). */

@@ -3,38 +3,39 @@ package org.sparkdpsgd.jobs;
 import java.util.Arrays;
 
 /**
- * Throughput of the bench's rounds, which alternate DP and non-private training: round r's DP run
- * is compared with the non-private run right after it, so a disturbance of the shared machine that
- * lasts a round moves one ratio, not the summary. The summary is the median (with min and max) of
- * those per-round ratios; a ratio of summed times would let one slow round move it.
+ * Throughput of the bench's rounds, which alternate the runs compared (DP and non-private training,
+ * say): round r's DP run is compared with the non-private run right after it, so a disturbance of
+ * the shared machine that lasts a round moves one ratio, not the summary. The summary is the median
+ * (with min and max) of those per-round ratios; a ratio of summed times would let one slow round
+ * move it.
  *
- * @param dpPerSecond examples/s of each round's DP run
- * @param plainPerSecond examples/s of each round's non-private run, in the same order
+ * @param measured examples/s of each round's run of what is measured (DP)
+ * @param baseline examples/s of each round's baseline run (non-private), in the same order
  */
-record PairedRounds(double[] dpPerSecond, double[] plainPerSecond) {
+record PairedRounds(double[] measured, double[] baseline) {
 
   PairedRounds {
-    if (dpPerSecond.length == 0 || dpPerSecond.length != plainPerSecond.length) {
+    if (measured.length == 0 || measured.length != baseline.length) {
       throw new IllegalArgumentException(
-          "need as many DP as non-private rounds, at least one; provided: "
-              + dpPerSecond.length
-              + " DP, "
-              + plainPerSecond.length
-              + " non-private");
+          "need as many measured as baseline rounds, at least one; provided: "
+              + measured.length
+              + " measured, "
+              + baseline.length
+              + " baseline");
     }
-    dpPerSecond = dpPerSecond.clone();
-    plainPerSecond = plainPerSecond.clone();
+    measured = measured.clone();
+    baseline = baseline.clone();
   }
 
   int rounds() {
-    return dpPerSecond.length;
+    return measured.length;
   }
 
-  /** DP examples/s over non-private examples/s, round by round. */
+  /** Measured examples/s over baseline examples/s, round by round. */
   double[] ratios() {
-    double[] r = new double[dpPerSecond.length];
+    double[] r = new double[measured.length];
     for (int k = 0; k < r.length; k++) {
-      r[k] = dpPerSecond[k] / plainPerSecond[k];
+      r[k] = measured[k] / baseline[k];
     }
     return r;
   }
@@ -51,12 +52,12 @@ record PairedRounds(double[] dpPerSecond, double[] plainPerSecond) {
     return Arrays.stream(ratios()).max().orElseThrow();
   }
 
-  double dpMedian() {
-    return median(dpPerSecond);
+  double measuredMedian() {
+    return median(measured);
   }
 
-  double plainMedian() {
-    return median(plainPerSecond);
+  double baselineMedian() {
+    return median(baseline);
   }
 
   /** The middle value; for an even count, the mean of the two middle values. */

@@ -20,7 +20,7 @@ class BenchCliTest {
             "--model",
             "logreg",
             "--synthetic",
-            "3000x5",
+            "3000x5,6000x5",
             "--batch-size",
             "100",
             "--steps",
@@ -32,7 +32,10 @@ class BenchCliTest {
     assertEquals(0, r.exitCode(), r.err());
     List<String> lines = r.out().lines().toList();
     assertEquals(
-        3, lines.stream().filter(l -> l.matches("round \\d/3 DP/non-private: .*")).count());
+        6,
+        lines.stream()
+            .filter(l -> l.matches("round \\d/3 synthetic \\S+ DP/non-private: .*"))
+            .count());
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
     assertEquals(3000, json.get("examples").asLong());
     assertEquals("synthetic 3000x5", json.get("data").asText());
@@ -53,6 +56,16 @@ class BenchCliTest {
     // 5 floats and an int label per row are 24 bytes, plus the blocks' headers.
     double perRow = json.get("cached_bytes_per_row").asDouble();
     assertTrue(perRow >= 24 && perRow < 30, "cached bytes per row " + perRow);
+    assertEquals(24.0, json.get("array_bytes_per_row").asDouble(), 0);
+    // Both sizes ran in the same rounds; the second is compared with the first, round by round.
+    JsonNode second = json.get("data_sets").get(1);
+    assertEquals(6000, second.get("examples").asLong());
+    double[] first = doubles(json.get("data_sets").get(0).get("dp_examples_per_s_rounds"));
+    double[] slower = doubles(second.get("dp_ms_per_step_vs_first_rounds"));
+    double[] there = doubles(second.get("dp_examples_per_s_rounds"));
+    for (int k = 0; k < 3; k++) {
+      assertEquals(first[k] / there[k], slower[k], 0.002, "round " + k);
+    }
   }
 
   @Test
@@ -60,8 +73,8 @@ class BenchCliTest {
     CliRunner.Result r = CliRunner.run("bench", "--synthetic", "6M");
     assertEquals(2, r.exitCode());
     assertEquals(
-        "dpsgd: error: --synthetic must be ROWSxFEATURES in whole numbers, e.g. 6000000x100;"
-            + " provided value: '6M'",
+        "dpsgd: error: --synthetic must be ROWSxFEATURES in whole numbers, e.g. 6000000x100"
+            + " (several: separated by commas); provided value: '6M'",
         r.err().strip());
     CliRunner.Result p = CliRunner.run("bench", "--noise-prefetch", "sometimes");
     assertEquals(2, p.exitCode());
@@ -72,7 +85,12 @@ class BenchCliTest {
   @Test
   void syntheticSizesParseWithSeparatorsAndRefuseZeroes() {
     assertEquals(new SyntheticSize(6_000_000, 100), SyntheticSize.parse("6_000_000x100", "--s"));
-    assertEquals(new SyntheticSize(60_000, 784), SyntheticSize.parse("60,000X784", "--s"));
+    assertEquals(
+        List.of(new SyntheticSize(60_000, 784), new SyntheticSize(6, 784)),
+        SyntheticSize.parseList("60000X784,6x784", "--s"));
+    InvalidInputException list =
+        assertThrows(InvalidInputException.class, () -> SyntheticSize.parseList("6x7,", "--s"));
+    assertTrue(list.getMessage().endsWith("provided value: '6x7,'"), list.getMessage());
     InvalidInputException e =
         assertThrows(InvalidInputException.class, () -> SyntheticSize.parse("0x100", "--s"));
     assertEquals(

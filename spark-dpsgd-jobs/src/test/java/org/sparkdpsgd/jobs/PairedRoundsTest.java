@@ -18,9 +18,9 @@ class PairedRoundsTest {
     assertEquals(0.80, r.ratioMedian(), 1e-12);
     assertEquals(0.27, r.ratioMin(), 1e-12);
     assertEquals(0.82, r.ratioMax(), 1e-12);
-    assertEquals(800, r.dpMedian(), 1e-12);
+    assertEquals(800, r.measuredMedian(), 1e-12);
     // The ratio of sums, what the bench printed before, is pulled down to 0.698.
-    assertEquals(3490.0 / 5000, sum(r.dpPerSecond()) / sum(r.plainPerSecond()), 1e-12);
+    assertEquals(3490.0 / 5000, sum(r.measured()) / sum(r.baseline()), 1e-12);
   }
 
   @Test
@@ -29,7 +29,7 @@ class PairedRoundsTest {
     PairedRounds r = new PairedRounds(new double[] {500, 400, 300}, new double[] {1000, 800, 600});
     assertArrayEquals(new double[] {0.5, 0.5, 0.5}, r.ratios(), 1e-12);
     assertEquals(0.5, r.ratioMedian(), 1e-12);
-    assertEquals(800, r.plainMedian(), 1e-12);
+    assertEquals(800, r.baselineMedian(), 1e-12);
   }
 
   @Test
@@ -44,7 +44,7 @@ class PairedRoundsTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> new PairedRounds(new double[] {1, 2}, new double[] {1}));
-    assertTrue(e.getMessage().contains("2 DP, 1 non-private"), e.getMessage());
+    assertTrue(e.getMessage().contains("2 measured, 1 baseline"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class, () -> new PairedRounds(new double[0], new double[0]));
   }
