@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 /**
  * Throughput of DP training against the same steps without clipping and noise, in this engine, on
  * the same cached data, measured side by side in one run: every round runs each mode on each data
- * set once, one after the other, so that drift of a shared machine hits them alike, and summaries
- * are medians of per-round ratios ({@link PairedRounds}).
+ * set once, one right after the other (in reverse order every other round), so that drift of a
+ * shared machine hits them alike, and summaries are medians of per-round ratios ({@link
+ * PairedRounds}).
  */
 @Command(
     name = "bench",
@@ -147,7 +148,10 @@ final class BenchCommand implements Callable<Integer> {
     for (int r = 0; r < rounds; r++) {
       for (int s = 0; s < data.size(); s++) {
         String where = data.size() == 1 ? "" : " " + data.get(s).label();
-        for (int m = 0; m < modes.size(); m++) {
+        for (int k = 0; k < modes.size(); k++) {
+          // Odd rounds run the modes in reverse order: a machine that slows down (or speeds up)
+          // during a round favours neither mode over a pair of rounds.
+          int m = r % 2 == 0 ? k : modes.size() - 1 - k;
           costs.counting(s == 0 && m == dpMode);
           TrainingResult res = fit(modes.get(m), data.get(s).blocks(), spec);
           rates[s][m][r] = batchSize * steps / res.wallSeconds();
