@@ -75,9 +75,18 @@ final class Arrays2 {
 
   /** The elements of a float array in row-major order, without a copy when it is not a view. */
   static float[] floats(INDArray x) {
+    return floats(x, new float[(int) x.length()]);
+  }
+
+  /**
+   * The elements of a float array in row-major order, in {@code scratch} if it is long enough (else
+   * in a new array, returned): only the first x.length() values are meaningful.
+   */
+  static float[] floats(INDArray x, float[] scratch) {
     INDArray c = dense(x) ? x : x.dup('c');
-    float[] out = new float[(int) c.length()];
-    new FloatPointer(c.data().addressPointer()).get(out);
+    int n = (int) c.length();
+    float[] out = scratch.length >= n ? scratch : new float[n];
+    new FloatPointer(c.data().addressPointer()).get(out, 0, n);
     return out;
   }
 
