@@ -49,6 +49,7 @@ public final class Network {
         copyInto(params, off, target);
         off += (int) target.length();
       }
+      layer.paramsLoaded();
     }
     return this;
   }
@@ -72,6 +73,7 @@ public final class Network {
         Arrays2.copyFrom(params, off, target);
         off += (int) target.length();
       }
+      layer.paramsLoaded();
     }
     return this;
   }
