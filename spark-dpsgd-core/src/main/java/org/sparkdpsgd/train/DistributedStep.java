@@ -34,8 +34,19 @@ public final class DistributedStep {
 
   public static ClippedGradientAggregator run(
       JavaRDD<ExampleBlock> blocks, StepContext context, double[] weights, int depth) {
+    return run(blocks, context, weights, depth, new StepTimings());
+  }
+
+  static ClippedGradientAggregator run(
+      JavaRDD<ExampleBlock> blocks,
+      StepContext context,
+      double[] weights,
+      int depth,
+      StepTimings timings) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(blocks.context());
+    long t0 = System.nanoTime();
     Broadcast<StepWeights> broadcast = jsc.broadcast(StepWeights.forStep(context, weights));
+    timings.addBroadcast(System.nanoTime() - t0);
     try {
       ClippedGradientAggregator zero =
           ClippedGradientAggregator.of(context, new BroadcastValue<>(broadcast));
