@@ -26,7 +26,7 @@ final class ClippedBatches {
   static final double FLOAT_SAFE_MAGNITUDE = 1e12;
 
   private final StepContext context;
-  private final double[] weights;
+  private final StepWeights weights;
   private final int dim;
   private final float[] pendingX;
   private final int[] pendingY;
@@ -36,7 +36,7 @@ final class ClippedBatches {
   private double[] doubleSums;
   private double lossSum;
 
-  ClippedBatches(StepContext context, double[] weights) {
+  ClippedBatches(StepContext context, StepWeights weights) {
     this.context = context;
     this.weights = weights;
     this.dim = context.spec().inputDim();
@@ -47,7 +47,7 @@ final class ClippedBatches {
   /** Adds m sampled rows (row-major features, labels). */
   void add(float[] x, int[] y, int m) {
     if (context.useDouble() || largestMagnitude(x) > FLOAT_SAFE_MAGNITUDE) {
-      compute(new Network(context.spec(), weights, DataType.DOUBLE), x, y, m);
+      compute(new Network(context.spec(), weights.doubles(), DataType.DOUBLE), x, y, m);
       return;
     }
     for (int start = 0; start < m; ) {
@@ -85,7 +85,7 @@ final class ClippedBatches {
       return;
     }
     if (floatNetwork == null) {
-      floatNetwork = ExecutorCache.network(context.spec(), weights);
+      floatNetwork = ExecutorCache.network(context.spec(), weights.floats());
     }
     int m = pendingRows;
     float[] x = m == BATCH_ROWS ? pendingX : Arrays.copyOf(pendingX, m * dim);

@@ -34,12 +34,11 @@ final class ExecutorCache {
   private ExecutorCache() {}
 
   /** This thread's float network for the spec, loaded with {@code params}. */
-  static Network network(ModelSpec spec, double[] params) {
+  static Network network(ModelSpec spec, float[] params) {
     Network n = NETWORK.get();
     if (n == null || !n.spec().equals(spec) || n.dtype() != DataType.FLOAT) {
-      n = new Network(spec, params, DataType.FLOAT);
+      n = new Network(spec, new double[spec.numParams()], DataType.FLOAT);
       NETWORK.set(n);
-      return n;
     }
     return n.load(params);
   }

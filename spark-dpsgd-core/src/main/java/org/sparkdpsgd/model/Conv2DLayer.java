@@ -35,6 +35,10 @@ final class Conv2DLayer implements Layer {
   private final INDArray weights;
   private final INDArray bias;
   private INDArray patches;
+  private final Patches.Geometry geometry;
+
+  /** Reused Java arrays of {@link Patches} (image, patch gradients, image gradient). */
+  private final float[][] scratch = {new float[0], new float[0], new float[0]};
 
   Conv2DLayer(LayerSpec.Conv2D spec, Shape in, Shape out, DataType dtype) {
     this(spec, in, out, dtype, ghostIsCheaper(in, out, spec));
@@ -47,6 +51,16 @@ final class Conv2DLayer implements Layer {
     this.patch = in.channels() * spec.kernel() * spec.kernel();
     this.positions = out.height() * out.width();
     this.ghost = ghost;
+    this.geometry =
+        new Patches.Geometry(
+            in.channels(),
+            in.height(),
+            in.width(),
+            spec.kernel(),
+            spec.stride(),
+            spec.padding(),
+            out.height(),
+            out.width());
     try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       weights = Nd4j.create(dtype, spec.filters(), patch);
       bias = Nd4j.create(dtype, spec.filters());
@@ -64,10 +78,21 @@ final class Conv2DLayer implements Layer {
     return new INDArray[] {weights, bias};
   }
 
-  /** Output [m, F, H', W'] (a permuted view of the [m·P × F] product). */
+  /**
+   * Output [m, F, H', W']: in float a row-major copy (the layers after it then run on contiguous
+   * arrays; on the permuted view ND4J's element-wise ops take a slow path), in double the permuted
+   * view of the [m·P × F] product.
+   */
   @Override
   public INDArray forward(INDArray x) {
     long m = x.size(0);
+    if (x.dataType() == DataType.FLOAT) {
+      patches = Patches.im2col(x, geometry, scratch);
+      INDArray z = Nd4j.gemm(patches, weights, false, true).addiRowVector(bias);
+      return z.reshape('c', m, out.height(), out.width(), spec.filters())
+          .permute(0, 3, 1, 2)
+          .dup('c');
+    }
     INDArray image = x.reshape('c', m, in.channels(), in.height(), in.width());
     // Patches laid out [m, H', W', C, k, k] so that they reshape to [m·P × K] without a copy.
     INDArray cols =
@@ -102,6 +127,9 @@ final class Conv2DLayer implements Layer {
     grads.add(ghost ? new GramForm(patches, d, m, positions) : materialise(d, m));
     if (!needInputGradient) {
       return null;
+    }
+    if (d.dataType() == DataType.FLOAT) {
+      return Patches.col2im(d.mmul(weights), (int) m, geometry, scratch);
     }
     INDArray dPatches =
         d.mmul(weights)

@@ -18,6 +18,13 @@ import org.nd4j.linalg.factory.Nd4j;
 final class DenseLayer implements Layer {
   private final int inputSize;
   private final INDArray weights;
+
+  /**
+   * The weights again in column-major order: OpenBLAS multiplies a row-major batch by them about a
+   * third faster than by the row-major original (measured on this project's machine).
+   */
+  private final INDArray weightsColumnMajor;
+
   private final INDArray bias;
   private INDArray input;
 
@@ -25,6 +32,7 @@ final class DenseLayer implements Layer {
     this.inputSize = in.size();
     try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       weights = Nd4j.create(dtype, inputSize, units);
+      weightsColumnMajor = Nd4j.create(dtype, new long[] {inputSize, units}, 'f');
       bias = Nd4j.create(dtype, units);
     }
   }
@@ -35,9 +43,14 @@ final class DenseLayer implements Layer {
   }
 
   @Override
+  public void paramsLoaded() {
+    weightsColumnMajor.assign(weights);
+  }
+
+  @Override
   public INDArray forward(INDArray x) {
     input = x.rank() == 2 ? x : x.reshape('c', x.size(0), inputSize);
-    return input.mmul(weights).addiRowVector(bias);
+    return input.mmul(weightsColumnMajor).addiRowVector(bias);
   }
 
   @Override

@@ -14,6 +14,9 @@ public interface Layer {
     return new INDArray[0];
   }
 
+  /** Called after new values were copied into {@link #params()} (to refresh derived copies). */
+  default void paramsLoaded() {}
+
   /** The batch output for a batch input of any layout holding this layer's input shape. */
   INDArray forward(INDArray x);
 

@@ -49,6 +49,31 @@ public final class Network {
         copyInto(params, off, target);
         off += (int) target.length();
       }
+      layer.paramsLoaded();
+    }
+    return this;
+  }
+
+  /**
+   * As {@link #load(double[])}, from float parameters (a float network copies them as they are).
+   */
+  public Network load(float[] params) {
+    if (params.length != spec.numParams()) {
+      throw new IllegalArgumentException(
+          "parameter vector has "
+              + params.length
+              + " values; "
+              + spec
+              + " needs "
+              + spec.numParams());
+    }
+    int off = 0;
+    for (Layer layer : layers) {
+      for (INDArray target : layer.params()) {
+        Arrays2.copyFrom(params, off, target);
+        off += (int) target.length();
+      }
+      layer.paramsLoaded();
     }
     return this;
   }
@@ -60,11 +85,9 @@ public final class Network {
       for (int k = 0; k < n; k++) {
         part[k] = (float) p[off + k];
       }
-      target.data().setData(part);
+      Arrays2.copyFrom(part, 0, target);
     } else {
-      double[] part = new double[n];
-      System.arraycopy(p, off, part, 0, n);
-      target.data().setData(part);
+      Arrays2.copyFrom(p, off, target);
     }
   }
 
@@ -82,7 +105,9 @@ public final class Network {
 
   /** Input rows as an [m × inputDim] array of this network's type. */
   public INDArray input(float[] rowMajor, int m) {
-    return Nd4j.create(rowMajor, new long[] {m, spec.inputDim()}, 'c').castTo(dtype);
+    INDArray x = Nd4j.createUninitialized(dtype, m, spec.inputDim());
+    Arrays2.copyFrom(rowMajor, 0, x);
+    return x;
   }
 
   /** Logits for a batch (forward pass only). */

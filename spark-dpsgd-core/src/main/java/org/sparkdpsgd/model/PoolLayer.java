@@ -1,19 +1,26 @@
 package org.sparkdpsgd.model;
 
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Max or average pooling (libnd4j's maxpool2d / avgpool2d and their backward ops, NCHW, no
- * padding). No parameters, so nothing to clip: it only routes deltas back to its inputs.
+ * Max or average pooling (NCHW, no padding). No parameters, so nothing to clip: it only routes
+ * deltas back to its inputs. Max pooling in float runs in Java, remembering each window's argmax
+ * for the backward pass (libnd4j's maxpool2d_bp searches every window again and was slower than the
+ * convolutions around it); ties go to the first maximum in row-major order. Average pooling, and
+ * max pooling in double, use libnd4j's maxpool2d / avgpool2d and their backward ops.
  */
 final class PoolLayer implements Layer {
   private final LayerSpec.Pool spec;
   private final Shape in;
   private final Shape out;
   private INDArray input;
+  private float[] values = new float[0];
+  private float[] gradients = new float[0];
+  private int[] argmax = new int[0];
 
   PoolLayer(LayerSpec.Pool spec, Shape in, Shape out) {
     this.spec = spec;
@@ -24,6 +31,9 @@ final class PoolLayer implements Layer {
   @Override
   public INDArray forward(INDArray x) {
     input = x.reshape('c', x.size(0), in.channels(), in.height(), in.width());
+    if (javaMax(x)) {
+      return maxForward((int) x.size(0));
+    }
     INDArray result =
         Nd4j.createUninitialized(
             x.dataType(), x.size(0), out.channels(), out.height(), out.width());
@@ -38,6 +48,9 @@ final class PoolLayer implements Layer {
       return null;
     }
     INDArray gradOut = dOut.reshape('c', dOut.size(0), out.channels(), out.height(), out.width());
+    if (javaMax(input)) {
+      return maxBackward(gradOut);
+    }
     INDArray gradIn = Nd4j.createUninitialized(input.dataType(), input.shape());
     Nd4j.exec(
         op(spec.max() ? "maxpool2d_bp" : "avgpool2d_bp")
@@ -45,6 +58,61 @@ final class PoolLayer implements Layer {
             .addOutputs(gradIn)
             .build());
     return gradIn;
+  }
+
+  private boolean javaMax(INDArray x) {
+    return spec.max() && x.dataType() == DataType.FLOAT;
+  }
+
+  private INDArray maxForward(int m) {
+    values = Arrays2.floats(input, values);
+    int outSize = m * out.channels() * out.height() * out.width();
+    if (argmax.length < outSize) {
+      argmax = new int[outSize];
+    }
+    float[] result = new float[outSize];
+    int k = spec.size();
+    int s = spec.stride();
+    int o = 0;
+    for (int plane = 0; plane < m * in.channels(); plane++) {
+      int base = plane * in.height() * in.width();
+      for (int oy = 0; oy < out.height(); oy++) {
+        for (int ox = 0; ox < out.width(); ox++) {
+          int best = base + oy * s * in.width() + ox * s;
+          float max = values[best];
+          for (int ky = 0; ky < k; ky++) {
+            int line = base + (oy * s + ky) * in.width() + ox * s;
+            for (int kx = 0; kx < k; kx++) {
+              // '>' keeps the first maximum; a NaN never wins, as in a max of floats... unless
+              // it comes first, where it stays (and poisons the loss, which then drops the
+              // example).
+              if (values[line + kx] > max) {
+                max = values[line + kx];
+                best = line + kx;
+              }
+            }
+          }
+          result[o] = max;
+          argmax[o++] = best;
+        }
+      }
+    }
+    INDArray r =
+        Nd4j.createUninitialized(DataType.FLOAT, m, out.channels(), out.height(), out.width());
+    Arrays2.copyFrom(result, 0, r);
+    return r;
+  }
+
+  private INDArray maxBackward(INDArray gradOut) {
+    int n = (int) gradOut.length();
+    gradients = Arrays2.floats(gradOut, gradients);
+    float[] gradIn = new float[(int) input.length()];
+    for (int o = 0; o < n; o++) {
+      gradIn[argmax[o]] += gradients[o];
+    }
+    INDArray r = Nd4j.createUninitialized(DataType.FLOAT, input.shape());
+    Arrays2.copyFrom(gradIn, 0, r);
+    return r;
   }
 
   /**

@@ -194,9 +194,12 @@ public final class DpSgdTrainer {
         StepContext ctx =
             new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble, plan.numExamples());
         ClippedGradientAggregator sums =
-            DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth);
-        timings.addCluster(System.nanoTime() - t0);
-        dpStep.apply(t, sums.gradientSum(), params);
+            DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth, timings);
+        long t1 = System.nanoTime();
+        timings.addCluster(t1 - t0);
+        double[] clippedSum = sums.gradientSum();
+        timings.addSum(System.nanoTime() - t1);
+        dpStep.apply(t, clippedSum, params);
         double elapsed = (System.nanoTime() - start) / 1e9;
         // The loss is computed without noise: outside the guarantee, kept only when asked to leak
         // it.

@@ -32,7 +32,7 @@ public final class Evaluation implements Serializable {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.rdd().context());
     Broadcast<double[]> b = jsc.broadcast(params);
     try {
-      Supplier<double[]> weights = new BroadcastWeights(b);
+      Supplier<double[]> weights = new BroadcastValue<>(b);
       int k = spec.numClasses();
       return data.rdd()
           .treeAggregate(

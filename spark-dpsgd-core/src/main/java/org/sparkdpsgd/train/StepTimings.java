@@ -10,6 +10,8 @@ import java.util.Locale;
 public final class StepTimings implements Serializable {
   private long steps;
   private long clusterNanos;
+  private long broadcastNanos;
+  private long sumNanos;
   private long accountingNanos;
   private long noiseNanos;
   private long updateNanos;
@@ -18,6 +20,16 @@ public final class StepTimings implements Serializable {
   void addCluster(long nanos) {
     steps++;
     clusterNanos += nanos;
+  }
+
+  /** Of the Spark job: creating the weights' broadcast (already counted in {@link #addCluster}). */
+  void addBroadcast(long nanos) {
+    broadcastNanos += nanos;
+  }
+
+  /** Rounding the tasks' sums to the grid and reading them out, on the driver. */
+  void addSum(long nanos) {
+    sumNanos += nanos;
   }
 
   /** The driver's part of one step (see {@link DpStep}). */
@@ -43,8 +55,11 @@ public final class StepTimings implements Serializable {
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "per step: Spark job %.1f ms, accounting %.2f ms, noise %.1f ms, update %.1f ms",
+        "per step: Spark job %.1f ms (broadcast %.1f ms), sums %.1f ms, accounting %.2f ms,"
+            + " noise %.1f ms, update %.1f ms",
         perStep(clusterNanos),
+        perStep(broadcastNanos),
+        perStep(sumNanos),
         perStep(accountingNanos),
         perStep(noiseNanos),
         perStep(updateNanos));

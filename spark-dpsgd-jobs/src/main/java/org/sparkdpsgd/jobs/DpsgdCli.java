@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       PrivacyCommand.class,
       CalibrateCommand.class,
-      PrivacyBenchCommand.class
+      PrivacyBenchCommand.class,
+      LayerCostsCommand.class
     })
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;

@@ -20,6 +20,11 @@ final class SparkSessions {
     if (!conf.contains("spark.executorEnv.OMP_NUM_THREADS")) {
       b.config("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.task.cpus", "1"));
     }
+    // Every step broadcasts the weights and returns one gradient sum per task (float noise, which
+    // LZ4 does not shrink): compressing them costs milliseconds per step and saves nothing, and a
+    // task result above 1 MiB would take a second round trip through the block manager.
+    defaultTo(b, conf, "spark.broadcast.compress", "false");
+    defaultTo(b, conf, "spark.task.maxDirectResultSize", "64m");
     // The OpenBLAS kernel family the launcher chose for this CPU (bin/openblas-coretype): executors
     // on the same kind of machine get the same, unless the user set theirs.
     String coreType = System.getenv("OPENBLAS_CORETYPE");
@@ -31,5 +36,12 @@ final class SparkSessions {
     SparkSession spark = b.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;
+  }
+
+  /** Sets key unless the user's Spark configuration (spark-submit, spark-defaults) has it. */
+  private static void defaultTo(SparkSession.Builder b, SparkConf conf, String key, String value) {
+    if (!conf.contains(key)) {
+      b.config(key, value);
+    }
   }
 }

@@ -1,0 +1,59 @@
+package org.sparkdpsgd.aggregate;
+
+import java.io.Serializable;
+
+/**
+ * A step's parameters as the executors receive them: as floats when the step computes in float
+ * (half the bytes to broadcast, serialise and copy of doubles; a float network rounds them to float
+ * anyway), or as doubles for steps that compute in double throughout.
+ */
+public final class StepWeights implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final float[] narrow;
+  private final double[] wide;
+
+  private StepWeights(float[] narrow, double[] wide) {
+    this.narrow = narrow;
+    this.wide = wide;
+  }
+
+  /** What a step with this context needs: doubles if it computes in double, else floats. */
+  public static StepWeights forStep(StepContext context, double[] params) {
+    if (context.useDouble()) {
+      return new StepWeights(null, params);
+    }
+    float[] f = new float[params.length];
+    for (int k = 0; k < f.length; k++) {
+      f[k] = (float) params[k];
+    }
+    return new StepWeights(f, null);
+  }
+
+  static StepWeights ofDoubles(double[] params) {
+    return new StepWeights(null, params);
+  }
+
+  /** The parameters as floats (a float network's values). */
+  float[] floats() {
+    if (narrow != null) {
+      return narrow;
+    }
+    float[] f = new float[wide.length];
+    for (int k = 0; k < f.length; k++) {
+      f[k] = (float) wide[k];
+    }
+    return f;
+  }
+
+  /** The parameters as doubles (widened from floats when only those were sent). */
+  double[] doubles() {
+    if (wide != null) {
+      return wide;
+    }
+    double[] d = new double[narrow.length];
+    for (int k = 0; k < d.length; k++) {
+      d[k] = narrow[k];
+    }
+    return d;
+  }
+}
