@@ -9,7 +9,6 @@ import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
-import org.sparkdpsgd.noise.NoisePrefetch;
 import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
@@ -36,7 +35,7 @@ public final class DpSgdTrainer {
   private SamplingKey samplingKey = null;
   private ProgressListener listener = ProgressListener.NONE;
   private boolean useDouble = false;
-  private NoisePrefetch noisePrefetch = NoisePrefetch.AUTO;
+  private boolean drawNoiseAhead = true;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -65,9 +64,12 @@ public final class DpSgdTrainer {
     return this;
   }
 
-  /** When the next step's noise is drawn (the bench compares the choices); AUTO by default. */
-  public DpSgdTrainer noisePrefetch(NoisePrefetch mode) {
-    this.noisePrefetch = mode;
+  /**
+   * Whether the next step's noise is drawn on a background thread while the step runs (true, the
+   * default) or on the driver's thread when it is added; the bench compares the two.
+   */
+  public DpSgdTrainer noiseAhead(boolean ahead) {
+    this.drawNoiseAhead = ahead;
     return this;
   }
 
@@ -173,11 +175,8 @@ public final class DpSgdTrainer {
         plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
-    boolean ahead =
-        noisePrefetch.drawAhead(
-            data.rdd().context().master(), Runtime.getRuntime().availableProcessors());
     try (NoisePrefetcher noiseAhead =
-        new NoisePrefetcher(noiseSource, params.length, stddev, ahead)) {
+        new NoisePrefetcher(noiseSource, params.length, stddev, drawNoiseAhead)) {
       DpStep dpStep =
           new DpStep(
               charge,

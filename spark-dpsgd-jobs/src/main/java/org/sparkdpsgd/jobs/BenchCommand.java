@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.ModelSpec;
-import org.sparkdpsgd.noise.NoisePrefetch;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.TrainingResult;
@@ -61,9 +60,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--noise-prefetch",
       description =
-          "auto | on | off: draw the next step's noise on a background thread (auto: unless"
-              + " local[N] leaves the driver no spare core); compare: each round runs DP both ways")
-  String noisePrefetch = "auto";
+          "on | off: draw the next step's noise on a background thread while the step runs"
+              + " (default: on); compare: each round runs DP both ways")
+  String noisePrefetch = "on";
 
   @Option(
       names = "--config",
@@ -75,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
   List<String> sets = new ArrayList<>();
 
   /** One way of training that every round runs; the first is DP, the last non-private. */
-  private record Mode(String name, DpSgdConfig config, NoisePrefetch prefetch) {}
+  private record Mode(String name, DpSgdConfig config, boolean noiseAhead) {}
 
   @Override
   public Integer call() {
@@ -99,9 +98,9 @@ final class BenchCommand implements Callable<Integer> {
     overrides.add("privacy.noise-multiplier=1.0");
     overrides.addAll(sets);
     JobConfig c = JobConfig.load(config, overrides);
-    SparkSession spark = SparkSessions.start(c);
     DpSgdConfig dp = TrainerSettings.from(c);
     List<Mode> modes = modes(dp, TrainerSettings.from(c).nonPrivate(true));
+    SparkSession spark = SparkSessions.start(c);
     List<BenchData> data = new ArrayList<>();
     try {
       if (sizes.isEmpty()) {
@@ -235,13 +234,11 @@ final class BenchCommand implements Callable<Integer> {
     double aggregated = costs.resultBytesPerStep((long) steps * rounds);
     System.out.println(
         ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
-    System.out.println(summaryJson(spark, modes, perData, initial, aggregated, costs, data));
+    System.out.println(summaryJson(perData, initial, aggregated, costs, data));
   }
 
   /** The last line: the first data set's results at the top level (as before), then the others. */
   private ObjectNode summaryJson(
-      SparkSession spark,
-      List<Mode> modes,
       List<ObjectNode> perData,
       double[] initial,
       double aggregated,
@@ -254,15 +251,6 @@ final class BenchCommand implements Callable<Integer> {
     json.put("steps_per_round", steps);
     json.put("steps", steps * rounds);
     json.put("noise_prefetch", noisePrefetch.trim().toLowerCase(Locale.ROOT));
-    if (modes.size() == 2) {
-      json.put(
-          "noise_drawn_ahead",
-          modes
-              .get(0)
-              .prefetch()
-              .drawAhead(
-                  spark.sparkContext().master(), Runtime.getRuntime().availableProcessors()));
-    }
     json.setAll(perData.get(0));
     costs.put(
         json,
@@ -294,14 +282,21 @@ final class BenchCommand implements Callable<Integer> {
   /** DP (as --noise-prefetch says, or both ways for compare), then the non-private baseline. */
   private List<Mode> modes(DpSgdConfig dp, DpSgdConfig plain) {
     List<Mode> modes = new ArrayList<>();
-    if (noisePrefetch.trim().equalsIgnoreCase("compare")) {
-      modes.add(new Mode("DP noise ahead", dp, NoisePrefetch.ON));
-      modes.add(new Mode("DP noise at step", dp, NoisePrefetch.OFF));
-    } else {
-      modes.add(new Mode("DP", dp, NoisePrefetch.parse(noisePrefetch, "--noise-prefetch")));
+    switch (noisePrefetch.trim().toLowerCase(Locale.ROOT)) {
+      case "compare" -> {
+        modes.add(new Mode("DP noise ahead", dp, true));
+        modes.add(new Mode("DP noise at step", dp, false));
+      }
+      case "on" -> modes.add(new Mode("DP", dp, true));
+      case "off" -> modes.add(new Mode("DP", dp, false));
+      default ->
+          throw new InvalidInputException(
+              "--noise-prefetch must be on, off or compare; provided value: '"
+                  + noisePrefetch
+                  + "'");
     }
     // Without noise there is nothing to draw ahead.
-    modes.add(new Mode("non-private", plain, NoisePrefetch.OFF));
+    modes.add(new Mode("non-private", plain, false));
     return modes;
   }
 
@@ -358,7 +353,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static TrainingResult fit(Mode mode, TrainingBlocks data, ModelSpec spec) {
-    DpSgdTrainer trainer = new DpSgdTrainer(mode.config()).noisePrefetch(mode.prefetch());
+    DpSgdTrainer trainer = new DpSgdTrainer(mode.config()).noiseAhead(mode.noiseAhead());
     return trainer.fit(
         data, trainer.plan(data), spec, spec.initialParams(mode.config().initSeed()));
   }
