@@ -27,6 +27,6 @@ OURS_ARGS = {
 # Each peer's DP mode per model (the fastest DP path it offers for that model; see README.md).
 PEER_MODES = {
     "opacus": {"logreg": "ghost", "mlp": "ghost", "cnn": "ghost"},
-    "jax": {"logreg": "vmap", "mlp": "vmap", "cnn": "vmap"},
+    "jax": {"logreg": "mb32", "mlp": "mb32", "cnn": "mb32"},
     "tf": {"logreg": "fast", "mlp": "fast", "cnn": "vectorized"},
 }

@@ -44,6 +44,9 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=1024)
     p.add_argument("--steps", type=int, default=20, help="timed steps per mode")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps per mode first")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop timing a mode after this many seconds (at least --min-steps steps)")
+    p.add_argument("--min-steps", type=int, default=3)
     p.add_argument("--mode", default=None, help="DP mode (default: cases.PEER_MODES)")
     p.add_argument("--check", action="store_true", help="run the DP check instead of timing")
     p.add_argument("--lr", type=float, default=cases.LEARNING_RATE)
@@ -51,15 +54,23 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def timed(step, batches, warmup, steps, sync):
+def timed(step, batches, warmup, steps, sync, max_seconds=None, min_steps=3):
+    """(seconds, steps) of up to `steps` timed steps after `warmup` untimed ones; with
+    max_seconds, stops once that much time has passed and at least min_steps were timed."""
     for i in range(warmup):
         step(*batches[i % len(batches)])
     sync()
     t0 = time.perf_counter()
-    for i in range(steps):
-        step(*batches[(warmup + i) % len(batches)])
+    done = 0
+    while done < steps:
+        step(*batches[(warmup + done) % len(batches)])
+        done += 1
+        if max_seconds is not None and done >= min_steps:
+            sync()
+            if time.perf_counter() - t0 > max_seconds:
+                break
     sync()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, done
 
 
 def bench(peer, args, x, y):
@@ -75,9 +86,11 @@ def bench(peer, args, x, y):
         ("dp", peer.make_dp(cases.L2_NORM_CLIP, cases.NOISE_MULTIPLIER, args.lr, b)),
         ("nonprivate", peer.make_plain(args.lr, b)),
     ):
-        seconds = timed(step, batches, args.warmup, args.steps, peer.sync)
-        out[name + "_examples_per_s"] = round(b * args.steps / seconds, 1)
-        out[name + "_ms_per_step"] = round(1000 * seconds / args.steps, 2)
+        seconds, done = timed(step, batches, args.warmup, args.steps, peer.sync,
+                              args.max_seconds, args.min_steps)
+        out[name + "_examples_per_s"] = round(b * done / seconds, 1)
+        out[name + "_ms_per_step"] = round(1000 * seconds / done, 2)
+        out[name + "_steps"] = done
     return out
 
 
