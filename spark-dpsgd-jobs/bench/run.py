@@ -130,8 +130,10 @@ def main(argv=None):
                 r, check, ok, reasons = {}, {}, False, [str(e)]
             result["checks"][f"{p}/{m}"] = {"ok": ok, "reasons": reasons, "mode": r.get("mode"),
                                             "report": check}
-            result["peers"][p] = {"versions": r.get("versions"), "env": r.get("env")} if r else result["peers"].get(p, {})
-            result["peers"][p].setdefault("modes", {})[m] = r.get("mode_description")
+            entry = result["peers"].setdefault(p, {"modes": {}})
+            if r:
+                entry["versions"], entry["env"] = r.get("versions"), r.get("env")
+            entry["modes"][m] = r.get("mode_description")
             ok_peers[(p, m)] = ok
             print(f"check {p}/{m} ({r.get('mode')}): {'ok' if ok else 'FAILED: ' + '; '.join(reasons)}",
                   flush=True)

@@ -185,10 +185,12 @@ def summarise(rounds, peers):
         ours_dp = series("ours", "dp")
         case["ours_dp"] = median(ours_dp)
         case["ours_nonprivate"] = median(series("ours", "nonprivate"))
+        case["ours_dp_rounds"] = ours_dp
         for p in peers:
             dp = series(p, "dp")
             case[p + "_dp"] = median(dp)
             case[p + "_nonprivate"] = median(series(p, "nonprivate"))
+            case[p + "_dp_rounds"] = dp
             case["ours_over_" + p] = median_ratio(ours_dp, dp)
         cases.append(case)
     return cases

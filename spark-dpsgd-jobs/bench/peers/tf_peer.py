@@ -65,8 +65,11 @@ class TfPeer:
         self.keras = K.Sequential(layers(model))
 
     def versions(self):
-        return {"tensorflow": tf.__version__, "keras": K.__version__ if hasattr(K, "__version__") else None,
+        import keras
+
+        return {"tensorflow": tf.__version__, "keras": keras.__version__,
                 "tensorflow_privacy": getattr(tensorflow_privacy, "__version__", None),
+                # 0 = TensorFlow's default: the number of cores (2 here)
                 "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
                 "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads()}
 
