@@ -22,6 +22,7 @@ import org.sparkdpsgd.model.GradientSums;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.model.Network;
 import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +70,7 @@ final class LayerCostsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (rows < 1 || rounds < 1 || reps < 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "--rows, --rounds and --reps must be >= 1; provided values: "
               + rows
               + ", "
