@@ -19,9 +19,11 @@ public final class StepWeights implements Serializable {
 
   /** What a step with this context needs: doubles if it computes in double, else floats. */
   public static StepWeights forStep(StepContext context, double[] params) {
-    if (context.useDouble()) {
-      return new StepWeights(null, params);
-    }
+    return context.useDouble() ? new StepWeights(null, params) : asFloats(params);
+  }
+
+  /** The parameters as a float step broadcasts them. */
+  public static StepWeights asFloats(double[] params) {
     float[] f = new float[params.length];
     for (int k = 0; k < f.length; k++) {
       f[k] = (float) params[k];

@@ -10,6 +10,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.aggregate.StepContext;
+import org.sparkdpsgd.aggregate.StepWeights;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.sampling.SamplingKey;
@@ -138,12 +139,15 @@ final class ClusterCosts {
     return (double) resultBytes.get() / steps;
   }
 
-  /** Serialised size of the weights one executor fetches per step (the broadcast value). */
+  /**
+   * Serialised size of the weights one executor fetches per step: the broadcast value, as a float
+   * step sends it ({@link StepWeights}).
+   */
   static long broadcastBytes(double[] params) {
     return SparkEnv.get()
         .serializer()
         .newInstance()
-        .serialize(params, ClassTag$.MODULE$.apply(double[].class))
+        .serialize(StepWeights.asFloats(params), ClassTag$.MODULE$.apply(StepWeights.class))
         .remaining();
   }
 
