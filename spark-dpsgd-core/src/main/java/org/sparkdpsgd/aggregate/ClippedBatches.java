@@ -88,8 +88,8 @@ final class ClippedBatches {
       floatNetwork = ExecutorCache.network(context.spec(), weights.floats());
     }
     int m = pendingRows;
-    float[] x = m == BATCH_ROWS ? pendingX : Arrays.copyOf(pendingX, m * dim);
-    compute(floatNetwork, x, Arrays.copyOf(pendingY, m), m);
+    // The network reads only the first m rows of the buffer: no copy of it.
+    compute(floatNetwork, pendingX, Arrays.copyOf(pendingY, m), m);
     pendingRows = 0;
   }
 

@@ -37,14 +37,7 @@ public final class StepWeights implements Serializable {
 
   /** The parameters as floats (a float network's values). */
   float[] floats() {
-    if (narrow != null) {
-      return narrow;
-    }
-    float[] f = new float[wide.length];
-    for (int k = 0; k < f.length; k++) {
-      f[k] = (float) wide[k];
-    }
-    return f;
+    return narrow != null ? narrow : asFloats(wide).narrow;
   }
 
   /** The parameters as doubles (widened from floats when only those were sent). */

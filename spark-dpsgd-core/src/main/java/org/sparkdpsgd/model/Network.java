@@ -34,43 +34,30 @@ public final class Network {
    * costs more than the copy).
    */
   public Network load(double[] params) {
-    if (params.length != spec.numParams()) {
-      throw new IllegalArgumentException(
-          "parameter vector has "
-              + params.length
-              + " values; "
-              + spec
-              + " needs "
-              + spec.numParams());
-    }
-    int off = 0;
-    for (Layer layer : layers) {
-      for (INDArray target : layer.params()) {
-        copyInto(params, off, target);
-        off += (int) target.length();
-      }
-      layer.paramsLoaded();
-    }
-    return this;
+    return load(params.length, (off, target) -> copyInto(params, off, target));
   }
 
   /**
    * As {@link #load(double[])}, from float parameters (a float network copies them as they are).
    */
   public Network load(float[] params) {
-    if (params.length != spec.numParams()) {
+    return load(params.length, (off, target) -> Arrays2.copyFrom(params, off, target));
+  }
+
+  /** Copies one parameter array's values, starting at {@code off} of the flat vector. */
+  private interface PartCopy {
+    void into(int off, INDArray target);
+  }
+
+  private Network load(int length, PartCopy copy) {
+    if (length != spec.numParams()) {
       throw new IllegalArgumentException(
-          "parameter vector has "
-              + params.length
-              + " values; "
-              + spec
-              + " needs "
-              + spec.numParams());
+          "parameter vector has " + length + " values; " + spec + " needs " + spec.numParams());
     }
     int off = 0;
     for (Layer layer : layers) {
       for (INDArray target : layer.params()) {
-        Arrays2.copyFrom(params, off, target);
+        copy.into(off, target);
         off += (int) target.length();
       }
       layer.paramsLoaded();
