@@ -32,6 +32,11 @@ public record StepContext(
     }
   }
 
+  /** The same settings for step {@code t}. */
+  public StepContext atStep(long t) {
+    return new StepContext(spec, l2NormClip, samplingRate, samplingKey, t, useDouble, maxRows);
+  }
+
   public boolean clipping() {
     return !Double.isInfinite(l2NormClip);
   }

@@ -31,17 +31,28 @@ public final class StepWeights implements Serializable {
     return new StepWeights(f, null);
   }
 
-  static StepWeights ofDoubles(double[] params) {
+  /** Doubles, as a double step receives them. */
+  public static StepWeights ofDoubles(double[] params) {
     return new StepWeights(null, params);
   }
 
+  /** Floats, as a float step receives them (the array is used, not copied). */
+  public static StepWeights ofFloats(float[] params) {
+    return new StepWeights(params, null);
+  }
+
+  /** True if these are floats (what a float step sends), false for doubles. */
+  public boolean narrow() {
+    return narrow != null;
+  }
+
   /** The parameters as floats (a float network's values). */
-  float[] floats() {
+  public float[] floats() {
     return narrow != null ? narrow : asFloats(wide).narrow;
   }
 
   /** The parameters as doubles (widened from floats when only those were sent). */
-  double[] doubles() {
+  public double[] doubles() {
     if (wide != null) {
       return wide;
     }

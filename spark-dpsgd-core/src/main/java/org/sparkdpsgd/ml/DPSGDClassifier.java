@@ -67,6 +67,7 @@ public final class DPSGDClassifier
   private final IntParam checkpointInterval;
   private final IntParam numClasses;
   private final org.apache.spark.ml.param.BooleanParam debugLeakTrainingLoss;
+  private final org.apache.spark.ml.param.BooleanParam residentTasks;
 
   /**
    * What an estimator saved in format versions 0 to 2 (which recorded only set params) did for each
@@ -76,19 +77,32 @@ public final class DPSGDClassifier
    */
   static final java.util.Map<String, Object> DEFAULTS_BEFORE_FORMAT_3 =
       java.util.Map.ofEntries(
-          java.util.Map.entry("l2NormClip", 1.0), java.util.Map.entry("targetEpsilon", 3.0),
-          java.util.Map.entry("delta", 1e-5), java.util.Map.entry("expectedBatchSize", 256L),
-          java.util.Map.entry("epochs", 10.0), java.util.Map.entry("optimizer", "sgd"),
-          java.util.Map.entry("learningRate", 0.1), java.util.Map.entry("momentum", 0.9),
-          java.util.Map.entry("adamBeta1", 0.9), java.util.Map.entry("adamBeta2", 0.999),
-          java.util.Map.entry("adamEpsilon", 1e-8), java.util.Map.entry("lrSchedule", "constant"),
-          java.util.Map.entry("emaDecay", 0.0), java.util.Map.entry("featureScale", 1.0),
-          java.util.Map.entry("featureShift", 0.0), java.util.Map.entry("blockRows", 4096),
-          java.util.Map.entry("hiddenLayers", new int[0]), java.util.Map.entry("layers", ""),
-          java.util.Map.entry("inputShape", new int[0]), java.util.Map.entry("activation", "tanh"),
-          java.util.Map.entry("accountant", "rdp"), java.util.Map.entry("seed", 1L),
+          java.util.Map.entry("l2NormClip", 1.0),
+          java.util.Map.entry("targetEpsilon", 3.0),
+          java.util.Map.entry("delta", 1e-5),
+          java.util.Map.entry("expectedBatchSize", 256L),
+          java.util.Map.entry("epochs", 10.0),
+          java.util.Map.entry("optimizer", "sgd"),
+          java.util.Map.entry("learningRate", 0.1),
+          java.util.Map.entry("momentum", 0.9),
+          java.util.Map.entry("adamBeta1", 0.9),
+          java.util.Map.entry("adamBeta2", 0.999),
+          java.util.Map.entry("adamEpsilon", 1e-8),
+          java.util.Map.entry("lrSchedule", "constant"),
+          java.util.Map.entry("emaDecay", 0.0),
+          java.util.Map.entry("featureScale", 1.0),
+          java.util.Map.entry("featureShift", 0.0),
+          java.util.Map.entry("blockRows", 4096),
+          java.util.Map.entry("hiddenLayers", new int[0]),
+          java.util.Map.entry("layers", ""),
+          java.util.Map.entry("inputShape", new int[0]),
+          java.util.Map.entry("activation", "tanh"),
+          java.util.Map.entry("accountant", "rdp"),
+          java.util.Map.entry("seed", 1L),
           java.util.Map.entry("aggregationDepth", 2),
-              java.util.Map.entry("checkpointInterval", 100));
+          // How steps reach the executors, not what they compute (the sums are the same).
+          java.util.Map.entry("residentTasks", true),
+          java.util.Map.entry("checkpointInterval", 100));
 
   public DPSGDClassifier() {
     this(PendingUid.take("dpsgd"));
@@ -142,6 +156,8 @@ public final class DPSGDClassifier
         withDefault(
             KnobParams.booleanParam(this, Knobs.DEBUG_LEAK_TRAINING_LOSS),
             Knobs.DEBUG_LEAK_TRAINING_LOSS);
+    residentTasks =
+        withDefault(KnobParams.booleanParam(this, Knobs.RESIDENT_TASKS), Knobs.RESIDENT_TASKS);
     // The network's structure is not a knob of the table (the CLI describes it differently).
     hiddenLayers =
         new IntArrayParam(
@@ -425,6 +441,15 @@ public final class DPSGDClassifier
     return put(Knobs.DEBUG_LEAK_TRAINING_LOSS, debugLeakTrainingLoss, v);
   }
 
+  /** Steps in one Spark job of resident tasks (true) or one Spark job per step (false). */
+  public DPSGDClassifier setResidentTasks(boolean v) {
+    return put(Knobs.RESIDENT_TASKS, residentTasks, v);
+  }
+
+  public org.apache.spark.ml.param.BooleanParam residentTasks() {
+    return residentTasks;
+  }
+
   public IntParam numClasses() {
     return numClasses;
   }
@@ -504,6 +529,7 @@ public final class DPSGDClassifier
         .initSeed((Long) getOrDefault(seed))
         .aggregationDepth((Integer) getOrDefault(aggregationDepth))
         .leakTrainingLoss((Boolean) getOrDefault(debugLeakTrainingLoss))
+        .residentTasks((Boolean) getOrDefault(residentTasks))
         .checkpoints(
             isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
             (Integer) getOrDefault(checkpointInterval));

@@ -51,6 +51,7 @@ public final class DpSgdConfig implements Serializable {
 
   AccountantKind accountant = AccountantKind.parse(Knobs.ACCOUNTANT.defaultString());
   int aggregationDepth = Knobs.AGGREGATION_DEPTH.defaultInt();
+  boolean residentTasks = Knobs.RESIDENT_TASKS.defaultBoolean();
   int blockRows = Knobs.BLOCK_ROWS.defaultInt();
   double featureScale = Knobs.FEATURE_SCALE.defaultDouble();
   double featureShift = Knobs.FEATURE_SHIFT.defaultDouble();
@@ -172,6 +173,16 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig accountant(AccountantKind kind) {
     accountant = kind;
     return this;
+  }
+
+  /** Steps in resident tasks where they can run (see {@link Knobs#RESIDENT_TASKS}). */
+  public DpSgdConfig residentTasks(boolean b) {
+    residentTasks = b;
+    return this;
+  }
+
+  public boolean residentTasks() {
+    return residentTasks;
   }
 
   public DpSgdConfig aggregationDepth(int depth) {

@@ -17,11 +17,11 @@ import org.sparkdpsgd.sampling.SamplingKey;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
- * The DP-SGD loop (Abadi et al. 2016), one Spark job per step:
+ * The DP-SGD loop (Abadi et al. 2016):
  *
  * <pre>
- *   sums   = treeAggregate over blocks of (Poisson sample → per-example gradients → clip → sum)
- *                                                                      ({@link DistributedStep})
+ *   sums   = Σ over blocks of (Poisson sample → per-example gradients → clip → sum)
+ *            (resident tasks or one Spark job per step: {@link ClusterSteps})
  *   charge = accountant.compose(PoissonSampled(q, Gaussian(σ)))      (before the update is used)
  *   g      = (sums + N(0, σ²C²)) / (q·N)                              (noise once, on the driver)
  *   w      = optimizer.step(w, g)                                      ({@link DpStep})
@@ -175,8 +175,17 @@ public final class DpSgdTrainer {
         plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
+    StepContext settings =
+        new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples());
     try (NoisePrefetcher noiseAhead =
-        new NoisePrefetcher(noiseSource, params.length, stddev, drawNoiseAhead)) {
+            new NoisePrefetcher(noiseSource, params.length, stddev, drawNoiseAhead);
+        ClusterSteps cluster =
+            ClusterSteps.open(
+                data.rdd(),
+                settings,
+                config.aggregationDepth,
+                config.residentTasks && run.firstStep() <= plan.steps(),
+                listener::onNote)) {
       DpStep dpStep =
           new DpStep(
               charge,
@@ -190,10 +199,7 @@ public final class DpSgdTrainer {
       for (long t = run.firstStep(); t <= plan.steps(); t++) {
         run.reserveBefore(t, charge.charged(), params, optimizer, ema, metrics);
         long t0 = System.nanoTime();
-        StepContext ctx =
-            new StepContext(spec, clip, plan.samplingRate(), key, t, useDouble, plan.numExamples());
-        ClippedGradientAggregator sums =
-            DistributedStep.run(data.rdd(), ctx, params, config.aggregationDepth, timings);
+        ClippedGradientAggregator sums = cluster.run(settings.atStep(t), params, timings);
         long t1 = System.nanoTime();
         timings.addCluster(t1 - t0);
         double[] clippedSum = sums.gradientSum();

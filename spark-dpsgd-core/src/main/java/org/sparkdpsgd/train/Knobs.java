@@ -173,6 +173,16 @@ public final class Knobs {
           2,
           (n, v) -> Checks.positive(n, (int) (Integer) v),
           "depth of treeAggregate");
+  public static final Knob RESIDENT_TASKS =
+      new Knob(
+          "training.resident-tasks",
+          "residentTasks",
+          Type.BOOLEAN,
+          true,
+          (n, v) -> {},
+          "run the steps in one Spark job whose tasks stay on the executors for the whole run (false:"
+              + " one Spark job per step). The sums are the same; used only where every partition's"
+              + " task can run at once and Spark's network encryption is off");
   public static final Knob CHECKPOINT_DIR =
       new Knob(
           "training.checkpoint-dir",
@@ -272,6 +282,7 @@ public final class Knobs {
           LR_SCHEDULE,
           EMA_DECAY,
           AGGREGATION_DEPTH,
+          RESIDENT_TASKS,
           CHECKPOINT_DIR,
           CHECKPOINT_EVERY,
           DEBUG_LEAK_TRAINING_LOSS,

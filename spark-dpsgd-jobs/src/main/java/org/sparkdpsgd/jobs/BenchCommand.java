@@ -222,7 +222,13 @@ final class BenchCommand implements Callable<Integer> {
       cached.get(s).put(json);
       double emptyMs =
           costs.emptyStepMillis(
-              blocks.rdd(), blocks.numExamples(), spec, initial, dp.aggregationDepth(), steps);
+              blocks.rdd(),
+              blocks.numExamples(),
+              spec,
+              initial,
+              dp.aggregationDepth(),
+              dp.residentTasks(),
+              steps);
       json.put("empty_step_ms", round1(emptyMs));
       json.put("partitions", blocks.rdd().getNumPartitions());
       if (data.get(s).fixedSeconds() > 0) {

@@ -14,7 +14,8 @@ import org.sparkdpsgd.aggregate.StepWeights;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.sampling.SamplingKey;
-import org.sparkdpsgd.train.DistributedStep;
+import org.sparkdpsgd.train.ClusterSteps;
+import org.sparkdpsgd.train.StepTimings;
 import scala.reflect.ClassTag$;
 
 /**
@@ -53,18 +54,22 @@ final class ClusterCosts {
       ModelSpec spec,
       double[] params,
       int depth,
+      boolean residentTasks,
       int steps) {
     SamplingKey key = SamplingKey.secure();
-    for (int t = 1; t <= 3; t++) { // warm-up
-      DistributedStep.run(
-          blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
+    StepContext settings = new StepContext(spec, 1.0, 0.0, key, 0, false, rows);
+    StepTimings timings = new StepTimings();
+    try (ClusterSteps cluster =
+        ClusterSteps.open(blocks, settings, depth, residentTasks, n -> {})) {
+      for (int t = 1; t <= 3; t++) { // warm-up
+        cluster.run(settings.atStep(t), params, timings);
+      }
+      long t0 = System.nanoTime();
+      for (int t = 4; t < 4 + steps; t++) {
+        cluster.run(settings.atStep(t), params, timings);
+      }
+      return (System.nanoTime() - t0) / 1e6 / steps;
     }
-    long t0 = System.nanoTime();
-    for (int t = 1; t <= steps; t++) {
-      DistributedStep.run(
-          blocks, new StepContext(spec, 1.0, 0.0, key, t, false, rows), params, depth);
-    }
-    return (System.nanoTime() - t0) / 1e6 / steps;
   }
 
   /**

@@ -122,6 +122,7 @@ public final class TrainerSettings {
     d.emaDecay(c.number(Knobs.EMA_DECAY.key()));
     d.lrSchedule(c.string(Knobs.LR_SCHEDULE.key()));
     d.aggregationDepth(c.integer(Knobs.AGGREGATION_DEPTH.key()));
+    d.residentTasks(c.bool(Knobs.RESIDENT_TASKS.key()));
     d.blockRows(c.integer(Knobs.BLOCK_ROWS.key()));
     d.featureTransform(c.number(Knobs.FEATURE_SCALE.key()), c.number(Knobs.FEATURE_SHIFT.key()));
     d.nonPrivate(c.bool("training.no-privacy"));

@@ -1,0 +1,106 @@
+package org.sparkdpsgd.train;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.VoidFunction;
+import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
+import org.sparkdpsgd.aggregate.StepContext;
+import org.sparkdpsgd.aggregate.StepWeights;
+import org.sparkdpsgd.data.ExampleBlock;
+
+/**
+ * The executor side of {@link ResidentSteps}: one task per partition that stays for the whole run.
+ * It takes its partition's cached blocks once, connects to the driver, and then for every step it
+ * receives (the step number and the weights) adds its blocks' sampled, clipped gradients exactly as
+ * a per-step job's task would ({@link ClippedGradientAggregator}, keyed by the same step), and
+ * sends the aggregator back. A stop message ends the task; so does a lost driver (the connection
+ * fails) or Spark cancelling the job (checked while it waits).
+ */
+final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
+  private static final long serialVersionUID = 1L;
+
+  /** How often a waiting task looks whether Spark has cancelled it. */
+  static final int POLL_MILLIS = 200;
+
+  private final String driverHost;
+  private final int driverPort;
+  private final byte[] token;
+  private final StepContext settings;
+
+  ResidentTask(String driverHost, int driverPort, byte[] token, StepContext settings) {
+    this.driverHost = driverHost;
+    this.driverPort = driverPort;
+    this.token = token.clone();
+    this.settings = settings;
+  }
+
+  @Override
+  public void call(Iterator<ExampleBlock> partition) throws Exception {
+    TaskContext task = TaskContext.get();
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(driverHost, driverPort), 30_000);
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout(POLL_MILLIS);
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      // Hello first: the driver learns at once that the task has a slot; reading (or recomputing)
+      // the blocks may take long.
+      StepWire.writeFrame(out, StepWire.hello(token, task.partitionId(), task.taskAttemptId()));
+      List<ExampleBlock> blocks = new ArrayList<>();
+      partition.forEachRemaining(blocks::add);
+      while (true) {
+        StepWire.Step step =
+            StepWire.readStep(
+                StepWire.readFrame(
+                    in,
+                    () -> {
+                      task.killTaskIfInterrupted(); // throws when Spark cancels the job
+                      return true;
+                    }));
+        if (step == null) {
+          return;
+        }
+        // Also here: while steps keep coming the wait above never times out.
+        task.killTaskIfInterrupted();
+        ClippedGradientAggregator sums =
+            ClippedGradientAggregator.of(
+                settings.atStep(step.step()), new TaskWeights(step.weights()));
+        for (ExampleBlock b : blocks) {
+          sums.add(b);
+        }
+        StepWire.writeFrame(out, StepWire.result(sums));
+      }
+    }
+  }
+
+  /**
+   * The weights of the step being computed. The aggregator is serialised with its supplier; this
+   * one is transient, so the result carries the sums, not the weights back.
+   */
+  private static final class TaskWeights implements Supplier<StepWeights>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final transient StepWeights weights;
+
+    TaskWeights(StepWeights weights) {
+      this.weights = weights;
+    }
+
+    @Override
+    public StepWeights get() {
+      if (weights == null) {
+        throw new IllegalStateException("the weights of a resident step are not sent back");
+      }
+      return weights;
+    }
+  }
+}
