@@ -19,11 +19,21 @@ public final class ClusterSteps implements AutoCloseable {
   private final JavaRDD<ExampleBlock> blocks;
   private final int depth;
   private final Consumer<String> note;
+  private final long connectMillis;
   private ResidentSteps resident;
+  private int retryResidentAt = 0; // per-step jobs left before resident tasks are tried again
+
+  /** Per-step jobs a run uses after losing its resident tasks before it tries them again. */
+  static final int RETRY_AFTER_STEPS = 50;
 
   private ClusterSteps(
-      JavaRDD<ExampleBlock> blocks, int depth, Consumer<String> note, ResidentSteps resident) {
+      JavaRDD<ExampleBlock> blocks,
+      int depth,
+      Consumer<String> note,
+      long connectMillis,
+      ResidentSteps resident) {
     this.blocks = blocks;
+    this.connectMillis = connectMillis;
     this.depth = depth;
     this.note = note;
     this.resident = resident;
@@ -55,7 +65,7 @@ public final class ClusterSteps implements AutoCloseable {
             : "training.resident-tasks is false";
     if (why != null) {
       note.accept("steps run as one Spark job each: " + why);
-      return new ClusterSteps(blocks, depth, note, null);
+      return new ClusterSteps(blocks, depth, note, connectMillis, null);
     }
     try {
       ResidentSteps r = ResidentSteps.start(blocks, settings, connectMillis);
@@ -63,7 +73,7 @@ public final class ClusterSteps implements AutoCloseable {
           "steps run in "
               + blocks.getNumPartitions()
               + " resident tasks (one Spark job for the run; training.resident-tasks)");
-      return new ClusterSteps(blocks, depth, note, r);
+      return new ClusterSteps(blocks, depth, note, connectMillis, r);
     } catch (IOException e) {
       throw new UncheckedIOException("could not open the driver's socket for resident tasks", e);
     }
@@ -76,16 +86,35 @@ public final class ClusterSteps implements AutoCloseable {
 
   /** The sums of one step. */
   public ClippedGradientAggregator run(StepContext context, double[] params, StepTimings timings) {
+    if (resident == null && retryResidentAt > 0 && --retryResidentAt == 0) {
+      reopen(context);
+    }
     if (resident != null) {
       try {
         return resident.run(context, params, timings);
       } catch (ResidentSteps.Unavailable e) {
         note.accept("steps run as one Spark job each: " + e.getMessage());
-        resident.close();
+        // Lost after running: try again later. Never connected: the slots were not there.
+        retryResidentAt = resident.connectedOnce() ? RETRY_AFTER_STEPS : 0;
+        resident.close(1);
         resident = null;
       }
     }
     return DistributedStep.run(blocks, context, params, depth, timings);
+  }
+
+  /** After a fallback, resident tasks are tried again when the cluster has the slots again. */
+  private void reopen(StepContext context) {
+    if (ResidentSteps.unavailable(blocks, depth) != null) {
+      retryResidentAt = RETRY_AFTER_STEPS;
+      return;
+    }
+    try {
+      resident = ResidentSteps.start(blocks, context, connectMillis);
+      note.accept("steps run in resident tasks again");
+    } catch (IOException e) {
+      retryResidentAt = RETRY_AFTER_STEPS;
+    }
   }
 
   /** Bytes of task results the driver received in resident steps (per-step jobs: Spark's). */

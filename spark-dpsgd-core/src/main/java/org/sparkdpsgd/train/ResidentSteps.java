@@ -61,7 +61,10 @@ final class ResidentSteps implements AutoCloseable {
   private final JavaFutureAction<Void> job;
   private final long connectDeadline;
   private final Map<Integer, Connection> current = new HashMap<>(); // guarded by this
+  private final SparkContext sc;
+  private final long connectMillis;
   private boolean connectedOnce = false;
+  private long lostSince = 0; // when a step first waited for a relaunched task; 0: none
   private long resultBytes = 0;
 
   /** Thrown by the first step when not every task connected in time: use per-step jobs. */
@@ -93,11 +96,16 @@ final class ResidentSteps implements AutoCloseable {
     if (DistributedStep.needsTree(p, depth)) {
       return p + " partitions are aggregated in a tree (training.aggregation-depth " + depth + ")";
     }
-    int slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+    int slots = slots(sc);
     if (p > slots) {
       return p + " partitions but " + slots + " task slots: the tasks could not all run at once";
     }
     return null;
+  }
+
+  /** Tasks the cluster's live executors can run at once. */
+  private static int slots(SparkContext sc) {
+    return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 
   /** Starts the run's job; its tasks connect while the caller goes on. */
@@ -110,6 +118,8 @@ final class ResidentSteps implements AutoCloseable {
       throws IOException {
     this.settings = settings;
     this.partitions = blocks.getNumPartitions();
+    this.sc = blocks.context();
+    this.connectMillis = connectMillis;
     new SecureRandom().nextBytes(token);
     SparkConf conf = blocks.context().getConf();
     String host = conf.get("spark.driver.host", "127.0.0.1");
@@ -189,7 +199,13 @@ final class ResidentSteps implements AutoCloseable {
       }
     }
     connectedOnce = true;
+    lostSince = 0;
     return total;
+  }
+
+  /** True once a step has been computed by every task. */
+  boolean connectedOnce() {
+    return connectedOnce;
   }
 
   /** The driver's port the tasks connect to. */
@@ -215,9 +231,28 @@ final class ResidentSteps implements AutoCloseable {
       if (job.isDone()) {
         throw failure();
       }
-      if (!connectedOnce && System.nanoTime() > connectDeadline) {
+      long now = System.nanoTime();
+      if (!connectedOnce && now > connectDeadline) {
         throw new Unavailable(
             "not every resident task connected within the wait (" + pending.size() + " missing)");
+      }
+      if (connectedOnce) {
+        // A task was lost. Spark relaunches it, but only where a slot is free: with fewer slots
+        // than partitions (its executor is gone) it would wait for ever behind the other tasks.
+        int slots = slots(sc);
+        if (slots < partitions) {
+          throw new Unavailable(
+              "a resident task was lost and "
+                  + slots
+                  + " task slots remain for "
+                  + partitions
+                  + " partitions");
+        }
+        if (lostSince == 0) {
+          lostSince = now;
+        } else if (now - lostSince > TimeUnit.MILLISECONDS.toNanos(connectMillis)) {
+          throw new Unavailable("a lost resident task was not relaunched within the wait");
+        }
       }
       try {
         wait(ResidentTask.POLL_MILLIS);
@@ -297,6 +332,14 @@ final class ResidentSteps implements AutoCloseable {
   /** Stops the tasks and ends the job. */
   @Override
   public void close() {
+    close(10);
+  }
+
+  /**
+   * Stops the connected tasks and waits up to {@code waitSeconds} for the job to end, then cancels
+   * it (a lost task still waiting for a slot would never end it).
+   */
+  void close(int waitSeconds) {
     Map<Integer, Connection> open;
     synchronized (this) {
       open = new HashMap<>(current);
@@ -309,7 +352,7 @@ final class ResidentSteps implements AutoCloseable {
       }
     }
     try {
-      job.get(10, TimeUnit.SECONDS);
+      job.get(waitSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException | ExecutionException e) {
       job.cancel(true);
     } catch (InterruptedException e) {

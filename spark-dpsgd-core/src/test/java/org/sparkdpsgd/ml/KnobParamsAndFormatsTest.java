@@ -69,6 +69,7 @@ class KnobParamsAndFormatsTest {
     m.put("seed", 42L);
     m.put("numClasses", 3);
     m.put("debugLeakTrainingLoss", true);
+    m.put("residentTasks", false);
     return m;
   }
 
@@ -140,6 +141,7 @@ class KnobParamsAndFormatsTest {
     assertEquals(-1.0, d.featureShift());
     assertEquals(512, d.blockRows());
     assertEquals(3, d.aggregationDepth());
+    assertFalse(d.residentTasks());
     assertEquals("relu", d.activation().name().toLowerCase());
     assertEquals("pld", d.accountant().name().toLowerCase());
     assertEquals(42L, d.initSeed());

@@ -64,7 +64,9 @@ public class KnobsTest {
   void everyKnobRefusesABadValueWithTheUniformMessage() {
     Map<String, Object> bad = badValues();
     for (Knob k : Knobs.ALL) {
-      if (k == Knobs.INIT_SEED || k == Knobs.DEBUG_LEAK_TRAINING_LOSS) { // every value is valid
+      if (k == Knobs.INIT_SEED
+          || k == Knobs.DEBUG_LEAK_TRAINING_LOSS
+          || k == Knobs.RESIDENT_TASKS) { // every value is valid
         continue;
       }
       assertTrue(bad.containsKey(k.param()), "no bad value for " + k.param() + " in this test");
@@ -114,6 +116,7 @@ public class KnobsTest {
     actual.put(Knobs.ACTIVATION, c.activation.name().toLowerCase());
     actual.put(Knobs.INIT_SEED, c.initSeed);
     actual.put(Knobs.DEBUG_LEAK_TRAINING_LOSS, c.leakTrainingLoss);
+    actual.put(Knobs.RESIDENT_TASKS, c.residentTasks);
     // The number of classes belongs to the data (TrainingBlocks.prepare takes it), not to the
     // trainer.
     Set<Knob> trainerKnobs = new java.util.HashSet<>(Knobs.ALL);
