@@ -186,6 +186,7 @@ final class ResidentSteps implements AutoCloseable {
           byte[] frame = StepWire.readFrame(c.in, () -> connection(p) == c && !job.isDone());
           ClippedGradientAggregator sums = StepWire.readResult(frame);
           resultBytes += frame.length;
+          timings.addResidentResultBytes(frame.length);
           total = total == null ? sums : total.merge(sums);
           it.remove();
           received = true;

@@ -15,6 +15,7 @@ public final class StepTimings implements Serializable {
   private long accountingNanos;
   private long noiseNanos;
   private long updateNanos;
+  private long residentResultBytes;
 
   /** The Spark job of one step. */
   void addCluster(long nanos) {
@@ -30,6 +31,16 @@ public final class StepTimings implements Serializable {
   /** Rounding the tasks' sums to the grid and reading them out, on the driver. */
   void addSum(long nanos) {
     sumNanos += nanos;
+  }
+
+  /** Task results a resident step received (per-step jobs' results are Spark's to count). */
+  void addResidentResultBytes(long bytes) {
+    residentResultBytes += bytes;
+  }
+
+  /** Bytes of task results received by resident steps (0 for steps run as Spark jobs). */
+  public long residentResultBytes() {
+    return residentResultBytes;
   }
 
   /** The driver's part of one step (see {@link DpStep}). */

@@ -154,6 +154,9 @@ final class BenchCommand implements Callable<Integer> {
           costs.counting(s == 0 && m == dpMode);
           TrainingResult res = fit(modes.get(m), data.get(s).blocks(), spec);
           rates[s][m][r] = batchSize * steps / res.wallSeconds();
+          if (s == 0 && m == dpMode) {
+            costs.addResidentResultBytes(res.timings().residentResultBytes());
+          }
           System.out.printf(
               Locale.ROOT,
               "round %d/%d%s %s: %,.0f examples/s, %.1f ms/step (%s)%n",

@@ -138,6 +138,11 @@ final class ClusterCosts {
     counting = on;
   }
 
+  /** Results that resident tasks sent over their own connections (Spark's metrics miss them). */
+  void addResidentResultBytes(long bytes) {
+    resultBytes.addAndGet(bytes);
+  }
+
   /** Bytes the tasks of the counted steps sent back to the driver, per step. */
   double resultBytesPerStep(long steps) {
     waitForListeners();
