@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.sampling.PoissonSampler;
@@ -138,6 +139,50 @@ public final class ClippedGradientAggregator implements Serializable {
     unrounded = null;
     gradientSum = gradientSum == null ? task : gradientSum.add(task);
   }
+
+  /**
+   * What this aggregator holds (loss sum, exact sums, the unrounded task sum), losslessly and in
+   * bulk: how resident tasks send their results, several times faster than Java serialisation's
+   * value-by-value floats. The weights are not part of it.
+   */
+  public byte[] toWire() {
+    finish();
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            8 + 1 + (gradientSum == null ? 0 : gradientSum.size()) + CompactSums.size(unrounded));
+    b.putDouble(lossSum);
+    b.put((byte) (gradientSum == null ? 0 : 1));
+    if (gradientSum != null) {
+      gradientSum.put(b);
+    }
+    CompactSums.put(unrounded, b);
+    return b.array();
+  }
+
+  /**
+   * An aggregator of {@code context}'s step holding what {@link #toWire} wrote; it adds no rows.
+   */
+  public static ClippedGradientAggregator fromWire(StepContext context, byte[] wire)
+      throws IOException {
+    ClippedGradientAggregator a = new ClippedGradientAggregator(NO_WEIGHTS, context);
+    ByteBuffer b = ByteBuffer.wrap(wire);
+    a.lossSum = b.getDouble();
+    if (b.get() == 1) {
+      a.gradientSum = ExactSum.get(b);
+    }
+    a.unrounded = CompactSums.get(b);
+    if (b.hasRemaining()) {
+      throw new IOException("a task's result has " + b.remaining() + " bytes too many");
+    }
+    return a;
+  }
+
+  /** The weights of an aggregator that only merges (read from the wire). */
+  private static final Supplier<StepWeights> NO_WEIGHTS =
+      (Supplier<StepWeights> & Serializable)
+          () -> {
+            throw new IllegalStateException("an aggregator read from the wire adds no rows");
+          };
 
   private void writeObject(ObjectOutputStream out) throws IOException {
     finish();

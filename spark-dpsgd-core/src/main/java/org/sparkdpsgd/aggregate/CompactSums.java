@@ -3,6 +3,7 @@ package org.sparkdpsgd.aggregate;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
 
 /**
  * Lossless wire form of a vector of sums: as floats when every value is exactly a float (sums
@@ -60,5 +61,57 @@ final class CompactSums {
       }
     }
     return true;
+  }
+
+  /** The byte size of {@link #put}'s form of {@code values}. */
+  static int size(double[] values) {
+    if (values == null) {
+      return 1;
+    }
+    return 1 + 4 + values.length * (allFloats(values) ? 4 : 8);
+  }
+
+  /** The same lossless form as {@link #write}, in bulk into a buffer (resident tasks' wire). */
+  static void put(double[] values, ByteBuffer out) {
+    if (values == null) {
+      out.put(ABSENT);
+      return;
+    }
+    boolean narrow = allFloats(values);
+    out.put(narrow ? FLOATS : DOUBLES).putInt(values.length);
+    if (narrow) {
+      float[] f = new float[values.length];
+      for (int k = 0; k < f.length; k++) {
+        f[k] = (float) values[k];
+      }
+      out.asFloatBuffer().put(f);
+      out.position(out.position() + 4 * f.length);
+    } else {
+      out.asDoubleBuffer().put(values);
+      out.position(out.position() + 8 * values.length);
+    }
+  }
+
+  static double[] get(ByteBuffer in) throws IOException {
+    byte form = in.get();
+    if (form == ABSENT) {
+      return null;
+    }
+    int n = in.getInt();
+    double[] values = new double[n];
+    if (form == FLOATS) {
+      float[] f = new float[n];
+      in.asFloatBuffer().get(f);
+      in.position(in.position() + 4 * n);
+      for (int k = 0; k < n; k++) {
+        values[k] = f[k];
+      }
+    } else if (form == DOUBLES) {
+      in.asDoubleBuffer().get(values);
+      in.position(in.position() + 8 * n);
+    } else {
+      throw new IOException("unknown form " + form + " of gradient sums");
+    }
+    return values;
   }
 }

@@ -50,6 +50,26 @@ public final class ExactSum implements Serializable {
     return new ExactSum(unit, units);
   }
 
+  /** Byte size of {@link #put}'s form. */
+  int size() {
+    return 8 + 4 + 8 * units.length;
+  }
+
+  /** The unit and the integers, in bulk (resident tasks' wire). */
+  void put(java.nio.ByteBuffer out) {
+    out.putDouble(unit).putInt(units.length);
+    out.asLongBuffer().put(units);
+    out.position(out.position() + 8 * units.length);
+  }
+
+  static ExactSum get(java.nio.ByteBuffer in) {
+    double unit = in.getDouble();
+    long[] units = new long[in.getInt()];
+    in.asLongBuffer().get(units);
+    in.position(in.position() + 8 * units.length);
+    return new ExactSum(unit, units);
+  }
+
   public ExactSum copy() {
     return new ExactSum(unit, units.clone());
   }

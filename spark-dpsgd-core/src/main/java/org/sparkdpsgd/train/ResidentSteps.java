@@ -184,7 +184,7 @@ final class ResidentSteps implements AutoCloseable {
         }
         try {
           byte[] frame = StepWire.readFrame(c.in, () -> connection(p) == c && !job.isDone());
-          ClippedGradientAggregator sums = StepWire.readResult(frame);
+          ClippedGradientAggregator sums = StepWire.readResult(context, frame);
           resultBytes += frame.length;
           timings.addResidentResultBytes(frame.length);
           total = total == null ? sums : total.merge(sums);

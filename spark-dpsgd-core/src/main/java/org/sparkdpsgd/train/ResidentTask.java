@@ -83,10 +83,7 @@ final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
     }
   }
 
-  /**
-   * The weights of the step being computed. The aggregator is serialised with its supplier; this
-   * one is transient, so the result carries the sums, not the weights back.
-   */
+  /** The weights of the step being computed (the result carries the sums, not the weights). */
   private static final class TaskWeights implements Supplier<StepWeights>, Serializable {
     private static final long serialVersionUID = 1L;
     private final transient StepWeights weights;

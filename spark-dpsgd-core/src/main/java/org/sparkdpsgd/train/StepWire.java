@@ -1,16 +1,13 @@
 package org.sparkdpsgd.train;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.function.BooleanSupplier;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
+import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.aggregate.StepWeights;
 
 /**
@@ -23,7 +20,7 @@ import org.sparkdpsgd.aggregate.StepWeights;
  *   hello  (task → driver): token (32 bytes), partition, attempt id
  *   step   (driver → task): STEP, step number, precision, weights
  *   stop   (driver → task): STOP
- *   result (task → driver): the task's serialised aggregator
+ *   result (task → driver): the task's aggregator ({@link ClippedGradientAggregator#toWire})
  * </pre>
  */
 final class StepWire {
@@ -89,20 +86,13 @@ final class StepWire {
     return ByteBuffer.allocate(HELLO_BYTES).put(token).putInt(partition).putLong(attemptId).array();
   }
 
-  static byte[] result(ClippedGradientAggregator sums) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(sums);
-    }
-    return bytes.toByteArray();
+  static byte[] result(ClippedGradientAggregator sums) {
+    return sums.toWire();
   }
 
-  static ClippedGradientAggregator readResult(byte[] frame) throws IOException {
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(frame))) {
-      return (ClippedGradientAggregator) in.readObject();
-    } catch (ClassNotFoundException e) {
-      throw new IOException("a task's result names an unknown class", e);
-    }
+  static ClippedGradientAggregator readResult(StepContext context, byte[] frame)
+      throws IOException {
+    return ClippedGradientAggregator.fromWire(context, frame);
   }
 
   static void writeFrame(OutputStream out, byte[] payload) throws IOException {

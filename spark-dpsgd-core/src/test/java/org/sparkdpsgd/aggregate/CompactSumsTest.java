@@ -56,4 +56,68 @@ class CompactSumsTest {
       return CompactSums.read(in);
     }
   }
+
+  /** The bulk form (resident tasks' results) is lossless too, in both forms, and as compact. */
+  @Test
+  void theBulkFormIsTheSameLosslessForm() throws Exception {
+    SplittableRandom rng = new SplittableRandom(5);
+    double[] floats = new double[1000];
+    for (int k = 0; k < floats.length; k++) {
+      floats[k] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(-30, 30)));
+    }
+    floats[0] = -0.0;
+    double[] doubles = {1.0, 0.1, Math.PI, 1e300, Double.NaN, 5e-324, -0.0};
+    for (double[] sums : new double[][] {floats, doubles}) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(CompactSums.size(sums));
+      CompactSums.put(sums, b);
+      assertEquals(0, b.remaining(), "size() is exact");
+      b.flip();
+      double[] back = CompactSums.get(b);
+      for (int k = 0; k < sums.length; k++) {
+        assertEquals(Double.doubleToRawLongBits(sums[k]), Double.doubleToRawLongBits(back[k]));
+      }
+    }
+    assertEquals(1 + 4 + 4 * floats.length, CompactSums.size(floats));
+    java.nio.ByteBuffer none = java.nio.ByteBuffer.allocate(CompactSums.size(null));
+    CompactSums.put(null, none);
+    none.flip();
+    assertNull(CompactSums.get(none));
+  }
+
+  /** An aggregator through the wire: a task's (unrounded) and a merged one (exact sums). */
+  @Test
+  void aggregatorsThroughTheWireKeepTheirSumsBitForBit() throws Exception {
+    org.sparkdpsgd.model.ModelSpec spec =
+        org.sparkdpsgd.model.ModelSpec.mlp(
+            4, new int[] {3}, org.sparkdpsgd.model.Activation.TANH, 2);
+    StepContext ctx =
+        new StepContext(
+            spec, 0.5, 0.5, org.sparkdpsgd.sampling.SamplingKey.forTesting(1), 3, false, 100);
+    double[] params = spec.initialParams(2);
+    java.util.function.Supplier<double[]> w =
+        (java.util.function.Supplier<double[]> & java.io.Serializable) () -> params;
+    float[] x = new float[40 * 4];
+    int[] y = new int[40];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (float) rng.nextGaussian();
+    }
+    for (int k = 0; k < y.length; k++) {
+      y[k] = k % 2;
+    }
+    org.sparkdpsgd.data.ExampleBlock a = new org.sparkdpsgd.data.ExampleBlock(0, 40, 4, x, y);
+    org.sparkdpsgd.data.ExampleBlock c = new org.sparkdpsgd.data.ExampleBlock(1, 40, 4, x, y);
+    ClippedGradientAggregator task = new ClippedGradientAggregator(ctx, w).add(a);
+    ClippedGradientAggregator merged =
+        new ClippedGradientAggregator(ctx, w)
+            .add(a)
+            .merge(new ClippedGradientAggregator(ctx, w).add(c));
+    for (ClippedGradientAggregator original : new ClippedGradientAggregator[] {task, merged}) {
+      ClippedGradientAggregator back = ClippedGradientAggregator.fromWire(ctx, original.toWire());
+      assertArrayEquals(original.gradientSum(), back.gradientSum(), 0.0);
+      assertEquals(original.lossSum(), back.lossSum(), 0.0);
+      assertTrue(original.lossSum() > 0);
+    }
+  }
+
+  private final SplittableRandom rng = new SplittableRandom(9);
 }
