@@ -89,7 +89,10 @@ def main(argv=None):
     ap.add_argument("--batches", nargs="+", type=int, default=list(cases.BATCHES))
     ap.add_argument("--peers", nargs="+", default=list(cases.PEERS), choices=cases.PEERS)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=10, help="timed steps per mode, peers and ours")
+    ap.add_argument("--steps", type=int, default=10, help="peers' timed steps per mode")
+    ap.add_argument("--our-steps", type=int, default=30,
+                    help="our bench's timed steps per mode (it warms up with one untimed run of as"
+                         " many first: a fresh JVM compiles its hot loops during the first steps)")
     ap.add_argument("--warmup", type=int, default=3, help="peers' untimed steps per mode")
     ap.add_argument("--max-seconds", type=float, default=60,
                     help="a peer stops timing a mode after this long (at least 3 steps)")
@@ -108,6 +111,7 @@ def main(argv=None):
     result = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
               "settings": {"sigma": cases.NOISE_MULTIPLIER, "clip": cases.L2_NORM_CLIP,
                            "lr": cases.LEARNING_RATE, "optimizer": "sgd", "steps": args.steps,
+                           "our_steps": args.our_steps,
                            "warmup": args.warmup, "max_seconds": args.max_seconds,
                            "rounds": args.rounds, "peer_threads": PEER_THREADS},
               "checks": {}, "peers": {}, "rounds": []}
@@ -160,7 +164,8 @@ def main(argv=None):
                 if args.no_ours:
                     continue
                 cmd = [os.path.join(ROOT, "spark-dpsgd-jobs", "bin", "dpsgd"), "bench",
-                       *cases.OURS_ARGS[m], "--batch-size", str(b), "--rounds", "1", "--steps", str(args.steps)]
+                       *cases.OURS_ARGS[m], "--batch-size", str(b), "--rounds", "1", "--steps",
+                       str(args.our_steps)]
                 row = {"model": m, "batch": b, "round": rnd, "side": "ours"}
                 try:
                     r = run_json(cmd, ours_env(), log, cwd=ROOT)
