@@ -35,7 +35,7 @@ public final class ClippedGradientAggregator implements Serializable {
   /** The last finished batches' sum, not yet rounded to the grid; null if none. */
   private transient double[] unrounded;
 
-  private double lossSum;
+  private transient double lossSum; // travels with the sums (toWire)
 
   private transient ClippedBatches batches;
   private transient PoissonSampler.Step sampler; // one per task: keyed once, not once per block
@@ -142,20 +142,24 @@ public final class ClippedGradientAggregator implements Serializable {
 
   /**
    * What this aggregator holds (loss sum, exact sums, the unrounded task sum), losslessly and in
-   * bulk: how resident tasks send their results, several times faster than Java serialisation's
-   * value-by-value floats. The weights are not part of it.
+   * bulk, without the context or the weights: what resident tasks send, and the sums' part of the
+   * aggregator's Java serialisation (one form for both).
    */
   public byte[] toWire() {
     finish();
+    boolean narrow = unrounded != null && CompactSums.allFloats(unrounded);
     ByteBuffer b =
         ByteBuffer.allocate(
-            8 + 1 + (gradientSum == null ? 0 : gradientSum.size()) + CompactSums.size(unrounded));
+            8
+                + 1
+                + (gradientSum == null ? 0 : gradientSum.size())
+                + CompactSums.size(unrounded, narrow));
     b.putDouble(lossSum);
     b.put((byte) (gradientSum == null ? 0 : 1));
     if (gradientSum != null) {
       gradientSum.put(b);
     }
-    CompactSums.put(unrounded, b);
+    CompactSums.put(unrounded, narrow, b);
     return b.array();
   }
 
@@ -165,16 +169,20 @@ public final class ClippedGradientAggregator implements Serializable {
   public static ClippedGradientAggregator fromWire(StepContext context, byte[] wire)
       throws IOException {
     ClippedGradientAggregator a = new ClippedGradientAggregator(NO_WEIGHTS, context);
+    a.readWire(wire);
+    return a;
+  }
+
+  private void readWire(byte[] wire) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(wire);
-    a.lossSum = b.getDouble();
+    lossSum = b.getDouble();
     if (b.get() == 1) {
-      a.gradientSum = ExactSum.get(b);
+      gradientSum = ExactSum.get(b);
     }
-    a.unrounded = CompactSums.get(b);
+    unrounded = CompactSums.get(b);
     if (b.hasRemaining()) {
       throw new IOException("a task's result has " + b.remaining() + " bytes too many");
     }
-    return a;
   }
 
   /** The weights of an aggregator that only merges (read from the wire). */
@@ -185,15 +193,16 @@ public final class ClippedGradientAggregator implements Serializable {
           };
 
   private void writeObject(ObjectOutputStream out) throws IOException {
-    finish();
+    byte[] sums = toWire(); // finishes pending work first
     out.defaultWriteObject();
-    out.writeObject(gradientSum);
-    CompactSums.write(unrounded, out);
+    out.writeInt(sums.length);
+    out.write(sums);
   }
 
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
-    gradientSum = (ExactSum) in.readObject();
-    unrounded = CompactSums.read(in);
+    byte[] sums = new byte[in.readInt()];
+    in.readFully(sums);
+    readWire(sums);
   }
 }

@@ -1,8 +1,6 @@
 package org.sparkdpsgd.aggregate;
 
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,41 +16,6 @@ final class CompactSums {
 
   private CompactSums() {}
 
-  static void write(double[] values, ObjectOutputStream out) throws IOException {
-    if (values == null) {
-      out.writeByte(ABSENT);
-    } else if (allFloats(values)) {
-      float[] narrow = new float[values.length];
-      for (int k = 0; k < values.length; k++) {
-        narrow[k] = (float) values[k];
-      }
-      out.writeByte(FLOATS);
-      out.writeObject(narrow);
-    } else {
-      out.writeByte(DOUBLES);
-      out.writeObject(values);
-    }
-  }
-
-  static double[] read(ObjectInputStream in) throws IOException, ClassNotFoundException {
-    byte form = in.readByte();
-    switch (form) {
-      case ABSENT:
-        return null;
-      case FLOATS:
-        float[] narrow = (float[]) in.readObject();
-        double[] values = new double[narrow.length];
-        for (int k = 0; k < narrow.length; k++) {
-          values[k] = narrow[k];
-        }
-        return values;
-      case DOUBLES:
-        return (double[]) in.readObject();
-      default:
-        throw new IOException("unknown form " + form + " of serialised gradient sums");
-    }
-  }
-
   /** True if every value survives a round trip through float unchanged (NaN never does). */
   static boolean allFloats(double[] values) {
     for (double v : values) {
@@ -63,29 +26,27 @@ final class CompactSums {
     return true;
   }
 
-  /** The byte size of {@link #put}'s form of {@code values}. */
-  static int size(double[] values) {
-    if (values == null) {
-      return 1;
-    }
-    return 1 + 4 + values.length * (allFloats(values) ? 4 : 8);
+  /**
+   * The byte size of {@link #put}'s form of {@code values}; {@code narrow} is {@link
+   * #allFloats}{@code (values)}, computed once by the caller (it is a pass over every value).
+   */
+  static int size(double[] values, boolean narrow) {
+    return values == null ? 1 : 1 + 4 + values.length * (narrow ? 4 : 8);
   }
 
-  /** The same lossless form as {@link #write}, in bulk into a buffer (resident tasks' wire). */
-  static void put(double[] values, ByteBuffer out) {
+  /** Writes the lossless form: floats if {@code narrow}, else doubles. */
+  static void put(double[] values, boolean narrow, ByteBuffer out) {
     if (values == null) {
       out.put(ABSENT);
       return;
     }
-    boolean narrow = allFloats(values);
     out.put(narrow ? FLOATS : DOUBLES).putInt(values.length);
     if (narrow) {
-      float[] f = new float[values.length];
-      for (int k = 0; k < f.length; k++) {
-        f[k] = (float) values[k];
+      java.nio.FloatBuffer floats = out.asFloatBuffer();
+      for (double v : values) {
+        floats.put((float) v);
       }
-      out.asFloatBuffer().put(f);
-      out.position(out.position() + 4 * f.length);
+      out.position(out.position() + 4 * values.length);
     } else {
       out.asDoubleBuffer().put(values);
       out.position(out.position() + 8 * values.length);
@@ -100,12 +61,11 @@ final class CompactSums {
     int n = in.getInt();
     double[] values = new double[n];
     if (form == FLOATS) {
-      float[] f = new float[n];
-      in.asFloatBuffer().get(f);
-      in.position(in.position() + 4 * n);
+      java.nio.FloatBuffer floats = in.asFloatBuffer();
       for (int k = 0; k < n; k++) {
-        values[k] = f[k];
+        values[k] = floats.get();
       }
+      in.position(in.position() + 4 * n);
     } else if (form == DOUBLES) {
       in.asDoubleBuffer().get(values);
       in.position(in.position() + 8 * n);

@@ -1,6 +1,7 @@
 package org.sparkdpsgd.aggregate;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 
 /**
  * A vector of sums kept in fixed point: integers counting units of {@code unit} (a power of two
@@ -56,13 +57,13 @@ public final class ExactSum implements Serializable {
   }
 
   /** The unit and the integers, in bulk (resident tasks' wire). */
-  void put(java.nio.ByteBuffer out) {
+  void put(ByteBuffer out) {
     out.putDouble(unit).putInt(units.length);
     out.asLongBuffer().put(units);
     out.position(out.position() + 8 * units.length);
   }
 
-  static ExactSum get(java.nio.ByteBuffer in) {
+  static ExactSum get(ByteBuffer in) {
     double unit = in.getDouble();
     long[] units = new long[in.getInt()];
     in.asLongBuffer().get(units);

@@ -117,11 +117,6 @@ public final class ClusterSteps implements AutoCloseable {
     }
   }
 
-  /** Bytes of task results the driver received in resident steps (per-step jobs: Spark's). */
-  public long residentResultBytes() {
-    return resident != null ? resident.resultBytes() : 0;
-  }
-
   @Override
   public void close() {
     if (resident != null) {

@@ -4,18 +4,15 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.function.Supplier;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.VoidFunction;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
-import org.sparkdpsgd.aggregate.StepWeights;
 import org.sparkdpsgd.data.ExampleBlock;
 
 /**
@@ -72,32 +69,14 @@ final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
         }
         // Also here: while steps keep coming the wait above never times out.
         task.killTaskIfInterrupted();
+        // Never serialised (the result is toWire's sums), so a plain supplier of the weights.
         ClippedGradientAggregator sums =
-            ClippedGradientAggregator.of(
-                settings.atStep(step.step()), new TaskWeights(step.weights()));
+            ClippedGradientAggregator.of(settings.atStep(step.step()), step::weights);
         for (ExampleBlock b : blocks) {
           sums.add(b);
         }
-        StepWire.writeFrame(out, StepWire.result(sums));
+        StepWire.writeFrame(out, sums.toWire());
       }
-    }
-  }
-
-  /** The weights of the step being computed (the result carries the sums, not the weights). */
-  private static final class TaskWeights implements Supplier<StepWeights>, Serializable {
-    private static final long serialVersionUID = 1L;
-    private final transient StepWeights weights;
-
-    TaskWeights(StepWeights weights) {
-      this.weights = weights;
-    }
-
-    @Override
-    public StepWeights get() {
-      if (weights == null) {
-        throw new IllegalStateException("the weights of a resident step are not sent back");
-      }
-      return weights;
     }
   }
 }

@@ -7,7 +7,6 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.function.BooleanSupplier;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
-import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.aggregate.StepWeights;
 
 /**
@@ -84,15 +83,6 @@ final class StepWire {
 
   static byte[] hello(byte[] token, int partition, long attemptId) {
     return ByteBuffer.allocate(HELLO_BYTES).put(token).putInt(partition).putLong(attemptId).array();
-  }
-
-  static byte[] result(ClippedGradientAggregator sums) {
-    return sums.toWire();
-  }
-
-  static ClippedGradientAggregator readResult(StepContext context, byte[] frame)
-      throws IOException {
-    return ClippedGradientAggregator.fromWire(context, frame);
   }
 
   static void writeFrame(OutputStream out, byte[] payload) throws IOException {
