@@ -35,6 +35,19 @@ final class Arrays2 {
     }
   }
 
+  /** Writes src into every element of {@code target} (float, rounded, or double; row-major). */
+  static void write(double[] src, INDArray target) {
+    if (target.dataType() != DataType.FLOAT) {
+      copyFrom(src, 0, target);
+      return;
+    }
+    float[] narrow = new float[(int) target.length()];
+    for (int k = 0; k < narrow.length; k++) {
+      narrow[k] = (float) src[k];
+    }
+    copyFrom(narrow, 0, target);
+  }
+
   /** Writes src[off ..] into every element of a double {@code target} (row-major). */
   static void copyFrom(double[] src, int off, INDArray target) {
     if (!dense(target) || target.dataType() != DataType.DOUBLE) {
@@ -42,6 +55,9 @@ final class Arrays2 {
     }
     new DoublePointer(target.data().addressPointer()).put(src, off, (int) target.length());
   }
+
+  /** Per-thread scratch for reading float arrays (a network belongs to one thread). */
+  private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
   /**
    * Σ_k x[i, k]² per row i of x seen as [rows × rest], accumulated in double: with adversarial
@@ -52,13 +68,9 @@ final class Arrays2 {
     int n = (int) (x.length() / Math.max(1, m));
     double[] sq = new double[m];
     if (x.dataType() == DataType.FLOAT) {
-      float[] f = floats(x);
+      float[] f = scratchFloats(x);
       for (int i = 0; i < m; i++) {
-        double s = 0;
-        for (int k = i * n, end = k + n; k < end; k++) {
-          s += (double) f[k] * f[k];
-        }
-        sq[i] = s;
+        sq[i] = sumOfSquares(f, i * n, n);
       }
       return sq;
     }
@@ -71,6 +83,61 @@ final class Arrays2 {
       sq[i] = s;
     }
     return sq;
+  }
+
+  /**
+   * x's elements read into this thread's scratch array (valid until the next call on the thread);
+   * the scratch is kept only up to 16 MiB, so a large materialised gradient does not stay behind.
+   */
+  private static float[] scratchFloats(INDArray x) {
+    float[] f = floats(x, SCRATCH.get());
+    if (f.length <= (1 << 22)) {
+      SCRATCH.set(f);
+    }
+    return f;
+  }
+
+  /** Adds x's elements (float or double, row-major) to out[off ..]. */
+  static void addTo(INDArray x, double[] out, int off) {
+    if (x.dataType() != DataType.FLOAT) {
+      double[] v = flat(x);
+      for (int k = 0; k < v.length; k++) {
+        out[off + k] += v[k];
+      }
+      return;
+    }
+    float[] f = scratchFloats(x);
+    for (int k = 0, n = (int) x.length(); k < n; k++) {
+      out[off + k] += f[k];
+    }
+  }
+
+  /**
+   * Σ f[k]² over f[from .. from + n) in double. Each square of a float is exact in double; four
+   * running sums instead of one let the additions overlap (one chain waits for each add: a third of
+   * an MLP step's clipping cost went there), and their error bound is no larger than one sum's.
+   */
+  static double sumOfSquares(float[] f, int from, int n) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int k = from;
+    for (int end = from + (n & ~3); k < end; k += 4) {
+      double v0 = f[k];
+      double v1 = f[k + 1];
+      double v2 = f[k + 2];
+      double v3 = f[k + 3];
+      s0 += v0 * v0;
+      s1 += v1 * v1;
+      s2 += v2 * v2;
+      s3 += v3 * v3;
+    }
+    for (int end = from + n; k < end; k++) {
+      double v = f[k];
+      s0 += v * v;
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   /** The elements of a float array in row-major order, without a copy when it is not a view. */

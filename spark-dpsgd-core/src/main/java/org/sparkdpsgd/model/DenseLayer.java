@@ -50,7 +50,10 @@ final class DenseLayer implements Layer {
   @Override
   public INDArray forward(INDArray x) {
     input = x.rank() == 2 ? x : x.reshape('c', x.size(0), inputSize);
-    return input.mmul(weightsColumnMajor).addiRowVector(bias);
+    // gemm into a fresh output: INDArray.mmul costs half as much again around the same product.
+    INDArray z = Nd4j.createUninitialized(weights.dataType(), input.size(0), weights.size(1));
+    Nd4j.gemm(input, weightsColumnMajor, z, false, false, 1.0, 0.0);
+    return z.addiRowVector(bias);
   }
 
   @Override
@@ -88,12 +91,16 @@ final class DenseLayer implements Layer {
       }
     }
 
-    /** Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i as Aᵀ diag(c) D, accumulated with β = 1. */
+    /**
+     * Σ_i c_i a_iᵀ d_i and Σ_i c_i d_i as Aᵀ diag(c) D and 1ᵀ diag(c) D, accumulated with β = 1
+     * (the bias sum as a product too: ND4J's column sum cost a fifth of the weights' product).
+     */
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {
       INDArray scaled = c == null ? d : d.mulColumnVector(c);
       Nd4j.gemm(a, scaled, sums[0], true, false, 1.0, 1.0);
-      sums[1].addi(scaled.sum(0));
+      INDArray ones = Nd4j.ones(scaled.dataType(), 1, scaled.size(0));
+      Nd4j.gemm(ones, scaled, sums[1].reshape(1, sums[1].length()), false, false, 1.0, 1.0);
     }
 
     @Override

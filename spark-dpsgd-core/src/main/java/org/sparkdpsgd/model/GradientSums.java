@@ -59,11 +59,8 @@ public final class GradientSums {
     int off = 0;
     for (INDArray[] arrays : parts) {
       for (INDArray a : arrays) {
-        double[] v = Arrays2.flat(a);
-        for (int k = 0; k < v.length; k++) {
-          out[off + k] += v[k];
-        }
-        off += v.length;
+        Arrays2.addTo(a, out, off);
+        off += (int) a.length();
       }
     }
   }

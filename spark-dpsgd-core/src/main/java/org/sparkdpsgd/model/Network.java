@@ -113,10 +113,10 @@ public final class Network {
 
   /** Forward and backward pass of a batch; keeps what per-example clipping needs. */
   public BatchGradients forwardBackward(INDArray x, int[] labels) {
-    INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(logits(x));
-    INDArray y = SoftmaxCrossEntropy.oneHot(labels, spec.numClasses(), logProbs);
-    INDArray losses = SoftmaxCrossEntropy.losses(logProbs, y);
-    INDArray delta = SoftmaxCrossEntropy.gradLogits(logProbs, y);
+    SoftmaxCrossEntropy.LossAndGradient loss =
+        SoftmaxCrossEntropy.lossAndGradient(logits(x), labels);
+    INDArray losses = loss.losses();
+    INDArray delta = loss.gradient();
     List<ParamGradients> grads = new ArrayList<>();
     for (int l = layers.size() - 1; l >= 0; l--) {
       delta = layers.get(l).backward(delta, l > 0, grads);

@@ -17,21 +17,47 @@ public final class SoftmaxCrossEntropy {
     return shifted.subiColumnVector(logSum.reshape(logits.rows(), 1));
   }
 
-  public static INDArray oneHot(int[] labels, int numClasses, INDArray like) {
-    INDArray y = Nd4j.zeros(like.dataType(), labels.length, numClasses);
-    for (int i = 0; i < labels.length; i++) {
-      y.putScalar(i, labels[i], 1.0);
+  /** Per-example losses [m] and their gradients with respect to the logits [m × k]. */
+  record LossAndGradient(INDArray losses, INDArray gradient) {}
+
+  /**
+   * The per-example losses and ∂loss_i/∂z_i = p_i − e_{y_i} (not divided by the batch size), in one
+   * pass over the logits in double, returned in the logits' type: with ten classes, ND4J's eight
+   * small array operations for the same cost more than the arithmetic (3% of an MLP batch).
+   */
+  static LossAndGradient lossAndGradient(INDArray logits, int[] labels) {
+    int m = (int) logits.size(0);
+    int k = (int) logits.size(1);
+    if (labels.length != m) {
+      throw new IllegalArgumentException(labels.length + " labels for " + m + " examples");
     }
-    return y;
-  }
-
-  /** Per-example losses, shape [m]. */
-  public static INDArray losses(INDArray logProbs, INDArray oneHot) {
-    return logProbs.mul(oneHot).sum(1).negi();
-  }
-
-  /** Per-example gradient with respect to the logits (not divided by the batch size). */
-  public static INDArray gradLogits(INDArray logProbs, INDArray oneHot) {
-    return Transforms.exp(logProbs, true).subi(oneHot);
+    double[] z = Arrays2.flat(logits);
+    double[] losses = new double[m];
+    for (int i = 0; i < m; i++) {
+      int y = labels[i];
+      if (y < 0 || y >= k) {
+        throw new IllegalArgumentException("a label is outside 0.." + (k - 1));
+      }
+      int row = i * k;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < k; j++) {
+        max = Math.max(max, z[row + j]);
+      }
+      losses[i] = -(z[row + y] - max);
+      double sum = 0;
+      for (int j = 0; j < k; j++) {
+        z[row + j] = Math.exp(z[row + j] - max);
+        sum += z[row + j];
+      }
+      losses[i] += Math.log(sum);
+      for (int j = 0; j < k; j++) {
+        z[row + j] = z[row + j] / sum - (j == y ? 1.0 : 0.0);
+      }
+    }
+    INDArray lossArray = Nd4j.createUninitialized(logits.dataType(), m);
+    INDArray gradient = Nd4j.createUninitialized(logits.dataType(), m, k);
+    Arrays2.write(losses, lossArray);
+    Arrays2.write(z, gradient);
+    return new LossAndGradient(lossArray, gradient);
   }
 }
