@@ -34,7 +34,7 @@ public final class Network {
    * costs more than the copy).
    */
   public Network load(double[] params) {
-    return load(params.length, (off, target) -> copyInto(params, off, target));
+    return load(params.length, (off, target) -> Arrays2.write(params, off, target));
   }
 
   /**
@@ -63,19 +63,6 @@ public final class Network {
       layer.paramsLoaded();
     }
     return this;
-  }
-
-  private void copyInto(double[] p, int off, INDArray target) {
-    int n = (int) target.length();
-    if (dtype == DataType.FLOAT) {
-      float[] part = new float[n];
-      for (int k = 0; k < n; k++) {
-        part[k] = (float) p[off + k];
-      }
-      Arrays2.copyFrom(part, 0, target);
-    } else {
-      Arrays2.copyFrom(p, off, target);
-    }
   }
 
   public ModelSpec spec() {

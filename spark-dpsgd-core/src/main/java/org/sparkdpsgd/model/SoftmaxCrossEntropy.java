@@ -22,8 +22,9 @@ public final class SoftmaxCrossEntropy {
 
   /**
    * The per-example losses and ∂loss_i/∂z_i = p_i − e_{y_i} (not divided by the batch size), in one
-   * pass over the logits in double, returned in the logits' type: with ten classes, ND4J's eight
-   * small array operations for the same cost more than the arithmetic (3% of an MLP batch).
+   * pass over the logits in double, returned in the logits' type: with ten classes, the dozen small
+   * ND4J operations it replaces cost more than the arithmetic (0.42 against 0.15 ms of an MLP batch
+   * of 512 rows).
    */
   static LossAndGradient lossAndGradient(INDArray logits, int[] labels) {
     int m = (int) logits.size(0);
@@ -56,8 +57,8 @@ public final class SoftmaxCrossEntropy {
     }
     INDArray lossArray = Nd4j.createUninitialized(logits.dataType(), m);
     INDArray gradient = Nd4j.createUninitialized(logits.dataType(), m, k);
-    Arrays2.write(losses, lossArray);
-    Arrays2.write(z, gradient);
+    Arrays2.write(losses, 0, lossArray);
+    Arrays2.write(z, 0, gradient);
     return new LossAndGradient(lossArray, gradient);
   }
 }
