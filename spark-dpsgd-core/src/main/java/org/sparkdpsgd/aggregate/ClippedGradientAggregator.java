@@ -77,16 +77,10 @@ public final class ClippedGradientAggregator implements Serializable {
     if (rows.length == 0) {
       return this;
     }
-    float[] x = new float[rows.length * block.dim()];
-    block.gatherRows(rows, x);
-    int[] y = new int[rows.length];
-    for (int k = 0; k < rows.length; k++) {
-      y[k] = block.labels()[rows[k]];
-    }
     if (batches == null) {
       batches = new ClippedBatches(context, weights.get());
     }
-    batches.add(x, y, rows.length);
+    batches.add(block, rows);
     return this;
   }
 
@@ -150,10 +144,11 @@ public final class ClippedGradientAggregator implements Serializable {
     boolean narrow = unrounded != null && CompactSums.allFloats(unrounded);
     ByteBuffer b =
         ByteBuffer.allocate(
-            8
-                + 1
-                + (gradientSum == null ? 0 : gradientSum.size())
-                + CompactSums.size(unrounded, narrow));
+                8
+                    + 1
+                    + (gradientSum == null ? 0 : gradientSum.size())
+                    + CompactSums.size(unrounded, narrow))
+            .order(CompactSums.ORDER);
     b.putDouble(lossSum);
     b.put((byte) (gradientSum == null ? 0 : 1));
     if (gradientSum != null) {
@@ -174,7 +169,7 @@ public final class ClippedGradientAggregator implements Serializable {
   }
 
   private void readWire(byte[] wire) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(wire);
+    ByteBuffer b = ByteBuffer.wrap(wire).order(CompactSums.ORDER);
     lossSum = b.getDouble();
     if (b.get() == 1) {
       gradientSum = ExactSum.get(b);

@@ -31,7 +31,7 @@ public final class ExactSum implements Serializable {
     this.units = units;
   }
 
-  /** The values rounded to the nearest multiple of {@code unit}. */
+  /** The values rounded to the nearest multiple of {@code unit} (ties to even). */
   public static ExactSum of(double[] values, double unit) {
     long[] units = new long[values.length];
     for (int k = 0; k < values.length; k++) {
@@ -46,7 +46,10 @@ public final class ExactSum implements Serializable {
                 + unit
                 + ")");
       }
-      units[k] = Math.round(scaled);
+      // Round half to even (rint, one instruction) rather than Math.round's half up (a dozen bit
+      // operations in Java): either rounds to the nearest unit; measured 0.29 against 0.63 ms for
+      // the MLP's 203,530 sums.
+      units[k] = (long) Math.rint(scaled);
     }
     return new ExactSum(unit, units);
   }

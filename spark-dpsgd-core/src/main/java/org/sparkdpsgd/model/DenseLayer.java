@@ -44,7 +44,7 @@ final class DenseLayer implements Layer {
 
   @Override
   public void paramsLoaded() {
-    weightsColumnMajor.assign(weights);
+    Arrays2.copyColumnMajor(weights, weightsColumnMajor);
   }
 
   @Override

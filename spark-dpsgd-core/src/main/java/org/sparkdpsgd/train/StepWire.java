@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.function.BooleanSupplier;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepWeights;
@@ -38,7 +39,10 @@ final class StepWire {
   static byte[] step(long step, StepWeights weights) {
     float[] f = weights.narrow() ? weights.floats() : null;
     int n = f != null ? f.length : weights.doubles().length;
-    ByteBuffer b = ByteBuffer.allocate(1 + 8 + 1 + 4 + n * (f != null ? 4 : 8));
+    // Little-endian, the native order of the machines Spark runs on: the weights are copied in bulk
+    // rather than byte-swapped value by value.
+    ByteBuffer b =
+        ByteBuffer.allocate(1 + 8 + 1 + 4 + n * (f != null ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
     b.put(STEP).putLong(step).put(f != null ? FLOATS : DOUBLES).putInt(n);
     if (f != null) {
       b.asFloatBuffer().put(f);
@@ -57,7 +61,7 @@ final class StepWire {
 
   /** Decodes a step message; null for a stop. */
   static Step readStep(byte[] frame) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(frame);
+    ByteBuffer b = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
     byte kind = b.get();
     if (kind == STOP) {
       return null;
