@@ -89,9 +89,13 @@ final class ClippedBatches {
     compute(new Network(context.spec(), weights.doubles(), DataType.DOUBLE), x, y, m);
   }
 
-  /** Computes what is buffered; returns Σ c_i g_i over every row added (in double). */
+  /**
+   * Computes what is buffered; returns Σ c_i g_i over every row added (in double). Afterwards
+   * {@link #floatsOnly} says whether every value is a float (no row took the double path).
+   */
   double[] finish() {
     flush();
+    floatsOnly = doubleSums == null;
     double[] out = doubleSums != null ? doubleSums : new double[context.spec().numParams()];
     if (floatSums != null) {
       floatSums.addTo(out);
@@ -100,6 +104,13 @@ final class ClippedBatches {
     }
     doubleSums = null;
     return out;
+  }
+
+  private boolean floatsOnly;
+
+  /** True if the last {@link #finish} summed float sums only: each value is exactly a float. */
+  boolean floatsOnly() {
+    return floatsOnly;
   }
 
   /** Sum of the per-example losses (unclipped) over the rows computed so far. */

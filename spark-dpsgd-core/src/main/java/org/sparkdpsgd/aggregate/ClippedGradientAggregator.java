@@ -35,6 +35,9 @@ public final class ClippedGradientAggregator implements Serializable {
   /** The last finished batches' sum, not yet rounded to the grid; null if none. */
   private transient double[] unrounded;
 
+  /** True if every value of {@link #unrounded} is known to be a float (no check needed). */
+  private transient boolean unroundedFloats;
+
   private transient double lossSum; // travels with the sums (toWire)
 
   private transient ClippedBatches batches;
@@ -120,6 +123,7 @@ public final class ClippedGradientAggregator implements Serializable {
     }
     round();
     unrounded = batches.finish();
+    unroundedFloats = batches.floatsOnly();
     lossSum += batches.lossSum();
     batches = null;
   }
@@ -131,6 +135,7 @@ public final class ClippedGradientAggregator implements Serializable {
     }
     ExactSum task = ExactSum.of(unrounded, context.fixedPointUnit());
     unrounded = null;
+    unroundedFloats = false;
     gradientSum = gradientSum == null ? task : gradientSum.add(task);
   }
 
@@ -141,7 +146,8 @@ public final class ClippedGradientAggregator implements Serializable {
    */
   public byte[] toWire() {
     finish();
-    boolean narrow = unrounded != null && CompactSums.allFloats(unrounded);
+    // Float sums widened to double are floats: the check (a pass over every value) is skipped.
+    boolean narrow = unrounded != null && (unroundedFloats || CompactSums.allFloats(unrounded));
     ByteBuffer b =
         ByteBuffer.allocate(
                 8
