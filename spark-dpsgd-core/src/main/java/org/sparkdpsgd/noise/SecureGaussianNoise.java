@@ -9,14 +9,21 @@ import org.sparkdpsgd.util.CryptoRandom;
  * pattern of representable outputs. We "snap" to a grid: both the value and the noise are rounded
  * to multiples of a power-of-two granularity γ ≈ σ·2^-40, so the released value is an exact
  * multiple of γ whatever the input was. Rounding the input moves it by at most γ/2 per coordinate,
- * a negligible change of sensitivity (√d·γ/2 ≪ C) that the noise standard deviation swamps. Normal
- * variates come from the polar method on 53-bit uniforms.
+ * a negligible change of sensitivity (√d·γ/2 ≪ C) that the noise standard deviation swamps.
+ *
+ * <p>Normal variates come from {@link Ziggurat}: a 256-layer ziggurat on the AES-CTR stream, exact
+ * (with its wedge rejection and Marsaglia's tail) up to the 2^-52 resolution of its uniforms and
+ * the rounding of its tables, which the 2^-40 grid is far coarser than. It replaced the polar
+ * method, whose logarithm, square root and 2.5 uniforms per pair made {@code sample} cost about 31
+ * ns per value on the 2-core development machine (6.4 ms per step for the MLP's 203,530
+ * parameters), CPU taken from the training tasks.
  */
 final class SecureGaussianNoise implements NoiseSource {
   private final CryptoRandom random;
   private final boolean secretKey;
-  private double spare;
-  private boolean hasSpare;
+
+  /** Words for the ziggurat, taken from the stream in bulk (one per value, 99% of the time). */
+  private final long[] words = new long[1024];
 
   /**
    * @param secretKey whether the stream's key is secret (false for the seeded testing source)
@@ -34,8 +41,19 @@ final class SecureGaussianNoise implements NoiseSource {
       return noise;
     }
     double granularity = granularity(stddev);
-    for (int k = 0; k < n; k++) {
-      noise[k] = Math.rint(stddev * nextStandardNormal() / granularity) * granularity;
+    // stddev / granularity is a power-of-two scaling of stddev, so exact: z * scale is the same
+    // double as stddev * z / granularity, without a division per value.
+    double scale = stddev / granularity;
+    int k = 0;
+    while (k < n) {
+      random.nextLongs(words);
+      for (int w = 0; w < words.length && k < n; w++) {
+        double z = Ziggurat.fromWord(words[w], random);
+        if (!Double.isNaN(
+            z)) { // NaN: the word's point was above the curve; the next word draws again
+          noise[k++] = Math.rint(z * scale) * granularity;
+        }
+      }
     }
     return noise;
   }
@@ -58,25 +76,6 @@ final class SecureGaussianNoise implements NoiseSource {
   static double granularity(double stddev) {
     int exponent = Math.getExponent(stddev) - 40;
     return Math.scalb(1.0, exponent + 1);
-  }
-
-  double nextStandardNormal() {
-    if (hasSpare) {
-      hasSpare = false;
-      return spare;
-    }
-    double u;
-    double v;
-    double s;
-    do {
-      u = 2 * random.nextDouble() - 1;
-      v = 2 * random.nextDouble() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s == 0);
-    double factor = Math.sqrt(-2 * Math.log(s) / s);
-    spare = v * factor;
-    hasSpare = true;
-    return u * factor;
   }
 
   @Override

@@ -2,6 +2,7 @@ package org.sparkdpsgd.util;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -18,9 +19,23 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class CryptoRandom {
   private static final double DOUBLE_UNIT = 0x1.0p-53;
+
+  /** Bytes encrypted at a time: a refill per 1024 longs keeps the cipher call's overhead small. */
+  private static final int BLOCK_BYTES = 8192;
+
   private final Cipher cipher;
-  private final byte[] zeros = new byte[8192];
-  private final ByteBuffer buffer;
+  private final byte[] zeros = new byte[BLOCK_BYTES];
+  private final byte[] keystream = new byte[BLOCK_BYTES];
+  private final LongBuffer keystreamLongs =
+      ByteBuffer.wrap(keystream).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+
+  /**
+   * The keystream as little-endian longs, read by index: a ByteBuffer's getLong per call cost more
+   * than the AES that made the bytes (the Gaussian sampler takes one long per value).
+   */
+  private final long[] longs = new long[BLOCK_BYTES / 8];
+
+  private int next = longs.length;
 
   private CryptoRandom(byte[] key32) {
     try {
@@ -30,8 +45,6 @@ public final class CryptoRandom {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/CTR is not available in this JVM", e);
     }
-    buffer = ByteBuffer.allocate(zeros.length).order(ByteOrder.LITTLE_ENDIAN);
-    buffer.position(buffer.limit());
   }
 
   /** A stream keyed from the operating system's secure source. */
@@ -67,11 +80,30 @@ public final class CryptoRandom {
     }
   }
 
+  /** The next 8 bytes of the keystream, little-endian. */
   public long nextLong() {
-    if (buffer.remaining() < 8) {
+    if (next == longs.length) {
       refill();
     }
-    return buffer.getLong();
+    return longs[next++];
+  }
+
+  /**
+   * Fills {@code out} with the next {@code out.length} longs: the same values as that many calls of
+   * {@link #nextLong}, for loops that would otherwise carry this stream's position through memory
+   * from one call to the next.
+   */
+  public void nextLongs(long[] out) {
+    int done = 0;
+    while (done < out.length) {
+      if (next == longs.length) {
+        refill();
+      }
+      int m = Math.min(longs.length - next, out.length - done);
+      System.arraycopy(longs, next, out, done, m);
+      next += m;
+      done += m;
+    }
   }
 
   /** Uniform on {k / 2^53 : k = 0 .. 2^53 - 1}. */
@@ -85,12 +117,13 @@ public final class CryptoRandom {
   }
 
   private void refill() {
-    buffer.clear();
     try {
-      cipher.update(zeros, 0, zeros.length, buffer.array(), 0);
+      cipher.update(zeros, 0, zeros.length, keystream, 0);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
-    buffer.position(0).limit(zeros.length);
+    keystreamLongs.clear();
+    keystreamLongs.get(longs);
+    next = 0;
   }
 }
