@@ -8,8 +8,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Element-wise activations; derivatives are taken from the output (no need to keep the input). tanh
- * in float runs in Java ({@link FastTanh}, vectorised; ND4J's is scalar and was a tenth of an MLP
- * step), forward and backward, through scratch arrays this layer keeps across batches.
+ * and relu in float run in Java ({@link FastTanh}, vectorised; ND4J's tanh is scalar and was a
+ * tenth of an MLP step; ND4J's relu backward took three ops), forward and backward, through scratch
+ * arrays this layer keeps across batches.
  */
 final class ActivationLayer implements Layer {
   private final LayerSpec.Activate spec;
@@ -23,10 +24,14 @@ final class ActivationLayer implements Layer {
 
   @Override
   public INDArray forward(INDArray x) {
-    if (fastTanh(x)) {
+    if (javaFloat(x)) {
       int n = (int) x.length();
       scratchA = Arrays2.floats(x, scratchA);
-      FastTanh.apply(scratchA, n);
+      if (relu()) {
+        relu(scratchA, n);
+      } else {
+        FastTanh.apply(scratchA, n);
+      }
       output = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
       Arrays2.copyFrom(scratchA, 0, output);
       return output;
@@ -50,11 +55,15 @@ final class ActivationLayer implements Layer {
       return null;
     }
     INDArray a = output;
-    if (fastTanh(a)) {
+    if (javaFloat(a)) {
       int n = (int) a.length();
       scratchA = Arrays2.floats(a, scratchA);
       scratchB = Arrays2.floats(dOut, scratchB);
-      FastTanh.derivativeTimes(scratchA, scratchB, scratchB, n);
+      if (relu()) {
+        reluDerivativeTimes(scratchA, scratchB, n);
+      } else {
+        FastTanh.derivativeTimes(scratchA, scratchB, scratchB, n);
+      }
       INDArray dIn = Nd4j.createUninitialized(DataType.FLOAT, a.shape());
       Arrays2.copyFrom(scratchB, 0, dIn);
       return dIn;
@@ -72,7 +81,31 @@ final class ActivationLayer implements Layer {
     return derivative.muli(dOut.reshape(derivative.shape()));
   }
 
-  private boolean fastTanh(INDArray x) {
-    return spec.kind().equals("tanh") && x.dataType() == DataType.FLOAT;
+  private boolean relu() {
+    return spec.kind().equals("relu");
+  }
+
+  private boolean javaFloat(INDArray x) {
+    return (relu() || spec.kind().equals("tanh")) && x.dataType() == DataType.FLOAT;
+  }
+
+  /** v[k] = max(v[k], 0) for k < n; NaN stays NaN. */
+  static void relu(float[] v, int n) {
+    for (int k = 0; k < n; k++) {
+      v[k] = Math.max(v[k], 0f);
+    }
+  }
+
+  /**
+   * g[k] = [a[k] > 0]·g[k] for k < n, from relu's output a (≥ +0 or NaN): the 0/1 derivative times
+   * the delta, as ND4J's path computes it (an infinite delta at an inactive unit gives NaN). The
+   * indicator is min(a·2¹²⁷·2¹²⁷, 1), exact for every a ≥ 0 (the smallest subnormal becomes 2¹⁰⁵),
+   * without a branch: with half the units active a branch mispredicts, and took 11.5 instead of 0.5
+   * ms for 1.6 million units. A NaN output gives a NaN delta (its example is dropped).
+   */
+  static void reluDerivativeTimes(float[] a, float[] g, int n) {
+    for (int k = 0; k < n; k++) {
+      g[k] = Math.min(a[k] * 0x1p127f * 0x1p127f, 1f) * g[k];
+    }
   }
 }

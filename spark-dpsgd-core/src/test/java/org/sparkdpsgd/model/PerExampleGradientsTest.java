@@ -30,7 +30,25 @@ class PerExampleGradientsTest {
         Arguments.of(groupNormCnn()),
         Arguments.of(flatGroupNorm()),
         Arguments.of(scatteringCnn()),
-        Arguments.of(tutorialCnn()));
+        Arguments.of(tutorialCnn()),
+        Arguments.of(wideMaxPoolCnn()));
+  }
+
+  /**
+   * Max pooling with 3 × 3 windows (the float path's general window loop, not the 2 × 2 one) after
+   * a padded convolution and relu, on two input channels.
+   */
+  static ModelSpec wideMaxPoolCnn() {
+    return new ModelSpec(
+        new Shape(2, 9, 9),
+        List.of(
+            new LayerSpec.Conv2D(3, 3, 1, 1),
+            LayerSpec.Activate.relu(),
+            new LayerSpec.Pool(true, 3, 2),
+            new LayerSpec.Flatten(),
+            new LayerSpec.Dense(5),
+            LayerSpec.Activate.tanh()),
+        3);
   }
 
   /**
