@@ -98,21 +98,6 @@ class PerExampleGradientsTest {
       double[] fn = f.squaredNormBounds();
       double[] de = d.squaredNorms();
       double[] fe = f.squaredNorms();
-      for (int i = 0; i < m; i++) {
-        System.err.println(
-            "DBG "
-                + spec.describe().substring(0, 20)
-                + " "
-                + i
-                + " "
-                + de[i]
-                + " "
-                + fe[i]
-                + " "
-                + dn[i]
-                + " "
-                + fn[i]);
-      }
       double[] c = ClipFactors.fromSquaredNorms(dn, 0.5);
       for (double[] factors : new double[][] {null, c}) {
         double[] ds = new double[spec.numParams()];
