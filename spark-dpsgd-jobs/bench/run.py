@@ -91,8 +91,11 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10, help="peers' timed steps per mode")
     ap.add_argument("--our-steps", type=int, default=30,
-                    help="our bench's timed steps per mode (it warms up with one untimed run of as"
-                         " many first: a fresh JVM compiles its hot loops during the first steps)")
+                    help="our bench's timed steps per mode")
+    ap.add_argument("--our-warmup-steps", type=int, default=None,
+                    help="our bench's untimed steps per mode before timing (default per model,"
+                         " benchlib/cases.py OURS_WARMUP_STEPS: the JVM keeps compiling for a few"
+                         " hundred steps, and a training run is thousands of steps long)")
     ap.add_argument("--warmup", type=int, default=3, help="peers' untimed steps per mode")
     ap.add_argument("--max-seconds", type=float, default=60,
                     help="a peer stops timing a mode after this long (at least 3 steps)")
@@ -165,7 +168,8 @@ def main(argv=None):
                     continue
                 cmd = [os.path.join(ROOT, "spark-dpsgd-jobs", "bin", "dpsgd"), "bench",
                        *cases.OURS_ARGS[m], "--batch-size", str(b), "--rounds", "1", "--steps",
-                       str(args.our_steps)]
+                       str(args.our_steps), "--warmup-steps",
+                       str(args.our_warmup_steps or cases.OURS_WARMUP_STEPS[m])]
                 row = {"model": m, "batch": b, "round": rnd, "side": "ours"}
                 try:
                     r = run_json(cmd, ours_env(), log, cwd=ROOT)

@@ -41,6 +41,13 @@ final class BenchCommand implements Callable<Integer> {
   int steps = 30;
 
   @Option(
+      names = "--warmup-steps",
+      description =
+          "steps per mode run once, untimed, before the rounds (default: as --steps); the JIT"
+              + " keeps compiling for some hundred steps, so a short warm-up understates a long run")
+  Integer warmupSteps;
+
+  @Option(
       names = "--rounds",
       description = "rounds, each running every mode once; the median is over them (default: 5)")
   int rounds = 5;
@@ -100,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
     List<Mode> modes = modes(dp, TrainerSettings.from(c).nonPrivate(true));
+    int warmup = warmupSteps == null ? steps : warmupSteps;
+    List<Mode> warmupModes =
+        modes(TrainerSettings.from(c).steps(warmup), TrainerSettings.from(c).steps(warmup).nonPrivate(true));
     SparkSession spark = SparkSessions.start(c);
     List<BenchData> data = new ArrayList<>();
     try {
@@ -109,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
       for (SyntheticSize size : sizes) {
         data.add(BenchData.synthetic(spark, size, syntheticClasses, dp));
       }
-      run(spark, dp, modes, data);
+      run(spark, dp, modes, warmupModes, data);
     } finally {
       for (BenchData d : data) {
         d.close();
@@ -118,7 +128,12 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void run(SparkSession spark, DpSgdConfig dp, List<Mode> modes, List<BenchData> data) {
+  private void run(
+      SparkSession spark,
+      DpSgdConfig dp,
+      List<Mode> modes,
+      List<Mode> warmupModes,
+      List<BenchData> data) {
     ModelSpec full = data.get(0).fullSpec(dp);
     ModelSpec spec = full.trainable();
     System.out.println("bench: " + full.describe() + " (" + spec.numParams() + " parameters)");
@@ -137,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     // Warm-up: JIT, ND4J native loading, Spark's first jobs.
     for (BenchData d : data) {
-      for (Mode m : modes) {
+      for (Mode m : warmupModes) {
         fit(m, d.blocks(), spec);
       }
     }
@@ -258,6 +273,7 @@ final class BenchCommand implements Callable<Integer> {
     json.put("batch_size", batchSize);
     json.put("rounds", rounds);
     json.put("steps_per_round", steps);
+    json.put("warmup_steps", warmupSteps == null ? steps : warmupSteps);
     json.put("steps", steps * rounds);
     json.put("noise_prefetch", noisePrefetch.trim().toLowerCase(Locale.ROOT));
     json.setAll(perData.get(0));
@@ -278,6 +294,10 @@ final class BenchCommand implements Callable<Integer> {
   private void checkOptions() {
     if (steps < 1) {
       throw new InvalidInputException("--steps must be >= 1; provided value: " + steps);
+    }
+    if (warmupSteps != null && warmupSteps < 1) {
+      throw new InvalidInputException(
+          "--warmup-steps must be >= 1; provided value: " + warmupSteps);
     }
     if (rounds < 1) {
       throw new InvalidInputException("--rounds must be >= 1; provided value: " + rounds);
