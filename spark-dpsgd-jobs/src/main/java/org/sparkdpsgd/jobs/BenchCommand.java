@@ -109,7 +109,9 @@ final class BenchCommand implements Callable<Integer> {
     List<Mode> modes = modes(dp, TrainerSettings.from(c).nonPrivate(true));
     int warmup = warmupSteps == null ? steps : warmupSteps;
     List<Mode> warmupModes =
-        modes(TrainerSettings.from(c).steps(warmup), TrainerSettings.from(c).steps(warmup).nonPrivate(true));
+        modes(
+            TrainerSettings.from(c).steps(warmup),
+            TrainerSettings.from(c).steps(warmup).nonPrivate(true));
     SparkSession spark = SparkSessions.start(c);
     List<BenchData> data = new ArrayList<>();
     try {
