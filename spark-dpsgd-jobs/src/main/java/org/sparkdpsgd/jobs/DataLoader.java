@@ -17,14 +17,18 @@ import org.apache.spark.sql.types.StructField;
 import org.sparkdpsgd.data.BlockPacker;
 import org.sparkdpsgd.data.FashionMnist;
 import org.sparkdpsgd.data.ReaderErrors;
+import org.sparkdpsgd.text.CorpusSplit;
+import org.sparkdpsgd.text.TextCorpus;
 import org.sparkdpsgd.util.InvalidInputException;
 import org.sparkdpsgd.util.UserErrors;
 
 /**
  * Reads training or test data in one of the supported formats into a DataFrame with a vector
  * features column and a numeric label column. CSV files have a header; every numeric column but the
- * label becomes a feature (in file order). Text formats are marked so that a bad row is named by
- * its file line.
+ * label becomes a feature (in file order). CSV and LibSVM rows are marked so that a bad row is
+ * named by its file line. {@code text} and {@code fortunes} are corpora for the character language
+ * model ({@link TextCorpus}): one row per window of a record, split into training and test by each
+ * record's text.
  */
 public final class DataLoader {
   private DataLoader() {}
@@ -42,6 +46,7 @@ public final class DataLoader {
 
   /**
    * {@code numFeatures}: data.num-features (required for LibSVM, 0 = from the vectors otherwise).
+   * Text is cut with the {@link TextSettings} of the defaults file.
    */
   public static Dataset<Row> load(
       SparkSession spark,
@@ -52,12 +57,49 @@ public final class DataLoader {
       String labelCol,
       int limit,
       int numFeatures) {
+    return load(
+        spark,
+        format,
+        path,
+        train,
+        featuresCol,
+        labelCol,
+        limit,
+        numFeatures,
+        TextSettings.defaults());
+  }
+
+  /**
+   * {@code text}: how the text formats cut their records into examples. A text corpus holds both
+   * sides: {@code train} reads the records that {@link CorpusSplit} puts on the training side of
+   * {@code path}, otherwise those on the test side.
+   */
+  static Dataset<Row> load(
+      SparkSession spark,
+      String format,
+      String path,
+      boolean train,
+      String featuresCol,
+      String labelCol,
+      int limit,
+      int numFeatures,
+      TextSettings text) {
     String f = format.trim().toLowerCase(Locale.ROOT);
     Dataset<Row> df =
         switch (f) {
           case "fashion-mnist", "mnist", "idx" ->
               FashionMnist.load(
                   spark, path, train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST, limit);
+          case "text", "fortunes" ->
+              read(
+                  path,
+                  () ->
+                      TextCorpus.load(
+                          spark,
+                          path,
+                          text.separatorFor(f),
+                          text.window(),
+                          train ? CorpusSplit.TRAIN : CorpusSplit.TEST));
           case "parquet" -> read(path, () -> spark.read().parquet(path));
           case "libsvm" -> libsvm(spark, path, numFeatures);
           case "csv" ->
@@ -75,7 +117,8 @@ public final class DataLoader {
                   path);
           default ->
               throw new InvalidInputException(
-                  "data.format must be one of parquet, csv, libsvm, fashion-mnist; provided value: "
+                  "data.format must be one of parquet, csv, libsvm, fashion-mnist, text, fortunes;"
+                      + " provided value: "
                       + format);
         };
     if (limit > 0 && !f.equals("fashion-mnist") && !f.equals("mnist") && !f.equals("idx")) {

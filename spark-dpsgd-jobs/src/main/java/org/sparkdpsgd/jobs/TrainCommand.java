@@ -40,7 +40,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--format",
-      description = "parquet | csv | libsvm | fashion-mnist; overrides data.format")
+      description =
+          "parquet | csv | libsvm | fashion-mnist | text | fortunes; overrides data.format")
   String format;
 
   @Option(
@@ -90,6 +91,7 @@ final class TrainCommand implements Callable<Integer> {
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
     DataPaths paths = DataPaths.of(c);
+    TextSettings text = TextSettings.of(c);
     requireAbsolutePathsInClusterMode(c, paths);
     OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
     if (!verbose) {
@@ -110,7 +112,15 @@ final class TrainCommand implements Callable<Integer> {
     try (TrainingBlocks trainData =
             TrainingBlocks.prepare(
                 DataLoader.load(
-                    spark, fmt, paths.train(), true, featuresCol, labelCol, limit, numFeatures),
+                    spark,
+                    fmt,
+                    paths.train(),
+                    true,
+                    featuresCol,
+                    labelCol,
+                    limit,
+                    numFeatures,
+                    text),
                 featuresCol,
                 labelCol,
                 numFeatures,
@@ -131,7 +141,8 @@ final class TrainCommand implements Callable<Integer> {
                         featuresCol,
                         labelCol,
                         limit,
-                        trainData.dim()),
+                        trainData.dim(),
+                        text),
                     featuresCol,
                     labelCol,
                     trainData.dim(),

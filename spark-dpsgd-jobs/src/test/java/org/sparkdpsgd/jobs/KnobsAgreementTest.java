@@ -32,6 +32,8 @@ class KnobsAgreementTest {
           "data.label-col",
           "data.num-features",
           "data.limit",
+          "data.window",
+          "data.record-separator",
           "model.type",
           "model.hidden",
           "model.layers",
