@@ -157,6 +157,27 @@ final class Arrays2 {
   }
 
   /**
+   * target[k] += add[k] for every element of a dense row-major {@code target}, each new value
+   * rounded once into the target's type (the sum is formed in double).
+   */
+  static void addRounded(double[] add, INDArray target) {
+    int n = (int) target.length();
+    if (target.dataType() == DataType.FLOAT) {
+      float[] f = floats(target);
+      for (int k = 0; k < n; k++) {
+        f[k] = (float) (f[k] + add[k]);
+      }
+      copyFrom(f, 0, target);
+      return;
+    }
+    double[] d = flat(target);
+    for (int k = 0; k < n; k++) {
+      d[k] += add[k];
+    }
+    copyFrom(d, 0, target);
+  }
+
+  /**
    * Σ f[k]² over f[from .. from + n) in double. Each square of a float is exact in double; four
    * running sums instead of one let the additions overlap (one chain waits for every add), and
    * their error bound is no larger than one sum's. With the scratch array, the MLP's norm bounds

@@ -217,8 +217,11 @@ final class Conv2DLayer implements Layer {
         perExample.reshape('c', m, (long) spec.filters() * patch), perExampleBias);
   }
 
-  /** Materialised per-example gradients: rows of G [m × F·K] and B [m × F]. */
-  private record Materialised(INDArray g, INDArray b) implements ParamGradients {
+  /**
+   * Materialised per-example gradients: rows of G [m × F·K] and B [m × F] (also the causal
+   * convolution's).
+   */
+  record Materialised(INDArray g, INDArray b) implements ParamGradients {
     @Override
     public void addSquaredNorms(double[] out) {
       double[] w = Arrays2.rowSquaredNorms(g);
@@ -248,8 +251,11 @@ final class Conv2DLayer implements Layer {
     }
   }
 
-  /** Gram-matrix (ghost) form: keeps patches U [m·P × K] and deltas D [m·P × F]. */
-  private record GramForm(INDArray u, INDArray d, long m, int positions) implements ParamGradients {
+  /**
+   * Gram-matrix (ghost) form: keeps patches U [m·P × K] and deltas D [m·P × F] (also the causal
+   * convolution's, with the T positions of a window as P).
+   */
+  record GramForm(INDArray u, INDArray d, long m, int positions) implements ParamGradients {
     @Override
     public void addSquaredNorms(double[] out) {
       addGramEstimates(out);

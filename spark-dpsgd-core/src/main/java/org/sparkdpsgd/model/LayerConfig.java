@@ -75,6 +75,17 @@ public final class LayerConfig {
               integer(m, "stride", 1, where),
               integer(m, "padding", 0, where));
         }
+        case "embedding" -> {
+          keys(m, where, "dim");
+          yield new LayerSpec.Embedding(integer(m, "dim", null, where));
+        }
+        case "causal-conv1d" -> {
+          keys(m, where, "filters", "kernel", "dilation");
+          yield new LayerSpec.CausalConv1D(
+              integer(m, "filters", null, where),
+              integer(m, "kernel", null, where),
+              integer(m, "dilation", 1, where));
+        }
         case "maxpool", "avgpool" -> {
           keys(m, where, "size", "stride");
           int size = integer(m, "size", 2, where);
@@ -126,7 +137,8 @@ public final class LayerConfig {
   }
 
   private static final String TYPES =
-      "scattering, conv2d, maxpool, avgpool, flatten, groupnorm, dense, tanh, relu, tempered-sigmoid";
+      "scattering, conv2d, maxpool, avgpool, flatten, groupnorm, dense, embedding, causal-conv1d,"
+          + " tanh, relu, tempered-sigmoid";
 
   private static void keys(Map<String, ?> m, String where, String... allowed) {
     Set<String> ok = new java.util.HashSet<>(List.of(allowed));

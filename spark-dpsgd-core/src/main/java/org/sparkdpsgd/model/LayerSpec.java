@@ -373,6 +373,114 @@ public sealed interface LayerSpec extends Serializable {
     }
   }
 
+  /**
+   * Token ids → learned vectors, the first layer of a language model ({@link
+   * ModelSpec#isSequence}): its input shape V × T × 1 stands for T ids over V symbols (one-hot
+   * vectors stored as their ids, see {@link Shape#sequence}); its output is T positions of {@code
+   * dim} values. The table is [V × dim], row v the vector of id v.
+   */
+  record Embedding(int dim) implements LayerSpec {
+    public Embedding {
+      Checks.positive("embedding dim", dim);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      return Shape.sequence(in.height(), dim);
+    }
+
+    @Override
+    public long[][] paramShapes(Shape in) {
+      return new long[][] {{in.channels(), dim}};
+    }
+
+    /** Glorot-uniform over the table, as for a dense layer from one-hot inputs. */
+    @Override
+    public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      double limit = Math.sqrt(6.0 / (in.channels() + dim));
+      for (int k = 0; k < in.channels() * dim; k++) {
+        p[off + k] = (2 * rng.nextDouble() - 1) * limit;
+      }
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new EmbeddingLayer(in, dim, dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      return map("embedding", "dim", dim);
+    }
+
+    @Override
+    public String describe() {
+      return "embedding(" + dim + ")";
+    }
+  }
+
+  /**
+   * Causal 1-D convolution over the positions of a sequence: y_t = b + Σ_j W_j x_{t − j·dilation}
+   * for j = 0..kernel−1, with zeros before the first position, so position t sees nothing after t
+   * (a language model must not see the characters it predicts). Kernel 1 is a per-position dense
+   * layer. Weights [filters × kernel·C], column j·C + c holding tap j of input channel c.
+   */
+  record CausalConv1D(int filters, int kernel, int dilation) implements LayerSpec {
+    public CausalConv1D {
+      Checks.positive("causal-conv1d filters", filters);
+      Checks.positive("causal-conv1d kernel", kernel);
+      Checks.positive("causal-conv1d dilation", dilation);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+      long reach = (long) (kernel - 1) * dilation;
+      if (reach >= in.height()) {
+        throw new InvalidInputException(
+            describe()
+                + " reaches back (kernel − 1)·dilation = "
+                + reach
+                + " positions, not fewer than the "
+                + in.height()
+                + " positions of the window");
+      }
+      return Shape.sequence(in.height(), filters);
+    }
+
+    @Override
+    public long[][] paramShapes(Shape in) {
+      return new long[][] {{filters, (long) kernel * in.channels()}, {filters}};
+    }
+
+    /** Glorot-uniform over fan-in k·C and fan-out k·F (as Keras does for convolutions). */
+    @Override
+    public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      int fanIn = kernel * in.channels();
+      double limit = Math.sqrt(6.0 / (fanIn + kernel * filters));
+      for (int k = 0; k < filters * fanIn; k++) {
+        p[off + k] = (2 * rng.nextDouble() - 1) * limit;
+      }
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      return new CausalConv1DLayer(this, in, dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      Map<String, Object> m = map("causal-conv1d", "filters", filters);
+      m.put("kernel", kernel);
+      m.put("dilation", dilation);
+      return m;
+    }
+
+    @Override
+    public String describe() {
+      return "causal-conv1d(" + filters + ",k" + kernel + ",d" + dilation + ")";
+    }
+  }
+
   private static Map<String, Object> map(String type, String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("type", type);

@@ -12,6 +12,13 @@ import org.sparkdpsgd.util.InvalidInputException;
  * softmax cross-entropy. An empty body is multinomial logistic regression. Parameters live in one
  * flat vector: per parametric layer, its arrays in {@link LayerSpec#paramShapes} order (dense: W
  * [in × out] row-major, then b).
+ *
+ * <p>A model whose first layer is an {@link LayerSpec.Embedding} is a language model instead
+ * ({@link #isSequence}, built by {@link #languageModel}): each input row holds window + 1 token ids
+ * below {@code numClasses} (the vocabulary); the network reads ids 0..T−1 and predicts ids 1..T,
+ * through a per-position head (a kernel-1 {@link LayerSpec.CausalConv1D} with one output per
+ * symbol) and {@link SequenceCrossEntropy}. Its other layers must keep position t from seeing later
+ * positions: causal convolutions and activations only.
  */
 public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     implements Serializable {
@@ -21,8 +28,16 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     Checks.require(
         numClasses >= 2, "number of classes must be >= 2; provided value: " + numClasses);
     layers = List.copyOf(layers == null ? List.of() : layers);
-    Shape s = input;
+    boolean sequence = startsWithEmbedding(layers);
+    if (sequence && (!input.isFlat() || input.size() < 2)) {
+      throw new InvalidInputException(
+          "a language model's rows hold window + 1 token ids (a flat input of at least 2 values);"
+              + " provided input shape: "
+              + input);
+    }
+    Shape s = firstLayerInput(input, layers, numClasses);
     for (int l = 0; l < layers.size(); l++) {
+      checkPlace(layers.get(l), l, sequence);
       if (l > 0 && layers.get(l) instanceof LayerSpec.Scattering) {
         throw new InvalidInputException(
             "layer "
@@ -46,6 +61,63 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
                 + e.getMessage());
       }
     }
+  }
+
+  private static boolean startsWithEmbedding(List<LayerSpec> layers) {
+    return !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Embedding;
+  }
+
+  /** The first layer's input: the rows, or for a language model T ids over V symbols. */
+  private static Shape firstLayerInput(Shape input, List<LayerSpec> layers, int numClasses) {
+    return startsWithEmbedding(layers) ? Shape.sequence(input.size() - 1, numClasses) : input;
+  }
+
+  /** Refuses a layer where it cannot work (see the class comment). */
+  private static void checkPlace(LayerSpec layer, int l, boolean sequence) {
+    String where = "layer " + (l + 1) + " (" + layer.describe() + ")";
+    if (l > 0 && layer instanceof LayerSpec.Embedding) {
+      throw new InvalidInputException(
+          where + " must be the first layer: an embedding reads token ids");
+    }
+    if (!sequence && layer instanceof LayerSpec.CausalConv1D) {
+      throw new InvalidInputException(
+          where
+              + " works on sequences: it belongs in a language model, whose first layer is"
+              + " {type = embedding, dim = d}");
+    }
+    if (sequence
+        && l > 0
+        && !(layer instanceof LayerSpec.CausalConv1D || layer instanceof LayerSpec.Activate)) {
+      throw new InvalidInputException(
+          where
+              + " cannot be used in a language model: only causal-conv1d and activations keep"
+              + " position t from seeing the characters it predicts (causal-conv1d with kernel 1 is"
+              + " a per-position dense layer)");
+    }
+  }
+
+  /**
+   * A language model over windows of {@code window} token ids below {@code vocabulary}; the first
+   * layer must be an embedding. Its rows hold window + 1 ids (see the class comment).
+   */
+  public static ModelSpec languageModel(int window, int vocabulary, List<LayerSpec> layers) {
+    Checks.positive("language model window", window);
+    if (layers == null || !startsWithEmbedding(layers)) {
+      throw new InvalidInputException(
+          "a language model's first layer must be {type = embedding, dim = d}; provided layers: "
+              + (layers == null ? "none" : layers.stream().map(LayerSpec::describe).toList()));
+    }
+    return new ModelSpec(Shape.flat(window + 1), layers, vocabulary);
+  }
+
+  /** True for a language model (see the class comment). */
+  public boolean isSequence() {
+    return startsWithEmbedding(layers);
+  }
+
+  /** A language model's window T (ids read and predicted per row); 0 for a classifier. */
+  public int window() {
+    return isSequence() ? input.size() - 1 : 0;
   }
 
   public static ModelSpec logisticRegression(int inputDim, int numClasses) {
@@ -83,17 +155,23 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     return input.size();
   }
 
-  /** The body followed by the dense output layer. */
+  /**
+   * The body followed by the output layer: dense for a classifier, per position (a kernel-1 causal
+   * convolution) for a language model.
+   */
   public List<LayerSpec> allLayers() {
     List<LayerSpec> all = new ArrayList<>(layers);
-    all.add(new LayerSpec.Dense(numClasses));
+    all.add(
+        isSequence()
+            ? new LayerSpec.CausalConv1D(numClasses, 1, 1)
+            : new LayerSpec.Dense(numClasses));
     return all;
   }
 
   /** The input shape of each layer of {@link #allLayers()}. */
   public List<Shape> inputShapes() {
     List<Shape> shapes = new ArrayList<>();
-    Shape s = input;
+    Shape s = firstLayerInput(input, layers, numClasses);
     for (LayerSpec l : allLayers()) {
       shapes.add(s);
       s = l.outputShape(s);
@@ -115,7 +193,13 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     if (layers.isEmpty()) {
       return "logistic regression " + input.size() + "-" + numClasses;
     }
-    StringBuilder sb = new StringBuilder("network ").append(input);
+    StringBuilder sb =
+        isSequence()
+            ? new StringBuilder("language model, windows of ")
+                .append(window())
+                .append(" ids over ")
+                .append(numClasses)
+            : new StringBuilder("network ").append(input);
     for (LayerSpec l : allLayers()) {
       sb.append(" > ").append(l.describe());
     }

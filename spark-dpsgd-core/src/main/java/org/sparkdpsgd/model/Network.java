@@ -84,8 +84,15 @@ public final class Network {
     return x;
   }
 
-  /** Logits for a batch (forward pass only). */
+  /**
+   * Logits for a batch (forward pass only): [m × classes] for a classifier; for a language model,
+   * whose rows hold window + 1 ids, [m, T, V] (position t's prediction of id t + 1).
+   */
   public INDArray logits(INDArray x) {
+    return forward(spec.isSequence() ? windows(x).inputs() : x);
+  }
+
+  private INDArray forward(INDArray x) {
     INDArray a = x;
     for (Layer layer : layers) {
       a = layer.forward(a);
@@ -93,15 +100,44 @@ public final class Network {
     return a;
   }
 
-  /** Class probabilities for a batch. */
-  public INDArray probabilities(INDArray x) {
-    return Transforms.exp(SoftmaxCrossEntropy.logSoftmax(logits(x)), false);
+  private TokenWindows windows(INDArray rows) {
+    return TokenWindows.of(rows, spec.window(), spec.numClasses());
   }
 
-  /** Forward and backward pass of a batch; keeps what per-example clipping needs. */
+  /**
+   * Class probabilities for a batch ([m × classes]); for a language model the next-symbol
+   * probabilities at every position ([m, T, V]).
+   */
+  public INDArray probabilities(INDArray x) {
+    INDArray z = logits(x);
+    INDArray rows = z.reshape('c', z.length() / z.size(z.rank() - 1), z.size(z.rank() - 1));
+    return Transforms.exp(SoftmaxCrossEntropy.logSoftmax(rows), false).reshape('c', z.shape());
+  }
+
+  /**
+   * A language model's log-likelihood of each row's window: Σ log p(id t + 1 | ids ≤ t) over the
+   * targets that are not padding, and their number.
+   */
+  public WindowScores sequenceLogLikelihoods(INDArray x) {
+    if (!spec.isSequence()) {
+      throw new IllegalStateException(spec + " is not a language model");
+    }
+    TokenWindows w = windows(x);
+    return SequenceCrossEntropy.logLikelihoods(forward(w.inputs()), w);
+  }
+
+  /**
+   * Forward and backward pass of a batch; keeps what per-example clipping needs. A language model
+   * takes its targets from the rows and ignores {@code labels}.
+   */
   public BatchGradients forwardBackward(INDArray x, int[] labels) {
-    SoftmaxCrossEntropy.LossAndGradient loss =
-        SoftmaxCrossEntropy.lossAndGradient(logits(x), labels);
+    SoftmaxCrossEntropy.LossAndGradient loss;
+    if (spec.isSequence()) {
+      TokenWindows w = windows(x);
+      loss = SequenceCrossEntropy.lossAndGradient(forward(w.inputs()), w);
+    } else {
+      loss = SoftmaxCrossEntropy.lossAndGradient(forward(x), labels);
+    }
     INDArray losses = loss.losses();
     INDArray delta = loss.gradient();
     List<ParamGradients> grads = new ArrayList<>();

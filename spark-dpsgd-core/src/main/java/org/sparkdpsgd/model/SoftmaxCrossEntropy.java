@@ -39,26 +39,34 @@ public final class SoftmaxCrossEntropy {
       if (y < 0 || y >= k) {
         throw new IllegalArgumentException("a label is outside 0.." + (k - 1));
       }
-      int row = i * k;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int j = 0; j < k; j++) {
-        max = Math.max(max, z[row + j]);
-      }
-      losses[i] = -(z[row + y] - max);
-      double sum = 0;
-      for (int j = 0; j < k; j++) {
-        z[row + j] = Math.exp(z[row + j] - max);
-        sum += z[row + j];
-      }
-      losses[i] += Math.log(sum);
-      for (int j = 0; j < k; j++) {
-        z[row + j] = z[row + j] / sum - (j == y ? 1.0 : 0.0);
-      }
+      losses[i] = softmaxRow(z, i * k, k, y, 1.0);
     }
     INDArray lossArray = Nd4j.createUninitialized(logits.dataType(), m);
     INDArray gradient = Nd4j.createUninitialized(logits.dataType(), m, k);
     Arrays2.write(losses, 0, lossArray);
     Arrays2.write(z, 0, gradient);
     return new LossAndGradient(lossArray, gradient);
+  }
+
+  /**
+   * The loss −log softmax(z)[y] of the k logits at z[row ..], returned, and their gradient times
+   * {@code scale}, scale·(p − e_y), written over them (all in double).
+   */
+  static double softmaxRow(double[] z, int row, int k, int y, double scale) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) {
+      max = Math.max(max, z[row + j]);
+    }
+    double loss = -(z[row + y] - max);
+    double sum = 0;
+    for (int j = 0; j < k; j++) {
+      z[row + j] = Math.exp(z[row + j] - max);
+      sum += z[row + j];
+    }
+    loss += Math.log(sum);
+    for (int j = 0; j < k; j++) {
+      z[row + j] = (z[row + j] / sum - (j == y ? 1.0 : 0.0)) * scale;
+    }
+    return loss;
   }
 }

@@ -49,6 +49,11 @@ public final class DpSgdConfig implements Serializable {
   /** How each row's features are laid out (channels, height, width); null means a flat vector. */
   int[] inputShape = null;
 
+  /** A language model's window and vocabulary (0 = the layers form a classifier). */
+  int lmWindow = 0;
+
+  int lmVocabulary = 0;
+
   AccountantKind accountant = AccountantKind.parse(Knobs.ACCOUNTANT.defaultString());
   int aggregationDepth = Knobs.AGGREGATION_DEPTH.defaultInt();
   boolean residentTasks = Knobs.RESIDENT_TASKS.defaultBoolean();
@@ -149,8 +154,45 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
-  /** The model for data with {@code dim} features and {@code numClasses} classes. */
+  /**
+   * The layers form a language model over windows of {@code window} ids below {@code vocabulary}
+   * (see {@link ModelSpec#languageModel}); its rows hold window + 1 ids.
+   */
+  public DpSgdConfig languageModel(int window, int vocabulary) {
+    Checks.positive("model.window", window);
+    Checks.require(
+        vocabulary >= 2, "the vocabulary must have >= 2 symbols; provided value: " + vocabulary);
+    lmWindow = window;
+    lmVocabulary = vocabulary;
+    return this;
+  }
+
+  /**
+   * The model for data with {@code dim} features and {@code numClasses} classes (a language model
+   * takes its classes from its vocabulary).
+   */
   public ModelSpec modelSpec(int dim, int numClasses) {
+    if (lmVocabulary > 0) {
+      Checks.require(
+          dim == lmWindow + 1,
+          "a language model with model.window = "
+              + lmWindow
+              + " needs rows of "
+              + (lmWindow + 1)
+              + " token ids (the window and the character after it); the data's rows have "
+              + dim);
+      Checks.require(
+          featureScale == 1.0 && featureShift == 0.0,
+          "a language model's features are token ids: data.feature-scale and data.feature-shift"
+              + " must stay 1 and 0; provided values: "
+              + featureScale
+              + ", "
+              + featureShift);
+      return ModelSpec.languageModel(lmWindow, lmVocabulary, layers);
+    }
+    Checks.require(
+        layers == null || layers.isEmpty() || !(layers.get(0) instanceof LayerSpec.Embedding),
+        "an embedding layer starts a language model (model.type = charlm), not a classifier");
     if (layers == null) {
       return ModelSpec.mlp(dim, hiddenLayers, activation, numClasses);
     }

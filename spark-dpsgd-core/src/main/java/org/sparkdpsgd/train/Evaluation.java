@@ -29,6 +29,11 @@ public final class Evaluation implements Serializable {
   }
 
   public static Evaluation of(TrainingBlocks data, ModelSpec spec, double[] params) {
+    if (spec.isSequence()) {
+      // Classes per row do not apply; a language model is scored per window instead.
+      throw new IllegalArgumentException(
+          spec + " is a language model: score it with Network.sequenceLogLikelihoods");
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.rdd().context());
     Broadcast<double[]> b = jsc.broadcast(params);
     try {

@@ -20,10 +20,10 @@ import org.sparkdpsgd.util.InvalidInputException;
  * Adam's β1 = 0.9, β2 = 0.999, ε̂ = 1e-8 (TensorFlow's and Opacus's optimizer defaults).
  *
  * <p>Not in the table, because only one face has them: the network's structure (CLI {@code
- * model.type}/{@code hidden}/{@code layers}/{@code input-shape}; MLlib {@code hiddenLayers}/{@code
- * layers}/{@code inputShape}), where the data comes from (CLI {@code data.*} paths, columns and
- * format; MLlib's column params), {@code training.no-privacy} (CLI only), {@code spark.*} and
- * {@code progress-seconds}.
+ * model.type}/{@code hidden}/{@code layers}/{@code input-shape}/{@code window}; MLlib {@code
+ * hiddenLayers}/{@code layers}/{@code inputShape}), where the data comes from (CLI {@code data.*}
+ * paths, columns and format; MLlib's column params), {@code training.no-privacy} (CLI only), {@code
+ * spark.*} and {@code progress-seconds}.
  */
 public final class Knobs {
   private Knobs() {}

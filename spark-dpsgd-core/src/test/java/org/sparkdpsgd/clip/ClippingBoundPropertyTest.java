@@ -17,6 +17,7 @@ import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.model.Shape;
 import org.sparkdpsgd.sampling.SamplingKey;
+import org.sparkdpsgd.text.CharVocabulary;
 
 /**
  * The sensitivity bound as a property, on the float path used in training: whatever the inputs
@@ -148,6 +149,60 @@ class ClippingBoundPropertyTest {
     assertTrue(
         norm <= clip,
         "contribution " + norm + " > C = " + clip + " (" + (useDouble ? "double" : "float") + ")");
+  }
+
+  /**
+   * Language models through the aggregator, float and double: windows on one repeated id (the
+   * embedding's ghost norm then sums all T deltas into one row), random ids, padded tails;
+   * embedding tables up to 1e30 and other weights up to 1e3 in magnitude. Even repetitions use
+   * materialised convolution norms, repetitions 2 and 3 mod 4 a short window whose convolution and
+   * head take the Gram form.
+   */
+  @RepeatedTest(48)
+  void languageModelContributionsAreBoundedByTheClip(RepetitionInfo info) {
+    int rep = info.getCurrentRepetition();
+    boolean useDouble = rep % 2 == 1;
+    SplittableRandom rng = new SplittableRandom(5000 + rep);
+    int dim = rep % 4 < 2 ? 8 : 16;
+    ModelSpec spec =
+        rep % 4 < 2
+            ? ModelSpec.languageModel(
+                16,
+                CharVocabulary.SIZE,
+                List.of(
+                    new LayerSpec.Embedding(dim),
+                    new LayerSpec.CausalConv1D(8, 3, 2),
+                    LayerSpec.Activate.tanh(),
+                    new LayerSpec.CausalConv1D(8, 2, 1),
+                    LayerSpec.Activate.relu()))
+            : ModelSpec.languageModel(
+                4,
+                CharVocabulary.SIZE,
+                List.of(
+                    new LayerSpec.Embedding(dim),
+                    new LayerSpec.CausalConv1D(32, 2, 1),
+                    LayerSpec.Activate.tanh()));
+    double weightScale = Math.pow(10, rng.nextInt(-2, 4));
+    double tableScale = new double[] {1, 1e6, 1e20, 1e30}[rng.nextInt(4)];
+    double[] params = new double[spec.numParams()];
+    for (int k = 0; k < params.length; k++) {
+      params[k] = rng.nextGaussian() * (k < CharVocabulary.SIZE * dim ? tableScale : weightScale);
+    }
+    double clip = Math.pow(10, rng.nextDouble(-3, 3));
+    int width = spec.inputDim();
+    for (int i = 0; i < 6; i++) {
+      float[] x = new float[width];
+      int kind = i % 3;
+      int id = rng.nextInt(3, CharVocabulary.SIZE);
+      int end = kind == 2 ? rng.nextInt(2, width) : width;
+      for (int t = 0; t < end; t++) {
+        x[t] = kind == 0 ? id : rng.nextInt(1, CharVocabulary.SIZE);
+      }
+      double norm = contributionNorm(spec, params, x, new int[] {0}, clip, useDouble);
+      assertTrue(
+          norm <= clip * (1 + 1e-6),
+          "window kind " + kind + " contributes " + norm + " > C = " + clip + " (" + spec + ")");
+    }
   }
 
   @Test

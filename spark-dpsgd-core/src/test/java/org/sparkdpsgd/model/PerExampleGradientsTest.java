@@ -31,7 +31,53 @@ class PerExampleGradientsTest {
         Arguments.of(flatGroupNorm()),
         Arguments.of(scatteringCnn()),
         Arguments.of(tutorialCnn()),
-        Arguments.of(wideMaxPoolCnn()));
+        Arguments.of(wideMaxPoolCnn()),
+        Arguments.of(charLm()),
+        Arguments.of(charLmFullVocabulary()),
+        Arguments.of(charLmGramForm()));
+  }
+
+  /**
+   * A language model over a small vocabulary (ids repeat within a window, so the embedding's ghost
+   * norm sums equal ids): dilated causal convolutions, materialised norms.
+   */
+  static ModelSpec charLm() {
+    return ModelSpec.languageModel(
+        7,
+        6,
+        List.of(
+            new LayerSpec.Embedding(4),
+            new LayerSpec.CausalConv1D(5, 3, 1),
+            LayerSpec.Activate.tanh(),
+            new LayerSpec.CausalConv1D(4, 2, 3),
+            LayerSpec.Activate.relu()));
+  }
+
+  /** The character vocabulary's 98 symbols, a tempered sigmoid, kernel 1 in the body. */
+  static ModelSpec charLmFullVocabulary() {
+    return ModelSpec.languageModel(
+        5,
+        98,
+        List.of(
+            new LayerSpec.Embedding(3),
+            new LayerSpec.CausalConv1D(4, 2, 1),
+            LayerSpec.Activate.temperedSigmoid(1.5, 3.0, 0.5),
+            new LayerSpec.CausalConv1D(3, 1, 1)));
+  }
+
+  /** A short window and wide layers: the convolution and the head take the Gram form. */
+  static ModelSpec charLmGramForm() {
+    ModelSpec spec =
+        ModelSpec.languageModel(
+            3,
+            7,
+            List.of(
+                new LayerSpec.Embedding(8),
+                new LayerSpec.CausalConv1D(16, 3, 1),
+                LayerSpec.Activate.tanh()));
+    assertTrue(
+        CausalConv1DLayer.gramIsCheaper(3, 24, 16) && CausalConv1DLayer.gramIsCheaper(3, 16, 7));
+    return spec;
   }
 
   /**
@@ -82,7 +128,7 @@ class PerExampleGradientsTest {
     SplittableRandom rng = new SplittableRandom(11);
     double[] params = halved(randomParams(spec, rng));
     int m = 13;
-    float[] x = randomRows(m, spec.inputDim(), rng);
+    float[] x = rows(spec, m, rng);
     int[] y = new int[m];
     for (int i = 0; i < m; i++) {
       y[i] = rng.nextInt(spec.numClasses());
@@ -174,7 +220,7 @@ class PerExampleGradientsTest {
   void singleExampleGradientMatchesFiniteDifferences(ModelSpec spec) {
     SplittableRandom rng = new SplittableRandom(11);
     double[] params = randomParams(spec, rng);
-    float[] x = randomRows(1, spec.inputDim(), rng);
+    float[] x = rows(spec, 1, rng);
     int[] y = {rng.nextInt(spec.numClasses())};
     double[] analytic = gradientOf(spec, params, x, y);
     double h = 1e-6;
@@ -194,7 +240,7 @@ class PerExampleGradientsTest {
     SplittableRandom rng = new SplittableRandom(5);
     double[] params = randomParams(spec, rng);
     int m = 9;
-    float[] x = randomRows(m, spec.inputDim(), rng);
+    float[] x = rows(spec, m, rng);
     int[] y = new int[m];
     for (int i = 0; i < m; i++) {
       y[i] = rng.nextInt(spec.numClasses());
@@ -249,8 +295,16 @@ class PerExampleGradientsTest {
     return out;
   }
 
+  /**
+   * The example's loss from the forward pass alone; for a language model through {@link
+   * Network#sequenceLogLikelihoods}, the mean −log p over the window's targets.
+   */
   static double loss(ModelSpec spec, double[] params, float[] x, int[] y) {
     Network net = new Network(spec, params, DataType.DOUBLE);
+    if (spec.isSequence()) {
+      WindowScores s = net.sequenceLogLikelihoods(net.input(x, 1));
+      return s.targets()[0] == 0 ? 0 : -s.logLikelihoods()[0] / s.targets()[0];
+    }
     INDArray logProbs = SoftmaxCrossEntropy.logSoftmax(net.logits(net.input(x, y.length)));
     return -logProbs.getDouble(0, y[0]);
   }
@@ -261,6 +315,31 @@ class PerExampleGradientsTest {
       p[k] = rng.nextGaussian() * 0.7;
     }
     return p;
+  }
+
+  /** Gaussian features, or for a language model windows of ids (see {@link #windows}). */
+  static float[] rows(ModelSpec spec, int m, SplittableRandom rng) {
+    return spec.isSequence()
+        ? windows(m, spec.window(), spec.numClasses(), rng)
+        : randomRows(m, spec.inputDim(), rng);
+  }
+
+  /**
+   * m rows of window + 1 ids: ids drawn from at most 5 symbols (so they repeat), the first row
+   * padded after its third id, the second (when m > 2) a record's last window with a single
+   * character (no target but padding: zero loss and gradient), the others padded at random.
+   */
+  static float[] windows(int m, int window, int vocabulary, SplittableRandom rng) {
+    int width = window + 1;
+    float[] x = new float[m * width];
+    int first = rng.nextInt(1, Math.max(2, vocabulary - 4));
+    for (int i = 0; i < m; i++) {
+      int end = i == 0 ? Math.min(3, width) : i == 1 && m > 2 ? 1 : rng.nextInt(2, width + 4);
+      for (int t = 0; t < Math.min(end, width); t++) {
+        x[i * width + t] = first + rng.nextInt(Math.min(5, vocabulary - first));
+      }
+    }
+    return x;
   }
 
   static float[] randomRows(int m, int dim, SplittableRandom rng) {

@@ -18,9 +18,9 @@ import org.sparkdpsgd.clip.ClipFactors;
  * The clipping bound under rounding, layer by layer, on crafted inputs that random tests never
  * reach: positions whose contributions cancel (identical patches with alternating deltas, which
  * break the Gram form's estimate), huge and tiny magnitudes. Every per-example gradient form (dense
- * ghost, conv Gram, conv materialised, GroupNorm) and both precisions: the contribution one example
- * adds to the clipped sum, computed exactly as a step computes it and measured in double, never
- * exceeds C.
+ * ghost, conv Gram, conv materialised, GroupNorm, the embedding's token ghost form, the causal
+ * convolution in both forms) and both precisions: the contribution one example adds to the clipped
+ * sum, computed exactly as a step computes it and measured in double, never exceeds C.
  *
  * <p>The layer's output delta is chosen directly (an upstream network can produce any delta), so
  * the cases reach the worst ones, not just what a random network happens to produce.
@@ -35,7 +35,15 @@ class RoundingSafeClippingTest {
       // order of the true, cancelled norm (≈ ρ² V²) when ρ ≈ √u, so estimates land anywhere,
       // also far below the truth.
       double sqrtU = Math.sqrt(dtype == DataType.FLOAT ? 0x1p-24 : 0x1p-53);
-      for (String form : List.of("gram", "materialised", "dense", "groupnorm")) {
+      for (String form :
+          List.of(
+              "gram",
+              "materialised",
+              "dense",
+              "groupnorm",
+              "embedding",
+              "causal-gram",
+              "causal-materialised")) {
         for (double rho : new double[] {4 * sqrtU, sqrtU, sqrtU / 4, sqrtU / 16}) {
           for (double magnitude : new double[] {1, 1e12, 1e-12}) {
             for (int seed = 0; seed < 8; seed++) {
@@ -63,6 +71,9 @@ class RoundingSafeClippingTest {
           case "gram" -> conv(true, dtype, rho, magnitude, rng);
           case "materialised" -> conv(false, dtype, rho, magnitude, rng);
           case "dense" -> dense(dtype, magnitude, rng);
+          case "embedding" -> embedding(dtype, rho, magnitude, rng);
+          case "causal-gram" -> causalConv(true, dtype, rho, magnitude, rng);
+          case "causal-materialised" -> causalConv(false, dtype, rho, magnitude, rng);
           default -> groupNorm(dtype, rho, magnitude, rng);
         };
     double norm = clippedContributionNorm(k.gradients(), k.layer(), dtype);
@@ -197,6 +208,65 @@ class RoundingSafeClippingTest {
     layer.forward(array(a, dtype, 1, 20));
     List<ParamGradients> grads = new ArrayList<>();
     layer.backward(array(d, dtype, 1, 7), false, grads);
+    return new Case(grads.get(0), layer);
+  }
+
+  /**
+   * An embedding's worst case: the 32 positions on one id (a random few on a second), deltas of
+   * magnitude V alternating in sign with relative perturbations ρ, so that the id's row of the
+   * gradient, Σ_t g_t, nearly cancels.
+   */
+  private static Case embedding(
+      DataType dtype, double rho, double magnitude, SplittableRandom rng) {
+    int window = 32;
+    int dim = 6;
+    EmbeddingLayer layer = new EmbeddingLayer(Shape.sequence(window, 10), dim, dtype);
+    load(layer, rng, 1.0);
+    double[] ids = new double[window];
+    for (int t = 0; t < window; t++) {
+      ids[t] = rng.nextBoolean() && t % 3 == 0 ? 7 : 4;
+    }
+    double[] base = new double[dim];
+    for (int k = 0; k < dim; k++) {
+      base[k] = magnitude * rng.nextGaussian();
+    }
+    double[] g = new double[window * dim];
+    for (int t = 0; t < window; t++) {
+      for (int k = 0; k < dim; k++) {
+        g[t * dim + k] = (t % 2 == 0 ? 1 : -1) * base[k] * (1 + rho * rng.nextGaussian());
+      }
+    }
+    layer.forward(array(ids, dtype, 1, window));
+    List<ParamGradients> grads = new ArrayList<>();
+    layer.backward(array(g, dtype, 1, window * dim).reshape(1, window, dim), false, grads);
+    return new Case(grads.get(0), layer);
+  }
+
+  /**
+   * A causal convolution (kernel 3, dilation 2) over a nearly constant sequence of 40 positions,
+   * deltas alternating in sign over the positions: the weight gradient nearly cancels.
+   */
+  private static Case causalConv(
+      boolean gram, DataType dtype, double rho, double magnitude, SplittableRandom rng) {
+    Shape in = Shape.sequence(40, 2);
+    LayerSpec.CausalConv1D spec = new LayerSpec.CausalConv1D(3, 3, 2);
+    CausalConv1DLayer layer = new CausalConv1DLayer(spec, in, dtype, gram);
+    load(layer, rng, 1.0);
+    double unit = magnitude * rho;
+    double[] x = new double[in.size()];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = magnitude + unit * rng.nextGaussian();
+    }
+    double[] d = new double[40 * 3];
+    for (int f = 0; f < 3; f++) {
+      double df = rng.nextGaussian();
+      for (int t = 0; t < 40; t++) {
+        d[t * 3 + f] = (t % 2 == 0 ? df : -df) / unit;
+      }
+    }
+    layer.forward(array(x, dtype, 1, in.size()).reshape(1, 40, 2));
+    List<ParamGradients> grads = new ArrayList<>();
+    layer.backward(array(d, dtype, 1, d.length).reshape(1, 40, 3), false, grads);
     return new Case(grads.get(0), layer);
   }
 

@@ -5,6 +5,7 @@ import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
+import org.sparkdpsgd.text.CharVocabulary;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.Knob;
 import org.sparkdpsgd.train.Knobs;
@@ -150,10 +151,18 @@ public final class TrainerSettings {
             "model.input-shape",
             () -> d.inputShape(shape.stream().mapToInt(Integer::intValue).toArray()));
       }
+      case "charlm" -> {
+        d.layers(
+            c.validated(
+                "model.layers",
+                () -> LayerConfig.parse(c.objects("model.layers"), "model.layers")));
+        int window = c.integer("model.window");
+        c.validated("model.window", () -> d.languageModel(window, CharVocabulary.SIZE));
+      }
       default ->
           throw new InvalidInputException(
               "model.type must be one of mlp, logreg, cnn (= the list in"
-                  + " model.layers); provided value: "
+                  + " model.layers), charlm (a character language model); provided value: "
                   + type
                   + " (from "
                   + c.origin("model.type")

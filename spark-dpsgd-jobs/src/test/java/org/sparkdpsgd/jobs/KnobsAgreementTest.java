@@ -38,6 +38,7 @@ class KnobsAgreementTest {
           "model.hidden",
           "model.layers",
           "model.input-shape",
+          "model.window",
           "training.no-privacy",
           "spark.master",
           "spark.app-name",
