@@ -133,6 +133,36 @@ class RoundingSafeClippingTest {
   }
 
   /**
+   * The embedding's bound covers the exact gradient even when its double sums lose deltas: on one
+   * id, deltas 1e20, 1, −1e20 (per dimension, 1 being below half an ulp of 1e20) sum to 0 in double
+   * while the exact sum is 1, so the computed squared norm is 0 and the exact one is dim. Clipping
+   * with that 0 would be safe only as long as the weighted sum rounds the same way; the bound does
+   * not rely on it.
+   */
+  @org.junit.jupiter.api.Test
+  void embeddingBoundCoversTheExactNormWhenDoubleSumsLoseDeltas() {
+    int dim = 3;
+    for (DataType dtype : List.of(DataType.FLOAT, DataType.DOUBLE)) {
+      EmbeddingLayer layer = new EmbeddingLayer(Shape.sequence(3, 5), dim, dtype);
+      layer.forward(array(new double[] {2, 2, 2}, dtype, 1, 3));
+      double[] g = new double[3 * dim];
+      for (int k = 0; k < dim; k++) {
+        g[k] = 1e20;
+        g[dim + k] = 1;
+        g[2 * dim + k] = -1e20;
+      }
+      List<ParamGradients> grads = new ArrayList<>();
+      layer.backward(array(g, dtype, 1, g.length).reshape(1, 3, dim), false, grads);
+      double[] estimate = new double[1];
+      double[] bound = new double[1];
+      grads.get(0).addSquaredNorms(estimate);
+      grads.get(0).addSquaredNormBounds(bound);
+      assertTrue(estimate[0] == 0.0, dtype + ": the double sums lost the 1s: " + estimate[0]);
+      assertTrue(bound[0] >= dim, dtype + ": bound " + bound[0] + " below the exact " + dim);
+    }
+  }
+
+  /**
    * One example's clipped contribution, as the aggregator computes it: clip factor from the layer's
    * norm bound, then the layer's weighted sum into zero sums, read in double.
    */
