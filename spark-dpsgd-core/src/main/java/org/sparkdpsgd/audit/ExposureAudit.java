@@ -23,6 +23,39 @@ public final class ExposureAudit {
   /** Scores all |R| candidates, {@code batchSize} texts per call of the scorer. */
   public static ModelExposures exact(
       String model, CanaryPlan plan, CandidateScorer scorer, int batchSize) {
+    return exact(model, plan, scorer, batchSize, 0, null);
+  }
+
+  /**
+   * Exact ranks, plus extrapolated exposures from a skew-normal fitted to a uniform sample of
+   * {@code fitSampleSize} of the scores already computed (no extra scoring): they say how far
+   * beyond log2 |R| a canary ranked first stands out.
+   */
+  public static ModelExposures exactWithExtrapolation(
+      String model,
+      CanaryPlan plan,
+      CandidateScorer scorer,
+      int batchSize,
+      int fitSampleSize,
+      CryptoRandom random) {
+    Checks.require(
+        fitSampleSize >= SkewNormalFit.MIN_SAMPLE && fitSampleSize <= plan.format().spaceSize(),
+        "the fit's sample size must be in "
+            + SkewNormalFit.MIN_SAMPLE
+            + ".."
+            + plan.format().spaceSize()
+            + "; provided value: "
+            + fitSampleSize);
+    return exact(model, plan, scorer, batchSize, fitSampleSize, random);
+  }
+
+  private static ModelExposures exact(
+      String model,
+      CanaryPlan plan,
+      CandidateScorer scorer,
+      int batchSize,
+      int fitSampleSize,
+      CryptoRandom random) {
     CanaryFormat format = plan.format();
     long n = format.spaceSize();
     Checks.require(
@@ -33,6 +66,15 @@ public final class ExposureAudit {
             + n
             + " (use the sampled method)");
     double[] scores = score(scorer, n, format::text, batchSize);
+    Optional<SkewNormal> fit = Optional.empty();
+    if (fitSampleSize > 0) {
+      long[] drawn = UniformIndices.subset(random, n, fitSampleSize);
+      double[] sample = new double[drawn.length];
+      for (int k = 0; k < drawn.length; k++) {
+        sample[k] = scores[(int) drawn[k]];
+      }
+      fit = Optional.of(SkewNormalFit.maximumLikelihood(sample));
+    }
     double[] sorted = scores.clone();
     Arrays.sort(sorted);
     double log2n = format.log2SpaceSize();
@@ -43,10 +85,11 @@ public final class ExposureAudit {
       int below = Exposure.countBelow(sorted, s);
       int ties = Exposure.countAtOrBelow(sorted, s) - below - 1;
       double rank = 1 + below + ties / 2.0;
+      double extrapolated = fit.map(f -> f.lowerTailBits(s)).orElse(Double.NaN);
       results.add(
-          new CanaryExposure(c, s, rank, Exposure.fromRank(log2n, rank), false, Double.NaN));
+          new CanaryExposure(c, s, rank, Exposure.fromRank(log2n, rank), false, extrapolated));
     }
-    return new ModelExposures(model, ModelExposures.Method.EXACT, n, Optional.empty(), results);
+    return new ModelExposures(model, ModelExposures.Method.EXACT, n, fit, results);
   }
 
   /**

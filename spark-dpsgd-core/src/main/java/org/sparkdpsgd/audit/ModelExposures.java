@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
  * @param model the model's name in reports, such as "DP-SGD" or "non-private"
  * @param method how ranks were found
  * @param candidatesScored |R| for the exact method; the sample's size for the sampled one
- * @param fit the skew-normal fitted to the sampled candidates, absent for the exact method
+ * @param fit the skew-normal fitted to sampled candidates' scores; absent when the exact method
+ *     made no fit
  * @param canaries one result per canary of the plan, in the plan's order
  */
 public record ModelExposures(

@@ -132,6 +132,15 @@ class ExposureAuditTest {
     }
     SkewNormal fit = sampled.fit().orElseThrow();
     assertEquals(SkewNormalFit.maximumLikelihood(sample), fit);
+    // The exact method, fitting the same draws among the scores it already has, extrapolates alike.
+    ModelExposures exactFitted =
+        ExposureAudit.exactWithExtrapolation("exact", plan, scorer, 4096, m, stream(4));
+    assertEquals(fit, exactFitted.fit().orElseThrow());
+    assertEquals(
+        sampled.canaries().get(3).extrapolatedExposure(),
+        exactFitted.canaries().get(3).extrapolatedExposure(),
+        0);
+    assertEquals(exact.canaries().get(2).rank(), exactFitted.canaries().get(2).rank(), 0);
     double se =
         new FitUncertainty(fit, sample).standardError(d -> d.lowerTailBits(far.logPerplexity()));
     assertEquals(50, far.extrapolatedExposure(), 4.89 * se, "extrapolated, se " + se);
