@@ -248,7 +248,16 @@ final class TrainCommand implements Callable<Integer> {
 
   private static void printSummary(
       PrivacyReport privacy, Evaluation eval, double wall, OutputWriter.OutputDir out) {
-    if (eval != null) {
+    if (eval != null && eval.languageModel()) {
+      System.out.printf(
+          Locale.ROOT,
+          "test perplexity %.3f per character, %.4f bits per character (%,d characters in %,d"
+              + " windows)%n",
+          eval.perplexity(),
+          eval.bitsPerCharacter(),
+          eval.targets(),
+          eval.count());
+    } else if (eval != null) {
       System.out.printf(
           Locale.ROOT,
           "test accuracy %.2f%% (%d examples), test loss %.4f%n",
@@ -284,7 +293,22 @@ final class TrainCommand implements Callable<Integer> {
     n.put("secure_noise", p.secureNoise());
     n.put("model", r.spec().describe());
     n.put("data_format", format);
-    if (eval != null) {
+    if (r.spec().isSequence()) {
+      n.put(
+          "privacy_unit",
+          "one window of "
+              + r.spec().window()
+              + " characters and the character after it (example-level): a text cut into k"
+              + " windows is protected as k examples");
+    }
+    if (eval != null && eval.languageModel()) {
+      n.put("test_perplexity", eval.perplexity());
+      n.put("test_bits_per_character", eval.bitsPerCharacter());
+      n.put("test_loss", eval.meanLoss());
+      n.put("test_characters", eval.targets());
+      n.put("test_examples", eval.count());
+      n.putNull("test_accuracy");
+    } else if (eval != null) {
       n.put("test_accuracy", eval.accuracy());
       n.put("test_loss", eval.meanLoss());
       n.put("test_examples", eval.count());
