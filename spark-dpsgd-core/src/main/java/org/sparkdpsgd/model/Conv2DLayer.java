@@ -37,8 +37,13 @@ final class Conv2DLayer implements Layer {
   private INDArray patches;
   private final Patches.Geometry geometry;
 
-  /** Reused Java arrays of {@link Patches} (image, patch rows or gradients, image gradient). */
-  private final float[][] scratch = {new float[0], new float[0], new float[0]};
+  /**
+   * Reused Java arrays of {@link Patches} (image, patch rows or gradients, image gradient, padded
+   * image of im2col, padded image gradient of col2im).
+   */
+  private final float[][] scratch = {
+    new float[0], new float[0], new float[0], new float[0], new float[0]
+  };
 
   /** Reused Java arrays of the float path's layout changes (product, result). */
   private float[] product = new float[0];
@@ -211,7 +216,10 @@ final class Conv2DLayer implements Layer {
   private ParamGradients materialise(INDArray d, long m) {
     INDArray d3 = d.reshape('c', m, positions, spec.filters());
     INDArray u3 = patches.reshape('c', m, positions, patch);
-    INDArray perExample = Nd4j.matmul(d3, u3, true, false, false); // [m, F, K]
+    INDArray perExample =
+        d.dataType() == DataType.FLOAT
+            ? Batched.transposedProducts(d, patches, (int) m, positions)
+            : Nd4j.matmul(d3, u3, true, false, false); // [m, F, K]
     INDArray perExampleBias = d3.sum(1); // [m, F]
     return new Materialised(
         perExample.reshape('c', m, (long) spec.filters() * patch), perExampleBias);
@@ -267,6 +275,10 @@ final class Conv2DLayer implements Layer {
 
     /** Adds the Gram estimate ⟨U_i U_iᵀ, D_i D_iᵀ⟩ of each weight gradient's squared norm. */
     private void addGramEstimates(double[] out) {
+      if (u.dataType() == DataType.FLOAT) {
+        addUpperGramEstimates(out, upperGrams(u), upperGrams(d));
+        return;
+      }
       INDArray u3 = u.reshape('c', m, positions, u.size(1));
       INDArray d3 = d.reshape('c', m, positions, d.size(1));
       INDArray gu = Nd4j.matmul(u3, u3, false, true, false); // [m, P, P]
@@ -278,6 +290,55 @@ final class Conv2DLayer implements Layer {
       for (int i = 0; i < out.length; i++) {
         out[i] += w[i];
       }
+    }
+
+    /**
+     * Float Gram matrices [m, P, P] of rows x, upper triangles only, by one syrk per example (half
+     * the products of ND4J's batched matmul, which was also slower per product).
+     */
+    private float[] upperGrams(INDArray x) {
+      return Arrays2.floats(Batched.upperGrams(x, (int) m, positions));
+    }
+
+    /**
+     * Adds Σ_pq gu·gd from upper triangles: Σ_p (diagonal) + 2 Σ_p<q, each product of floats exact
+     * in double, so the bound's γ for the double sum of P² terms still holds.
+     */
+    private void addUpperGramEstimates(double[] out, float[] gu, float[] gd) {
+      for (int i = 0; i < out.length; i++) {
+        double diagonal = 0;
+        double offDiagonal = 0;
+        for (int p = 0; p < positions; p++) {
+          int row = (i * positions + p) * positions;
+          diagonal += (double) gu[row + p] * gd[row + p];
+          for (int q = row + p + 1; q < row + positions; q++) {
+            offDiagonal += (double) gu[q] * gd[q];
+          }
+        }
+        out[i] += diagonal + 2 * offDiagonal;
+      }
+    }
+
+    /**
+     * Upper bounds of the squared row norms from the Gram diagonals g_pp = fl(‖x_p‖²): by step 1
+     * below, ‖x_p‖² ≤ (g_pp + τ_n) / (1 − γ_n). Null if a diagonal is not finite (then the norms
+     * are summed in double from the rows).
+     */
+    private double[] squaredNormsFromDiagonals(float[] gram, int n) {
+      double gamma = Rounding.gamma(n, DataType.FLOAT);
+      double tau = Rounding.tiny(n, DataType.FLOAT);
+      if (!(gamma < 1)) {
+        return null;
+      }
+      double[] sq = new double[(int) m * positions];
+      for (int row = 0; row < sq.length; row++) {
+        float diagonal = gram[row * positions + row % positions];
+        if (!Float.isFinite(diagonal)) {
+          return null;
+        }
+        sq[row] = (Math.max(diagonal, 0) + tau) / (1 - gamma);
+      }
+      return sq;
     }
 
     /**
@@ -301,15 +362,33 @@ final class Conv2DLayer implements Layer {
      * Hence ‖contribution‖² ≤ c² [(√(max(w, 0) + E) + γ_{P+1} S)² + (‖b‖ + γ_{P+1} Sd)²] with b =
      * Σ_p d_p formed in double. Under heavy cancellation the bound is far above the true norm and
      * the example is clipped harder than it needs to be (its privacy is safe, some signal is lost);
-     * for ordinary inputs E is a small fraction of w.
+     * for ordinary inputs E is a small fraction of w. In float, ‖u_p‖ and ‖d_p‖ (in S, Su, Sd) are
+     * taken from upper bounds of their squares by the Gram diagonals (step 1 with p = q), which
+     * only enlarges the bound.
      */
     @Override
     public void addSquaredNormBounds(double[] out) {
       double[] w = new double[out.length];
-      addGramEstimates(w);
       DataType t = u.dataType();
       int k = (int) u.size(1);
       int f = (int) d.size(1);
+      double[] uSq = null;
+      double[] dSq = null;
+      if (t == DataType.FLOAT) {
+        // The squared row norms from the Gram diagonals: summing 3.3M squares of the tutorial
+        // CNN's patches in double took longer than the Gram matrices.
+        float[] gu = upperGrams(u);
+        float[] gd = upperGrams(d);
+        addUpperGramEstimates(w, gu, gd);
+        uSq = squaredNormsFromDiagonals(gu, k);
+        dSq = squaredNormsFromDiagonals(gd, f);
+      } else {
+        addGramEstimates(w);
+      }
+      if (uSq == null || dSq == null) {
+        uSq = Arrays2.rowSquaredNorms(u);
+        dSq = Arrays2.rowSquaredNorms(d);
+      }
       double gK = Rounding.gamma(k, t);
       double gF = Rounding.gamma(f, t);
       double g =
@@ -322,8 +401,6 @@ final class Conv2DLayer implements Layer {
       double tauK = Rounding.tiny(k, t);
       double tauF = Rounding.tiny(f, t);
       double gSum = Rounding.gamma(positions + 1L, t);
-      double[] uSq = Arrays2.rowSquaredNorms(u);
-      double[] dSq = Arrays2.rowSquaredNorms(d);
       double[] dFlat = Arrays2.flat(d);
       for (int i = 0; i < out.length; i++) {
         double s = 0;

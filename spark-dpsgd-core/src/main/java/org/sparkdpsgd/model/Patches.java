@@ -20,7 +20,9 @@ final class Patches {
   /**
    * Patches of {@code image} [m, C, H, W] (float, any layout) for the given geometry. Each
    * example's patches are assembled in a Java array (scratch[1], small enough to stay in cache) and
-   * written with one bulk copy: a copy per patch row took twice as long.
+   * written with one bulk copy: a copy per patch row took twice as long. A padded convolution first
+   * copies the example into a zero-bordered image (scratch[3]), so that every patch row is a plain
+   * copy of k values without bounds tests.
    */
   static INDArray im2col(INDArray image, Geometry g, float[][] scratch) {
     int m = (int) image.size(0);
@@ -34,34 +36,25 @@ final class Patches {
     INDArray cols = Nd4j.createUninitialized(DataType.FLOAT, (long) m * g.positions(), rowLength);
     FloatPointer out = new FloatPointer(cols.data().addressPointer());
     int imageSize = g.channels * g.height * g.width;
+    int wp = g.paddedWidth();
+    int planeSize = g.paddedHeight() * wp;
+    float[] padded = g.padding > 0 ? paddedScratch(g, scratch) : null;
     for (int i = 0; i < m; i++) {
+      float[] src = x;
       int base = i * imageSize;
+      if (padded != null) {
+        pad(x, base, padded, g);
+        src = padded;
+        base = 0;
+      }
       int o = 0;
       for (int oy = 0; oy < g.outHeight; oy++) {
         for (int ox = 0; ox < g.outWidth; ox++) {
-          int y0 = oy * g.stride - g.padding;
-          int x0 = ox * g.stride - g.padding;
-          boolean inside = x0 >= 0 && x0 + k <= g.width;
+          int corner = base + oy * g.stride * wp + ox * g.stride;
           for (int c = 0; c < g.channels; c++) {
-            int plane = base + c * g.height * g.width;
-            for (int ky = 0; ky < k; ky++) {
-              int iy = y0 + ky;
-              if (iy < 0 || iy >= g.height) {
-                java.util.Arrays.fill(rows, o, o + k, 0f);
-              } else {
-                int line = plane + iy * g.width + x0;
-                if (inside) {
-                  for (int kx = 0; kx < k; kx++) {
-                    rows[o + kx] = x[line + kx];
-                  }
-                } else {
-                  for (int kx = 0; kx < k; kx++) {
-                    int ix = x0 + kx;
-                    rows[o + kx] = ix >= 0 && ix < g.width ? x[line + kx] : 0f;
-                  }
-                }
-              }
-              o += k;
+            int line = corner + c * planeSize;
+            for (int ky = 0; ky < k; ky++, line += wp, o += k) {
+              copyRun(src, line, rows, o, k);
             }
           }
         }
@@ -71,48 +64,133 @@ final class Patches {
     return cols;
   }
 
-  /** The image gradient [m, C, H, W] (row-major) from patch gradients [m·P × K] (summed). */
+  /** dst[to ..] = src[from ..], k values; kernels of 8 and 4 unrolled (a loop of k did not pay). */
+  private static void copyRun(float[] src, int from, float[] dst, int to, int k) {
+    if (k == 8) {
+      dst[to] = src[from];
+      dst[to + 1] = src[from + 1];
+      dst[to + 2] = src[from + 2];
+      dst[to + 3] = src[from + 3];
+      dst[to + 4] = src[from + 4];
+      dst[to + 5] = src[from + 5];
+      dst[to + 6] = src[from + 6];
+      dst[to + 7] = src[from + 7];
+    } else if (k == 4) {
+      dst[to] = src[from];
+      dst[to + 1] = src[from + 1];
+      dst[to + 2] = src[from + 2];
+      dst[to + 3] = src[from + 3];
+    } else {
+      for (int t = 0; t < k; t++) {
+        dst[to + t] = src[from + t];
+      }
+    }
+  }
+
+  /** dst[to ..] += src[from ..], k values (as {@link #copyRun}). */
+  private static void addRun(float[] src, int from, float[] dst, int to, int k) {
+    if (k == 8) {
+      dst[to] += src[from];
+      dst[to + 1] += src[from + 1];
+      dst[to + 2] += src[from + 2];
+      dst[to + 3] += src[from + 3];
+      dst[to + 4] += src[from + 4];
+      dst[to + 5] += src[from + 5];
+      dst[to + 6] += src[from + 6];
+      dst[to + 7] += src[from + 7];
+    } else if (k == 4) {
+      dst[to] += src[from];
+      dst[to + 1] += src[from + 1];
+      dst[to + 2] += src[from + 2];
+      dst[to + 3] += src[from + 3];
+    } else {
+      for (int t = 0; t < k; t++) {
+        dst[to + t] += src[from + t];
+      }
+    }
+  }
+
+  /**
+   * The zero-bordered image scratch (scratch[3]) of a padded geometry: its border is never written,
+   * so it stays zero while the array is reused.
+   */
+  private static float[] paddedScratch(Geometry g, float[][] scratch) {
+    int size = g.channels * g.paddedHeight() * g.paddedWidth();
+    if (scratch[3].length != size) {
+      scratch[3] = new float[size];
+    }
+    return scratch[3];
+  }
+
+  /** Copies example image x[base ..] [C, H, W] into the interior of the padded image. */
+  private static void pad(float[] x, int base, float[] padded, Geometry g) {
+    int wp = g.paddedWidth();
+    int hp = g.paddedHeight();
+    for (int c = 0; c < g.channels; c++) {
+      for (int y = 0; y < g.height; y++) {
+        System.arraycopy(
+            x,
+            base + (c * g.height + y) * g.width,
+            padded,
+            (c * hp + y + g.padding) * wp + g.padding,
+            g.width);
+      }
+    }
+  }
+
+  /**
+   * The image gradient [m, C, H, W] (row-major) from patch gradients [m·P × K] (summed, patch by
+   * patch in row order, as each input's additions come). A padded convolution sums each example
+   * into a padded image (scratch[4]) and keeps its interior.
+   */
   static INDArray col2im(INDArray patchGradients, int m, Geometry g, float[][] scratch) {
     int k = g.kernel;
-    int rowLength = g.channels * k * k;
     float[] cols = Arrays2.floats(patchGradients, scratch[1]);
     scratch[1] = cols;
     int imageSize = g.channels * g.height * g.width;
     float[] img = scratch[2].length >= m * imageSize ? scratch[2] : new float[m * imageSize];
-    java.util.Arrays.fill(img, 0, m * imageSize, 0f);
     scratch[2] = img;
-    int r = 0;
+    int wp = g.paddedWidth();
+    int hp = g.paddedHeight();
+    int planeSize = hp * wp;
+    float[] padded = null;
+    if (g.padding > 0) {
+      int size = g.channels * hp * wp;
+      padded = scratch[4].length == size ? scratch[4] : new float[size];
+      scratch[4] = padded;
+    } else {
+      java.util.Arrays.fill(img, 0, m * imageSize, 0f);
+    }
+    int o = 0;
     for (int i = 0; i < m; i++) {
+      float[] dst = img;
       int base = i * imageSize;
+      if (padded != null) {
+        java.util.Arrays.fill(padded, 0f);
+        dst = padded;
+        base = 0;
+      }
       for (int oy = 0; oy < g.outHeight; oy++) {
         for (int ox = 0; ox < g.outWidth; ox++) {
-          int y0 = oy * g.stride - g.padding;
-          int x0 = ox * g.stride - g.padding;
-          boolean inside = x0 >= 0 && x0 + k <= g.width;
-          int o = r * rowLength;
+          int corner = base + oy * g.stride * wp + ox * g.stride;
           for (int c = 0; c < g.channels; c++) {
-            int plane = base + c * g.height * g.width;
-            for (int ky = 0; ky < k; ky++) {
-              int iy = y0 + ky;
-              if (iy >= 0 && iy < g.height) {
-                int line = plane + iy * g.width + x0;
-                if (inside) {
-                  for (int kx = 0; kx < k; kx++) {
-                    img[line + kx] += cols[o + kx];
-                  }
-                } else {
-                  for (int kx = 0; kx < k; kx++) {
-                    int ix = x0 + kx;
-                    if (ix >= 0 && ix < g.width) {
-                      img[line + kx] += cols[o + kx];
-                    }
-                  }
-                }
-              }
-              o += k;
+            int line = corner + c * planeSize;
+            for (int ky = 0; ky < k; ky++, line += wp, o += k) {
+              addRun(cols, o, dst, line, k);
             }
           }
-          r++;
+        }
+      }
+      if (padded != null) {
+        for (int c = 0; c < g.channels; c++) {
+          for (int y = 0; y < g.height; y++) {
+            System.arraycopy(
+                padded,
+                (c * hp + y + g.padding) * wp + g.padding,
+                img,
+                i * imageSize + (c * g.height + y) * g.width,
+                g.width);
+          }
         }
       }
     }
@@ -134,6 +212,14 @@ final class Patches {
       int outWidth) {
     int positions() {
       return outHeight * outWidth;
+    }
+
+    int paddedHeight() {
+      return height + 2 * padding;
+    }
+
+    int paddedWidth() {
+      return width + 2 * padding;
     }
   }
 }

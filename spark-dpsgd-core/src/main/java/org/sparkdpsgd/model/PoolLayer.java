@@ -25,6 +25,14 @@ final class PoolLayer implements Layer {
   private float[] gradients = new float[0];
   private float[] gradIn = new float[0];
 
+  /**
+   * 2 × 2, stride 1 (the fast path): each window's maximum at its top-left input's index (windows
+   * that run off a plane hold garbage), and the row maxima it is built from.
+   */
+  private float[] windowMax = new float[0];
+
+  private float[] rowMax = new float[0];
+
   PoolLayer(LayerSpec.Pool spec, Shape in, Shape out) {
     this.spec = spec;
     this.in = in;
@@ -67,12 +75,63 @@ final class PoolLayer implements Layer {
     return spec.max() && x.dataType() == DataType.FLOAT;
   }
 
+  /** 2 × 2 windows at stride 1: the fast path of {@link #maxForward}. */
+  private boolean twoByTwoStrideOne() {
+    return spec.size() == 2 && spec.stride() == 1;
+  }
+
   private INDArray maxForward(int m) {
     values = Arrays2.floats(input, values);
     int outSize = m * out.channels() * out.height() * out.width();
     if (pooled.length < outSize) {
       pooled = new float[outSize];
     }
+    if (twoByTwoStrideOne()) {
+      shiftedMaxima(m);
+    } else {
+      windowMaxima(m);
+    }
+    INDArray r =
+        Nd4j.createUninitialized(DataType.FLOAT, m, out.channels(), out.height(), out.width());
+    Arrays2.copyFrom(pooled, 0, r);
+    return r;
+  }
+
+  /**
+   * 2 × 2 windows at stride 1 as two element-wise maxima over the whole batch: of each input and
+   * its right neighbour, then of that and the same one row below (long loops the JIT vectorises;
+   * per window the same max(max(a, b), max(c, d)) as {@link #windowMaxima}). The outputs are then
+   * copied out of the windows that lie inside their planes.
+   */
+  private void shiftedMaxima(int m) {
+    int w = in.width();
+    int n = m * in.channels() * in.height() * w;
+    if (windowMax.length < n) {
+      windowMax = new float[n];
+      rowMax = new float[n];
+    }
+    float[] v = values;
+    float[] h = rowMax;
+    float[] mx = windowMax;
+    for (int j = 0; j < n - 1; j++) {
+      h[j] = Math.max(v[j], v[j + 1]);
+    }
+    for (int j = 0; j < n - 1 - w; j++) {
+      mx[j] = Math.max(h[j], h[j + w]);
+    }
+    int ow = out.width();
+    int o = 0;
+    for (int plane = 0; plane < m * in.channels(); plane++) {
+      int base = plane * in.height() * w;
+      for (int oy = 0; oy < out.height(); oy++) {
+        System.arraycopy(mx, base + oy * w, pooled, o, ow);
+        o += ow;
+      }
+    }
+  }
+
+  /** Each window's maximum, window by window (any size and stride). */
+  private void windowMaxima(int m) {
     int k = spec.size();
     int s = spec.stride();
     int w = in.width();
@@ -103,10 +162,6 @@ final class PoolLayer implements Layer {
         }
       }
     }
-    INDArray r =
-        Nd4j.createUninitialized(DataType.FLOAT, m, out.channels(), out.height(), out.width());
-    Arrays2.copyFrom(pooled, 0, r);
-    return r;
   }
 
   /**
@@ -119,6 +174,15 @@ final class PoolLayer implements Layer {
     if (gradIn.length < n) {
       gradIn = new float[n];
     }
+    routeByWindow();
+    INDArray r = Nd4j.createUninitialized(DataType.FLOAT, input.shape());
+    Arrays2.copyFrom(gradIn, 0, r);
+    return r;
+  }
+
+  /** Routes each window's delta (any size and stride), into gradIn. */
+  private void routeByWindow() {
+    int n = (int) input.length();
     java.util.Arrays.fill(gradIn, 0, n, 0f);
     int m = (int) input.size(0);
     int k = spec.size();
@@ -154,9 +218,6 @@ final class PoolLayer implements Layer {
         }
       }
     }
-    INDArray r = Nd4j.createUninitialized(DataType.FLOAT, input.shape());
-    Arrays2.copyFrom(gradIn, 0, r);
-    return r;
   }
 
   /**
