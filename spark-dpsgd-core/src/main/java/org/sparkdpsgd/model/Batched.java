@@ -14,13 +14,18 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Batched {
   private Batched() {}
 
-  private static void requireDenseFloat(INDArray x) {
-    if (x.dataType() != DataType.FLOAT
-        || x.isView()
-        || x.ordering() != 'c'
-        || x.data().length() != x.length()) {
-      throw new IllegalArgumentException("not a dense row-major float array");
+  /**
+   * x itself when its buffer is exactly its row-major elements (BLAS reads the buffer), else a
+   * row-major copy: a causal convolution's rows can arrive as a view.
+   */
+  private static INDArray denseFloat(INDArray x) {
+    if (x.dataType() != DataType.FLOAT) {
+      throw new IllegalArgumentException("not a float array: " + x.dataType());
     }
+    if (x.isView() || x.ordering() != 'c' || x.data().length() != x.length()) {
+      return x.dup('c');
+    }
+    return x;
   }
 
   /**
@@ -28,8 +33,8 @@ final class Batched {
    * example).
    */
   static INDArray transposedProducts(INDArray d, INDArray u, int m, int p) {
-    requireDenseFloat(d);
-    requireDenseFloat(u);
+    d = denseFloat(d);
+    u = denseFloat(u);
     int f = (int) d.size(1);
     int k = (int) u.size(1);
     INDArray out = Nd4j.createUninitialized(DataType.FLOAT, m, f, k);
@@ -64,7 +69,7 @@ final class Batched {
    * one is left uninitialised).
    */
   static INDArray upperGrams(INDArray x, int m, int p) {
-    requireDenseFloat(x);
+    x = denseFloat(x);
     int n = (int) x.size(1);
     INDArray out = Nd4j.createUninitialized(DataType.FLOAT, m, p, p);
     FloatPointer a = new FloatPointer(x.data().addressPointer());
