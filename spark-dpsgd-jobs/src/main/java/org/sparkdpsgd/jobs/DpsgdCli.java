@@ -22,7 +22,8 @@ import picocli.CommandLine.Command;
       PrivacyCommand.class,
       CalibrateCommand.class,
       PrivacyBenchCommand.class,
-      LayerCostsCommand.class
+      LayerCostsCommand.class,
+      CanariesCommand.class
     })
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;

@@ -1,0 +1,132 @@
+package org.sparkdpsgd.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdpsgd.audit.CanaryFormat;
+import org.sparkdpsgd.audit.CanaryPlan;
+import org.sparkdpsgd.audit.Exposure;
+
+/**
+ * dpsgd canaries end to end on a tiny corpus: the non-private model exposes the canaries inserted
+ * 16 and 64 times, the DP model (σ = 20) stays near the chance level.
+ */
+class CanariesCliTest {
+  static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "and"};
+
+  @TempDir Path dir;
+
+  static Path corpus(Path dir) throws IOException {
+    SplittableRandom rng = new SplittableRandom(3);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      StringBuilder sb = new StringBuilder();
+      for (int k = 0; k < 4; k++) {
+        sb.append(k == 0 ? "" : " ").append(WORDS[rng.nextInt(WORDS.length)]);
+      }
+      lines.add(sb.toString());
+    }
+    Path f = dir.resolve("corpus.txt");
+    Files.writeString(f, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    Path conf = dir.resolve("tiny.conf");
+    Files.writeString(
+        conf,
+        """
+        data { format = text, train = "%s", test = "", window = 20 }
+        model {
+          type = charlm
+          window = 20
+          layers = [
+            {type = embedding, dim = 8}
+            {type = causal-conv1d, filters = 32, kernel = 3, dilation = 1}
+            {type = tanh}
+            {type = causal-conv1d, filters = 32, kernel = 3, dilation = 2}
+            {type = tanh}
+            {type = causal-conv1d, filters = 32, kernel = 3, dilation = 4}
+            {type = tanh}
+          ]
+        }
+        privacy { l2-norm-clip = 1.0, noise-multiplier = 20, target-epsilon = null, delta = 1e-5 }
+        training {
+          expected-batch-size = 64
+          epochs = 40
+          optimizer = adam
+          learning-rate = 0.02
+        }
+        spark.master = "local[2]"
+        progress-seconds = 1000
+        """
+            .formatted(f.toString()),
+        StandardCharsets.UTF_8);
+    return conf;
+  }
+
+  @Test
+  void theNonPrivateModelExposesRepeatedCanariesAndTheDpModelDoesNot() throws IOException {
+    Path conf = corpus(dir);
+    Path out = dir.resolve("out");
+    long t0 = System.nanoTime();
+    CliRunner.Result r =
+        CliRunner.run(
+            "canaries",
+            "--config",
+            conf.toString(),
+            "--output",
+            out.toString(),
+            "--candidates",
+            "2000",
+            "--seed",
+            "5");
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(0, r.exitCode(), r.err() + r.out());
+    JsonNode json = OutputWriter.JSON.readTree(out.resolve("canaries.json").toFile());
+    double chance = Exposure.chanceLevel(CanaryFormat.pin().spaceSize());
+    double dp = meanExposureAtLeast(json, CanariesCommand.PRIVATE, 16);
+    double np = meanExposureAtLeast(json, CanariesCommand.NON_PRIVATE, 16);
+    System.out.printf(
+        "canaries test: %.1f s, chance %.2f, DP %.2f, non-private %.2f%n", seconds, chance, dp, np);
+    assertTrue(Math.abs(dp - chance) < 2, "DP exposure " + dp + " vs chance " + chance);
+    assertTrue(np > chance + 5, "non-private exposure " + np + " vs chance " + chance);
+    assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 20.0);
+    assertTrue(json.get("non_private_run").get("non_private").asBoolean());
+    String dis = Files.readString(out.resolve("disagreements.txt"), StandardCharsets.UTF_8);
+    assertTrue(dis.startsWith("# CONTAINS TRAINING TEXT"), dis);
+    assertTrue(Files.size(out.resolve("canaries.png")) > 1000);
+    // The console shows no secret.
+    CanaryPlan plan =
+        CanaryPlan.seeded(
+            CanaryFormat.pin(),
+            CanaryPlan.STANDARD_INSERTIONS,
+            CanaryPlan.STANDARD_CANARIES_PER_COUNT,
+            5);
+    plan.canaries().forEach(c -> assertFalse(r.out().contains(c.secret()), "secret printed"));
+  }
+
+  static double meanExposureAtLeast(JsonNode json, String model, int minInsertions) {
+    for (JsonNode m : json.get("models")) {
+      if (m.get("model").asText().equals(model)) {
+        double sum = 0;
+        int n = 0;
+        for (JsonNode c : m.get("canaries")) {
+          if (c.get("insertions").asInt() >= minInsertions) {
+            sum += c.get("exposure").asDouble();
+            n++;
+          }
+        }
+        return sum / n;
+      }
+    }
+    throw new AssertionError("no model " + model + " in canaries.json");
+  }
+}
