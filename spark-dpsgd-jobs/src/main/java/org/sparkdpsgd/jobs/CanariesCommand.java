@@ -153,9 +153,11 @@ final class CanariesCommand implements Callable<Integer> {
             c.number("data.feature-scale"),
             c.number("data.feature-shift"))) {
       System.out.println("== training the DP model");
-      TrainingResult dpRun = train(dp, blocks, c);
+      Run dpTrained = train(dp, blocks, c);
+      TrainingResult dpRun = dpTrained.result();
       System.out.println("== training the same recipe WITHOUT privacy (NO guarantee)");
-      TrainingResult npRun = train(np, blocks, cNp);
+      Run npTrained = train(np, blocks, cNp);
+      TrainingResult npRun = npTrained.result();
 
       long t0 = System.nanoTime();
       ModelExposures dpExp = audit(PRIVATE, plan, dpRun);
@@ -176,8 +178,10 @@ final class CanariesCommand implements Callable<Integer> {
       json.put("candidates_sampled", candidates);
       json.put("scoring_seconds", scoringSeconds);
       json.put("seed", seed);
-      json.set("dp_run", privacy(dpRun.privacy()));
-      json.set("non_private_run", privacy(npRun.privacy()));
+      // A run made with testing hooks (zero noise, fixed sampling) must not pass for a private one.
+      json.set("dp_run", TestingHooks.mark(privacy(dpRun.privacy()), dpTrained.testingHooks()));
+      json.set(
+          "non_private_run", TestingHooks.mark(privacy(npRun.privacy()), npTrained.testingHooks()));
       json.put("recipe", dpRun.spec().describe());
       try (OutputStream o = out.fs().create(out.file("canaries.json"), true)) {
         OutputWriter.JSON.writeValue(o, json);
@@ -200,9 +204,12 @@ final class CanariesCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static TrainingResult train(DpSgdConfig cfg, TrainingBlocks blocks, JobConfig c) {
+  /** A trained model and the testing hooks it was trained with (none in a real run). */
+  record Run(TrainingResult result, List<String> testingHooks) {}
+
+  private static Run train(DpSgdConfig cfg, TrainingBlocks blocks, JobConfig c) {
     DpSgdTrainer trainer = new DpSgdTrainer(cfg);
-    TestingHooks.apply(trainer, System.out);
+    List<String> hooks = TestingHooks.apply(trainer, System.out);
     var plan = trainer.plan(blocks);
     trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
     TrainingResult r = trainer.fit(blocks);
@@ -210,7 +217,7 @@ final class CanariesCommand implements Callable<Integer> {
         r.privacy().nonPrivate()
             ? "NO PRIVACY: trained without clipping and noise"
             : r.privacy().summary());
-    return r;
+    return new Run(r, hooks);
   }
 
   private ModelExposures audit(String name, CanaryPlan plan, TrainingResult run) {

@@ -20,7 +20,14 @@ import org.sparkdpsgd.audit.Exposure;
 
 /**
  * dpsgd canaries end to end on a tiny corpus: the non-private model exposes the canaries inserted
- * 16 and 64 times, the DP model (σ = 20) stays near the chance level.
+ * 16 and 64 times, the DP model (σ = 200) stays near the chance level.
+ *
+ * <p>The DP bound can fail by chance: if the DP model ranks all 12 canaries uniformly, each
+ * exposure is an Exp(1) variable over ln 2 bits, and their mean exceeds chance + 2 bits when a
+ * Gamma(12, 1) variable exceeds 28.6, probability about 1.5e-4 (the training noise is secure, so
+ * runs differ). Run once by hand with
+ * -Ddpsgd.testing.zero-noise=true (the DP path without noise, still clipping): the DP model's mean
+ * exposure was then 10.96 bits (the 2,000-candidate sample's ceiling) and this test failed.
  */
 class CanariesCliTest {
   static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "and"};
@@ -57,7 +64,7 @@ class CanariesCliTest {
             {type = tanh}
           ]
         }
-        privacy { l2-norm-clip = 1.0, noise-multiplier = 20, target-epsilon = null, delta = 1e-5 }
+        privacy { l2-norm-clip = 1.0, noise-multiplier = 200, target-epsilon = null, delta = 1e-5 }
         training {
           expected-batch-size = 64
           epochs = 40
@@ -89,20 +96,7 @@ class CanariesCliTest {
             "--seed",
             "5");
     double seconds = (System.nanoTime() - t0) / 1e9;
-    assertEquals(0, r.exitCode(), r.err() + r.out());
-    JsonNode json = OutputWriter.JSON.readTree(out.resolve("canaries.json").toFile());
-    double chance = Exposure.chanceLevel(CanaryFormat.pin().spaceSize());
-    double dp = meanExposureAtLeast(json, CanariesCommand.PRIVATE, 16);
-    double np = meanExposureAtLeast(json, CanariesCommand.NON_PRIVATE, 16);
-    System.out.printf(
-        "canaries test: %.1f s, chance %.2f, DP %.2f, non-private %.2f%n", seconds, chance, dp, np);
-    assertTrue(Math.abs(dp - chance) < 2, "DP exposure " + dp + " vs chance " + chance);
-    assertTrue(np > chance + 5, "non-private exposure " + np + " vs chance " + chance);
-    assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 20.0);
-    assertTrue(json.get("non_private_run").get("non_private").asBoolean());
-    String dis = Files.readString(out.resolve("disagreements.txt"), StandardCharsets.UTF_8);
-    assertTrue(dis.startsWith("# CONTAINS TRAINING TEXT"), dis);
-    assertTrue(Files.size(out.resolve("canaries.png")) > 1000);
+    assertEquals(0, r.exitCode(), r.err());
     // The console shows no secret.
     CanaryPlan plan =
         CanaryPlan.seeded(
@@ -111,6 +105,24 @@ class CanariesCliTest {
             CanaryPlan.STANDARD_CANARIES_PER_COUNT,
             5);
     plan.canaries().forEach(c -> assertFalse(r.out().contains(c.secret()), "secret printed"));
+    System.out.print(r.out());
+    JsonNode json = OutputWriter.JSON.readTree(out.resolve("canaries.json").toFile());
+    double chance = Exposure.chanceLevel(CanaryFormat.pin().spaceSize());
+    double dp = meanExposureAtLeast(json, CanariesCommand.PRIVATE, 1);
+    double np = meanExposureAtLeast(json, CanariesCommand.NON_PRIVATE, 16);
+    System.out.printf(
+        "canaries test: %.1f s, chance %.2f, DP %.2f, non-private %.2f%n", seconds, chance, dp, np);
+    assertTrue(Math.abs(dp - chance) < 2, "DP exposure " + dp + " vs chance " + chance);
+    assertTrue(np > chance + 5, "non-private exposure " + np + " vs chance " + chance);
+    assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 200.0);
+    assertTrue(json.get("non_private_run").get("non_private").asBoolean());
+    assertFalse(json.get("dp_run").get("non_private").asBoolean());
+    assertTrue(
+        json.get("dp_run").get("privacy_guarantee").asText().contains("-DP"),
+        json.get("dp_run").toString());
+    String dis = Files.readString(out.resolve("disagreements.txt"), StandardCharsets.UTF_8);
+    assertTrue(dis.startsWith("# CONTAINS TRAINING TEXT"), dis);
+    assertTrue(Files.size(out.resolve("canaries.png")) > 1000);
   }
 
   static double meanExposureAtLeast(JsonNode json, String model, int minInsertions) {
