@@ -25,9 +25,10 @@ import org.sparkdpsgd.audit.Exposure;
  * <p>The DP bound can fail by chance: if the DP model ranks all 12 canaries uniformly, each
  * exposure is an Exp(1) variable over ln 2 bits, and their mean exceeds chance + 2 bits when a
  * Gamma(12, 1) variable exceeds 28.6, probability about 1.5e-4 (the training noise is secure, so
- * runs differ). Run once by hand with
- * -Ddpsgd.testing.zero-noise=true (the DP path without noise, still clipping): the DP model's mean
- * exposure was then 10.96 bits (the 2,000-candidate sample's ceiling) and this test failed.
+ * runs differ). Run once by hand with -Ddpsgd.testing.zero-noise=true (the DP path without noise,
+ * still clipping): the DP model's mean exposure over the 12 canaries was then 10.67 bits (10.96,
+ * the 2,000-candidate sample's ceiling, is the most) and this test failed. σ is 200 because the 255
+ * canary records are nearly half of this 555-record corpus.
  */
 class CanariesCliTest {
   static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "and"};
