@@ -37,6 +37,7 @@ import org.sparkdpsgd.text.TextWindows;
 import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.Evaluation;
 import org.sparkdpsgd.train.PrivacyReport;
 import org.sparkdpsgd.train.TrainingResult;
 import org.sparkdpsgd.util.CryptoRandom;
@@ -141,23 +142,28 @@ final class CanariesCommand implements Callable<Integer> {
         canaryRows.size());
     Dataset<Row> withCanaries =
         corpus.union(spark.createDataFrame(canaryRows, TextCorpus.schema())).cache();
-    try (TrainingBlocks blocks =
-        TrainingBlocks.prepare(
-            withCanaries,
-            "features",
-            "label",
-            0,
-            0,
-            dp.blockRows(),
-            "training data " + paths.train() + " with canaries",
-            c.number("data.feature-scale"),
-            c.number("data.feature-shift"))) {
+    // The test side is read before the first step too: a bad test record must not surface after
+    // the privacy was spent.
+    try (TrainingBlocks testData = testBlocks(spark, c, paths, text, dp);
+        TrainingBlocks blocks =
+            TrainingBlocks.prepare(
+                withCanaries,
+                "features",
+                "label",
+                0,
+                0,
+                dp.blockRows(),
+                "training data " + paths.train() + " with canaries",
+                c.number("data.feature-scale"),
+                c.number("data.feature-shift"))) {
       System.out.println("== training the DP model");
       Run dpTrained = train(dp, blocks, c);
       TrainingResult dpRun = dpTrained.result();
       System.out.println("== training the same recipe WITHOUT privacy (NO guarantee)");
       Run npTrained = train(np, blocks, cNp);
       TrainingResult npRun = npTrained.result();
+      Evaluation dpEval = evaluate(PRIVATE, testData, dpRun);
+      Evaluation npEval = evaluate(NON_PRIVATE, testData, npRun);
 
       long t0 = System.nanoTime();
       ModelExposures dpExp = audit(PRIVATE, plan, dpRun);
@@ -179,9 +185,11 @@ final class CanariesCommand implements Callable<Integer> {
       json.put("scoring_seconds", scoringSeconds);
       json.put("seed", seed);
       // A run made with testing hooks (zero noise, fixed sampling) must not pass for a private one.
-      json.set("dp_run", TestingHooks.mark(privacy(dpRun.privacy()), dpTrained.testingHooks()));
       json.set(
-          "non_private_run", TestingHooks.mark(privacy(npRun.privacy()), npTrained.testingHooks()));
+          "dp_run", TestingHooks.mark(privacy(dpRun.privacy(), dpEval), dpTrained.testingHooks()));
+      json.set(
+          "non_private_run",
+          TestingHooks.mark(privacy(npRun.privacy(), npEval), npTrained.testingHooks()));
       json.put("recipe", dpRun.spec().describe());
       try (OutputStream o = out.fs().create(out.file("canaries.json"), true)) {
         OutputWriter.JSON.writeValue(o, json);
@@ -344,7 +352,49 @@ final class CanariesCommand implements Callable<Integer> {
     }
   }
 
-  private static ObjectNode privacy(PrivacyReport p) {
+  private static TrainingBlocks testBlocks(
+      SparkSession spark, JobConfig c, DataPaths paths, TextSettings text, DpSgdConfig dp) {
+    if (paths.test() == null) {
+      return null;
+    }
+    return TrainingBlocks.prepare(
+        DataLoader.load(
+            spark,
+            c.string("data.format"),
+            paths.test(),
+            false,
+            "features",
+            "label",
+            c.integer("data.limit"),
+            0,
+            text),
+        "features",
+        "label",
+        0,
+        0,
+        dp.blockRows(),
+        "test data " + paths.test(),
+        c.number("data.feature-scale"),
+        c.number("data.feature-shift"));
+  }
+
+  /** Test perplexity of a model (the test data is treated as public: it costs no privacy). */
+  private static Evaluation evaluate(String name, TrainingBlocks test, TrainingResult run) {
+    if (test == null) {
+      return null;
+    }
+    Evaluation e = Evaluation.of(test, run.spec(), run.params());
+    System.out.printf(
+        Locale.ROOT,
+        "%s: test perplexity %.3f per character, %.4f bits per character (%,d characters)%n",
+        name,
+        e.perplexity(),
+        e.bitsPerCharacter(),
+        e.targets());
+    return e;
+  }
+
+  private static ObjectNode privacy(PrivacyReport p, Evaluation eval) {
     ObjectNode n = OutputWriter.JSON.createObjectNode();
     n.put(
         "privacy_guarantee",
@@ -362,6 +412,11 @@ final class CanariesCommand implements Callable<Integer> {
     n.put("steps", p.steps());
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());
+    if (eval != null) {
+      n.put("test_perplexity", eval.perplexity());
+      n.put("test_bits_per_character", eval.bitsPerCharacter());
+      n.put("test_characters", eval.targets());
+    }
     return n;
   }
 

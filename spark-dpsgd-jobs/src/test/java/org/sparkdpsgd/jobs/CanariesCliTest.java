@@ -38,7 +38,7 @@ class CanariesCliTest {
   static Path corpus(Path dir) throws IOException {
     SplittableRandom rng = new SplittableRandom(3);
     List<String> lines = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 400; i++) {
       StringBuilder sb = new StringBuilder();
       for (int k = 0; k < 4; k++) {
         sb.append(k == 0 ? "" : " ").append(WORDS[rng.nextInt(WORDS.length)]);
@@ -46,12 +46,15 @@ class CanariesCliTest {
       lines.add(sb.toString());
     }
     Path f = dir.resolve("corpus.txt");
-    Files.writeString(f, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(f, String.join("\n", lines.subList(0, 300)) + "\n", StandardCharsets.UTF_8);
+    Path test = dir.resolve("test.txt");
+    Files.writeString(
+        test, String.join("\n", lines.subList(300, 400)) + "\n", StandardCharsets.UTF_8);
     Path conf = dir.resolve("tiny.conf");
     Files.writeString(
         conf,
         """
-        data { format = text, train = "%s", test = "", window = 20 }
+        data { format = text, train = "%s", test = "%s", window = 20 }
         model {
           type = charlm
           window = 20
@@ -75,7 +78,7 @@ class CanariesCliTest {
         spark.master = "local[2]"
         progress-seconds = 1000
         """
-            .formatted(f.toString()),
+            .formatted(f.toString(), test.toString()),
         StandardCharsets.UTF_8);
     return conf;
   }
@@ -117,6 +120,12 @@ class CanariesCliTest {
     assertTrue(np > chance + 5, "non-private exposure " + np + " vs chance " + chance);
     assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 200.0);
     assertTrue(json.get("non_private_run").get("non_private").asBoolean());
+    // Both models are evaluated on the test file; the non-private one predicts it better.
+    double dpPerplexity = json.get("dp_run").get("test_perplexity").asDouble();
+    double npPerplexity = json.get("non_private_run").get("test_perplexity").asDouble();
+    assertTrue(
+        npPerplexity > 1 && npPerplexity < dpPerplexity, npPerplexity + " vs " + dpPerplexity);
+    assertTrue(json.get("dp_run").get("test_characters").asInt() >= 700); // 100 lines, >= 7 each
     assertFalse(json.get("dp_run").get("non_private").asBoolean());
     assertTrue(
         json.get("dp_run").get("privacy_guarantee").asText().contains("-DP"),
