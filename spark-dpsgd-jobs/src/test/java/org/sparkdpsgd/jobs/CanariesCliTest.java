@@ -20,15 +20,21 @@ import org.sparkdpsgd.audit.Exposure;
 
 /**
  * dpsgd canaries end to end on a tiny corpus: the non-private model exposes the canaries inserted
- * 16 and 64 times, the DP model (σ = 200) stays near the chance level.
+ * 16 and 64 times, the DP model (σ = 1000) stays near the chance level.
  *
  * <p>The DP bound can fail by chance: if the DP model ranks all 12 canaries uniformly, each
  * exposure is an Exp(1) variable over ln 2 bits, and their mean exceeds chance + 2 bits when a
  * Gamma(12, 1) variable exceeds 28.6, probability about 1.5e-4 (the training noise is secure, so
  * runs differ). Run once by hand with -Ddpsgd.testing.zero-noise=true (the DP path without noise,
- * still clipping): the DP model's mean exposure over the 12 canaries was then 10.67 bits (10.96,
- * the 2,000-candidate sample's ceiling, is the most) and this test failed. σ is 200 because the 255
- * canary records are nearly half of this 555-record corpus.
+ * still clipping): the DP model's mean exposure over the 12 canaries was then 10.67 and 10.96 bits
+ * (10.96, the 2,000-candidate sample's ceiling, is the most) and this test failed.
+ *
+ * <p>Why σ = 1000: the 255 canary records are 40% of this tiny corpus, and a canary inserted 64
+ * times is a group of 64 examples, which DP protects only as well as σ / 64 would protect one. At σ
+ * = 200 (ε = 0.035 per example) a run measured a mean of 2.55 bits, more than the 2 allowed; at σ =
+ * 1000 (ε = 0.006; ε ≈ 0.5 for σ / 64 = 15.6 at the same q and steps) the exposure can rise by
+ * under a bit (ε / ln 2 ≈ 0.7) even for the 64-insertion group. The DP model learns next to nothing
+ * here: the test is the contrast with the non-private model, not the DP model's utility.
  */
 class CanariesCliTest {
   static final String[] WORDS = {"the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "and"};
@@ -45,11 +51,9 @@ class CanariesCliTest {
       }
       lines.add(sb.toString());
     }
+    // A text corpus is split into training and test by a hash of each line: about 10% is test.
     Path f = dir.resolve("corpus.txt");
-    Files.writeString(f, String.join("\n", lines.subList(0, 300)) + "\n", StandardCharsets.UTF_8);
-    Path test = dir.resolve("test.txt");
-    Files.writeString(
-        test, String.join("\n", lines.subList(300, 400)) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(f, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
     Path conf = dir.resolve("tiny.conf");
     Files.writeString(
         conf,
@@ -68,7 +72,7 @@ class CanariesCliTest {
             {type = tanh}
           ]
         }
-        privacy { l2-norm-clip = 1.0, noise-multiplier = 200, target-epsilon = null, delta = 1e-5 }
+        privacy { l2-norm-clip = 1.0, noise-multiplier = 1000, target-epsilon = null, delta = 1e-5 }
         training {
           expected-batch-size = 64
           epochs = 40
@@ -78,7 +82,7 @@ class CanariesCliTest {
         spark.master = "local[2]"
         progress-seconds = 1000
         """
-            .formatted(f.toString(), test.toString()),
+            .formatted(f.toString(), f.toString()),
         StandardCharsets.UTF_8);
     return conf;
   }
@@ -118,14 +122,14 @@ class CanariesCliTest {
         "canaries test: %.1f s, chance %.2f, DP %.2f, non-private %.2f%n", seconds, chance, dp, np);
     assertTrue(Math.abs(dp - chance) < 2, "DP exposure " + dp + " vs chance " + chance);
     assertTrue(np > chance + 5, "non-private exposure " + np + " vs chance " + chance);
-    assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 200.0);
+    assertTrue(json.get("dp_run").get("noise_multiplier").asDouble() == 1000.0);
     assertTrue(json.get("non_private_run").get("non_private").asBoolean());
     // Both models are evaluated on the test file; the non-private one predicts it better.
     double dpPerplexity = json.get("dp_run").get("test_perplexity").asDouble();
     double npPerplexity = json.get("non_private_run").get("test_perplexity").asDouble();
     assertTrue(
         npPerplexity > 1 && npPerplexity < dpPerplexity, npPerplexity + " vs " + dpPerplexity);
-    assertTrue(json.get("dp_run").get("test_characters").asInt() >= 700); // 100 lines, >= 7 each
+    assertTrue(json.get("dp_run").get("test_characters").asInt() > 0);
     assertFalse(json.get("dp_run").get("non_private").asBoolean());
     assertTrue(
         json.get("dp_run").get("privacy_guarantee").asText().contains("-DP"),
