@@ -329,6 +329,15 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
+  /** Where checkpoints go; null = no checkpoints. */
+  public String checkpointDir() {
+    return checkpointDir;
+  }
+
+  public int checkpointEvery() {
+    return checkpointEvery;
+  }
+
   public double l2NormClip() {
     return l2NormClip;
   }

@@ -7,40 +7,34 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.sparkdpsgd.audit.CanaryFormat;
 import org.sparkdpsgd.audit.CanaryPlan;
-import org.sparkdpsgd.audit.CandidateScorer;
-import org.sparkdpsgd.audit.ExposureAudit;
 import org.sparkdpsgd.audit.ExposurePlot;
 import org.sparkdpsgd.audit.ExposureReport;
 import org.sparkdpsgd.audit.ExposureReportJson;
 import org.sparkdpsgd.audit.ExposureTable;
-import org.sparkdpsgd.audit.ModelExposures;
+import org.sparkdpsgd.canaries.CanaryWindows;
+import org.sparkdpsgd.canaries.Disagreements;
+import org.sparkdpsgd.canaries.SecretSharer;
+import org.sparkdpsgd.canaries.SecretSharerListener;
+import org.sparkdpsgd.canaries.SecretSharerResult;
 import org.sparkdpsgd.data.TrainingBlocks;
-import org.sparkdpsgd.model.Network;
-import org.sparkdpsgd.model.WindowScores;
-import org.sparkdpsgd.text.CharVocabulary;
-import org.sparkdpsgd.text.TextCorpus;
-import org.sparkdpsgd.text.TextWindows;
 import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.Evaluation;
 import org.sparkdpsgd.train.PrivacyReport;
+import org.sparkdpsgd.train.TrainingPlan;
 import org.sparkdpsgd.train.TrainingResult;
-import org.sparkdpsgd.util.CryptoRandom;
 import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +42,8 @@ import picocli.CommandLine.Option;
 /**
  * The Secret Sharer experiment (Carlini et al. 2019) on a text corpus: canaries "my pin is ddddd"
  * inserted 1, 4, 16 and 64 times into the training records, the config's DP model and the same
- * recipe without privacy trained on them, and each canary's exposure under both models.
+ * recipe without privacy trained on them, and each canary's exposure under both models. The
+ * experiment is {@link SecretSharer}; this command reads the config and writes the outputs.
  */
 @Command(
     name = "canaries",
@@ -58,9 +53,6 @@ import picocli.CommandLine.Option;
             + " privacy, and measure the canaries' exposure (writes canaries.json, canaries.png,"
             + " disagreements.txt)")
 final class CanariesCommand implements Callable<Integer> {
-  static final String NON_PRIVATE = "non-private (NO guarantee)";
-  static final String PRIVATE = "DP-SGD";
-  static final int SCORING_BATCH = 1024;
   static final int LISTED = 20;
 
   @Option(names = "--config", required = true, description = "HOCON config of a charlm run")
@@ -104,6 +96,12 @@ final class CanariesCommand implements Callable<Integer> {
     JobConfig cNp = JobConfig.load(config, npSets);
     DpSgdConfig dp = TrainerSettings.from(c);
     DpSgdConfig np = TrainerSettings.from(cNp);
+    if (dp.checkpointDir() != null) {
+      // Two runs, two checkpoint directories: one would refuse the other's checkpoint.
+      String dir = dp.checkpointDir();
+      dp.checkpoints(new Path(dir, "dp").toString(), dp.checkpointEvery());
+      np.checkpoints(new Path(dir, "non-private").toString(), np.checkpointEvery());
+    }
     DataPaths paths = DataPaths.of(c);
     TextSettings text = TextSettings.of(c);
     String fmt = c.string("data.format");
@@ -111,85 +109,60 @@ final class CanariesCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "canaries needs data.format = text or fortunes; provided value: " + fmt);
     }
-    if (candidates < 1) {
-      throw new InvalidInputException("--candidates must be >= 1; provided value: " + candidates);
-    }
-    OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
-    if (!verbose) {
-      SparkLogRouting.toFile(OutputWriter.localLogFile(out, "spark-tasks.log"));
-    }
     CanaryPlan plan =
         CanaryPlan.seeded(
             CanaryFormat.pin(),
             CanaryPlan.STANDARD_INSERTIONS,
             CanaryPlan.STANDARD_CANARIES_PER_COUNT,
             seed);
+    SecretSharer experiment =
+        new SecretSharer(plan, text.window()).seed(seed).candidates(candidates);
+    OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
+    if (!verbose) {
+      SparkLogRouting.toFile(OutputWriter.localLogFile(out, "spark-tasks.log"));
+    }
     SparkSession spark = SparkSessions.start(c);
     System.out.println("loading " + fmt + " training data from " + paths.train());
     Dataset<Row> corpus =
         DataLoader.load(
             spark, fmt, paths.train(), true, "features", "label", c.integer("data.limit"), 0, text);
-    List<Row> canaryRows = new ArrayList<>();
-    for (String record : plan.trainingRecords()) {
-      for (int[] w : TextWindows.of(record, text.window())) {
-        canaryRows.add(RowFactory.create(Vectors.dense(toDoubles(w)), 0.0));
-      }
-    }
     System.out.printf(
         Locale.ROOT,
         "inserting %d canary records (%d windows) into the training data%n",
         plan.trainingRecords().size(),
-        canaryRows.size());
-    Dataset<Row> withCanaries =
-        corpus.union(spark.createDataFrame(canaryRows, TextCorpus.schema())).cache();
+        CanaryWindows.rows(plan, text.window()).size());
+    Console console = new Console(c.number("progress-seconds"));
     // The test side is read before the first step too: a bad test record must not surface after
     // the privacy was spent.
     try (TrainingBlocks testData = testBlocks(spark, c, paths, text, dp);
-        TrainingBlocks blocks =
-            TrainingBlocks.prepare(
-                withCanaries,
-                "features",
-                "label",
-                0,
-                0,
-                dp.blockRows(),
-                "training data " + paths.train() + " with canaries",
-                c.number("data.feature-scale"),
-                c.number("data.feature-shift"))) {
-      System.out.println("== training the DP model");
-      Run dpTrained = train(dp, blocks, c);
-      TrainingResult dpRun = dpTrained.result();
-      System.out.println("== training the same recipe WITHOUT privacy (NO guarantee)");
-      Run npTrained = train(np, blocks, cNp);
-      TrainingResult npRun = npTrained.result();
-      Evaluation dpEval = evaluate(PRIVATE, testData, dpRun);
-      Evaluation npEval = evaluate(NON_PRIVATE, testData, npRun);
-
-      long t0 = System.nanoTime();
-      ModelExposures dpExp = audit(PRIVATE, plan, dpRun);
-      ModelExposures npExp = audit(NON_PRIVATE, plan, npRun);
-      double scoringSeconds = (System.nanoTime() - t0) / 1e9;
+        SecretSharerResult result = experiment.listener(console).run(corpus, testData, dp, np)) {
+      TrainingResult dpRun = result.dp();
+      TrainingResult npRun = result.nonPrivate();
       System.out.printf(
           Locale.ROOT,
           "scored %,d candidates and %d canaries under each of 2 models in %.1f s%n",
           candidates,
           plan.canaries().size(),
-          scoringSeconds);
-      ExposureReport report = new ExposureReport(plan, List.of(dpExp, npExp));
+          result.scoringSeconds());
+      ExposureReport report = result.report();
       ObjectNode json = ExposureReportJson.toJson(report);
       json.put(
           "scoring",
           "log-perplexity = -sum of the natural-log probabilities of the whole canary text's"
               + " characters after its first (and the record's closing newline), as one window");
       json.put("candidates_sampled", candidates);
-      json.put("scoring_seconds", scoringSeconds);
+      json.put("scoring_seconds", result.scoringSeconds());
       json.put("seed", seed);
       // A run made with testing hooks (zero noise, fixed sampling) must not pass for a private one.
       json.set(
-          "dp_run", TestingHooks.mark(privacy(dpRun.privacy(), dpEval), dpTrained.testingHooks()));
+          "dp_run",
+          TestingHooks.mark(
+              privacy(dpRun.privacy(), result.dpTest()), console.hooks.get(SecretSharer.PRIVATE)));
       json.set(
           "non_private_run",
-          TestingHooks.mark(privacy(npRun.privacy(), npEval), npTrained.testingHooks()));
+          TestingHooks.mark(
+              privacy(npRun.privacy(), result.nonPrivateTest()),
+              console.hooks.get(SecretSharer.NON_PRIVATE)));
       json.put("recipe", dpRun.spec().describe());
       try (OutputStream o = out.fs().create(out.file("canaries.json"), true)) {
         OutputWriter.JSON.writeValue(o, json);
@@ -200,110 +173,65 @@ final class CanariesCommand implements Callable<Integer> {
       System.out.print(ExposureTable.format(report));
 
       long t1 = System.nanoTime();
-      writeDisagreements(out, withCanaries, dpRun, npRun);
+      Disagreements disagreements =
+          Disagreements.score(
+              Disagreements.sample(result.trainingWindows(), sampleWindows, seed),
+              dpRun,
+              npRun,
+              SecretSharer.SCORING_BATCH);
+      writeDisagreements(out, disagreements);
       System.out.printf(
           Locale.ROOT,
           "disagreements.txt (holds TRAINING TEXT) written in %.1f s%n",
           (System.nanoTime() - t1) / 1e9);
       System.out.println("canaries.json (holds the canaries' secrets), canaries.png in " + out);
-    } finally {
-      withCanaries.unpersist();
     }
     return 0;
   }
 
-  /** A trained model and the testing hooks it was trained with (none in a real run). */
-  record Run(TrainingResult result, List<String> testingHooks) {}
+  /**
+   * The console side of the experiment: a heading and progress lines per model, with the testing
+   * hooks applied to each trainer (and remembered for the report), its privacy and test score.
+   */
+  private static final class Console implements SecretSharerListener {
+    final Map<String, List<String>> hooks = new HashMap<>();
+    private final double progressSeconds;
 
-  private static Run train(DpSgdConfig cfg, TrainingBlocks blocks, JobConfig c) {
-    DpSgdTrainer trainer = new DpSgdTrainer(cfg);
-    List<String> hooks = TestingHooks.apply(trainer, System.out);
-    var plan = trainer.plan(blocks);
-    trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
-    TrainingResult r = trainer.fit(blocks);
-    System.out.println(
-        r.privacy().nonPrivate()
-            ? "NO PRIVACY: trained without clipping and noise"
-            : r.privacy().summary());
-    return new Run(r, hooks);
-  }
-
-  private ModelExposures audit(String name, CanaryPlan plan, TrainingResult run) {
-    CryptoRandom random =
-        CryptoRandom.derived(
-            "spark-dpsgd canary candidates", name.getBytes(StandardCharsets.UTF_8), seed);
-    return ExposureAudit.sampled(name, plan, scorer(run), candidates, random, SCORING_BATCH);
-  }
-
-  /** Whole-text log-perplexity (natural log) of each text, through the model's windows. */
-  static CandidateScorer scorer(TrainingResult run) {
-    Network net = new Network(run.spec(), run.params(), DataType.FLOAT);
-    int window = run.spec().window();
-    return texts -> {
-      List<int[]> windows = new ArrayList<>();
-      List<Integer> owners = new ArrayList<>();
-      for (int i = 0; i < texts.size(); i++) {
-        for (int[] w : TextWindows.of(texts.get(i), window)) {
-          windows.add(w);
-          owners.add(i);
-        }
-      }
-      int[] owner = owners.stream().mapToInt(Integer::intValue).toArray();
-      WindowScores s = score(net, windows);
-      double[] lp = new double[texts.size()];
-      for (int k = 0; k < owner.length; k++) {
-        lp[owner[k]] -= s.logLikelihoods()[k];
-      }
-      return lp;
-    };
-  }
-
-  static WindowScores score(Network net, List<int[]> windows) {
-    int width = windows.isEmpty() ? 0 : windows.get(0).length;
-    float[] x = new float[windows.size() * width];
-    for (int i = 0; i < windows.size(); i++) {
-      int[] w = windows.get(i);
-      for (int t = 0; t < width; t++) {
-        x[i * width + t] = w[t];
-      }
-    }
-    return net.sequenceLogLikelihoods(net.input(x, windows.size()));
-  }
-
-  /** One training window scored under both models. */
-  record Scored(int[] ids, double dpLogLik, double npLogLik, int targets) {
-    double dpMean() {
-      return dpLogLik / targets;
+    Console(double progressSeconds) {
+      this.progressSeconds = progressSeconds;
     }
 
-    double npMean() {
-      return npLogLik / targets;
+    @Override
+    public void beforeTraining(String model, DpSgdTrainer trainer, TrainingPlan plan) {
+      System.out.println(
+          model.equals(SecretSharer.PRIVATE)
+              ? "== training the DP model"
+              : "== training the same recipe WITHOUT privacy (NO guarantee)");
+      hooks.put(model, TestingHooks.apply(trainer, System.out));
+      trainer.listener(new ConsoleProgress(System.out, progressSeconds, plan.delta()));
+    }
+
+    @Override
+    public void afterTraining(String model, TrainingResult r) {
+      System.out.println(
+          r.privacy().nonPrivate()
+              ? "NO PRIVACY: trained without clipping and noise"
+              : r.privacy().summary());
+    }
+
+    @Override
+    public void afterEvaluation(String model, Evaluation e) {
+      System.out.printf(
+          Locale.ROOT,
+          "%s: test perplexity %.3f per character, %.4f bits per character (%,d characters)%n",
+          model,
+          e.perplexity(),
+          e.bitsPerCharacter(),
+          e.targets());
     }
   }
 
-  private void writeDisagreements(
-      OutputWriter.OutputDir out, Dataset<Row> train, TrainingResult dpRun, TrainingResult npRun)
-      throws IOException {
-    List<Row> sample = train.select("features").toJavaRDD().takeSample(false, sampleWindows, seed);
-    List<int[]> windows = new ArrayList<>();
-    for (Row r : sample) {
-      windows.add(Arrays.stream(((Vector) r.get(0)).toArray()).mapToInt(d -> (int) d).toArray());
-    }
-    Network dpNet = new Network(dpRun.spec(), dpRun.params(), DataType.FLOAT);
-    Network npNet = new Network(npRun.spec(), npRun.params(), DataType.FLOAT);
-    List<Scored> scored = new ArrayList<>();
-    for (int from = 0; from < windows.size(); from += SCORING_BATCH) {
-      List<int[]> batch = windows.subList(from, Math.min(windows.size(), from + SCORING_BATCH));
-      WindowScores d = score(dpNet, batch);
-      WindowScores n = score(npNet, batch);
-      for (int i = 0; i < batch.size(); i++) {
-        if (d.targets()[i] > 0) {
-          scored.add(
-              new Scored(
-                  batch.get(i), d.logLikelihoods()[i], n.logLikelihoods()[i], d.targets()[i]));
-        }
-      }
-    }
+  private void writeDisagreements(OutputWriter.OutputDir out, Disagreements d) throws IOException {
     try (PrintWriter w =
         new PrintWriter(
             new OutputStreamWriter(
@@ -315,40 +243,20 @@ final class CanariesCommand implements Callable<Integer> {
           Locale.ROOT,
           "# %d training windows (incl. canaries) sampled with seed %d; scores are natural-log"
               + " likelihoods of the window's targets, total and per character%n",
-          scored.size(),
+          d.windows().size(),
           seed);
       w.println();
       w.printf(
           Locale.ROOT,
           "## %d windows the non-private model favours most over the DP model (npLL - dpLL)%n",
           LISTED);
-      List<Scored> byGap = new ArrayList<>(scored);
-      byGap.sort(Comparator.comparingDouble((Scored s) -> s.npLogLik() - s.dpLogLik()).reversed());
-      print(w, byGap);
+      d.favouredByNonPrivate(LISTED).forEach(s -> w.println(s.line()));
       w.println();
       w.printf(
           Locale.ROOT,
           "## %d windows both models score highest (the lower of the two per-character means)%n",
           LISTED);
-      List<Scored> byBoth = new ArrayList<>(scored);
-      byBoth.sort(
-          Comparator.comparingDouble((Scored s) -> Math.min(s.dpMean(), s.npMean())).reversed());
-      print(w, byBoth);
-    }
-  }
-
-  private static void print(PrintWriter w, List<Scored> ranked) {
-    for (Scored s : ranked.subList(0, Math.min(LISTED, ranked.size()))) {
-      String decoded = CharVocabulary.decode(s.ids(), 0, s.targets() + 1);
-      w.printf(
-          Locale.ROOT,
-          "npLL %9.3f (%7.4f/char)  dpLL %9.3f (%7.4f/char)  gap %8.3f  %s%n",
-          s.npLogLik(),
-          s.npMean(),
-          s.dpLogLik(),
-          s.dpMean(),
-          s.npLogLik() - s.dpLogLik(),
-          decoded.replace("\\", "\\\\").replace("\n", "\\n"));
+      d.likelyUnderBoth(LISTED).forEach(s -> w.println(s.line()));
     }
   }
 
@@ -378,22 +286,6 @@ final class CanariesCommand implements Callable<Integer> {
         c.number("data.feature-shift"));
   }
 
-  /** Test perplexity of a model (the test data is treated as public: it costs no privacy). */
-  private static Evaluation evaluate(String name, TrainingBlocks test, TrainingResult run) {
-    if (test == null) {
-      return null;
-    }
-    Evaluation e = Evaluation.of(test, run.spec(), run.params());
-    System.out.printf(
-        Locale.ROOT,
-        "%s: test perplexity %.3f per character, %.4f bits per character (%,d characters)%n",
-        name,
-        e.perplexity(),
-        e.bitsPerCharacter(),
-        e.targets());
-    return e;
-  }
-
   private static ObjectNode privacy(PrivacyReport p, Evaluation eval) {
     ObjectNode n = OutputWriter.JSON.createObjectNode();
     n.put(
@@ -418,9 +310,5 @@ final class CanariesCommand implements Callable<Integer> {
       n.put("test_characters", eval.targets());
     }
     return n;
-  }
-
-  private static double[] toDoubles(int[] ids) {
-    return Arrays.stream(ids).asDoubleStream().toArray();
   }
 }

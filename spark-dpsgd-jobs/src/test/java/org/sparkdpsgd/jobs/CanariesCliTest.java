@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpsgd.audit.CanaryFormat;
 import org.sparkdpsgd.audit.CanaryPlan;
 import org.sparkdpsgd.audit.Exposure;
+import org.sparkdpsgd.canaries.SecretSharer;
 
 /**
  * dpsgd canaries end to end on a tiny corpus: the non-private model exposes the canaries inserted
@@ -116,8 +117,8 @@ class CanariesCliTest {
     System.out.print(r.out());
     JsonNode json = OutputWriter.JSON.readTree(out.resolve("canaries.json").toFile());
     double chance = Exposure.chanceLevel(CanaryFormat.pin().spaceSize());
-    double dp = meanExposureAtLeast(json, CanariesCommand.PRIVATE, 1);
-    double np = meanExposureAtLeast(json, CanariesCommand.NON_PRIVATE, 16);
+    double dp = meanExposureAtLeast(json, SecretSharer.PRIVATE, 1);
+    double np = meanExposureAtLeast(json, SecretSharer.NON_PRIVATE, 16);
     System.out.printf(
         "canaries test: %.1f s, chance %.2f, DP %.2f, non-private %.2f%n", seconds, chance, dp, np);
     assertTrue(Math.abs(dp - chance) < 2, "DP exposure " + dp + " vs chance " + chance);

@@ -1,0 +1,186 @@
+package org.sparkdpsgd.canaries;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.sparkdpsgd.audit.CanaryPlan;
+import org.sparkdpsgd.audit.ExposureAudit;
+import org.sparkdpsgd.audit.ExposureReport;
+import org.sparkdpsgd.audit.ModelExposures;
+import org.sparkdpsgd.audit.SkewNormalFit;
+import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.Evaluation;
+import org.sparkdpsgd.train.TrainingPlan;
+import org.sparkdpsgd.train.TrainingResult;
+import org.sparkdpsgd.util.Checks;
+import org.sparkdpsgd.util.CryptoRandom;
+import org.sparkdpsgd.util.InvalidInputException;
+
+/**
+ * The Secret Sharer experiment (Carlini et al. 2019) on a character language model:
+ *
+ * <pre>
+ *   windows  = the corpus's training windows + the plan's canary records, each inserted as planned
+ *   models   = the DP config and the same recipe without privacy, both through {@link DpSgdTrainer}
+ *   test     = each model's perplexity on the test windows (if given; public, costs no privacy)
+ *   exposure = each canary's rank among sampled candidates, by whole-text log-perplexity
+ *              ({@link LanguageModelScorer}, {@link ExposureAudit#sampled})
+ * </pre>
+ *
+ * Everything that can be checked is checked before the first step: both configs, both plans and
+ * both models' shapes against the data.
+ */
+public final class SecretSharer {
+  public static final String PRIVATE = "DP-SGD";
+  public static final String NON_PRIVATE = "non-private (NO guarantee)";
+
+  /** Texts (and windows) scored per batch on the driver. */
+  public static final int SCORING_BATCH = 1024;
+
+  public static final int DEFAULT_CANDIDATES = 10_000;
+
+  private final CanaryPlan plan;
+  private final int window;
+  private int candidates = DEFAULT_CANDIDATES;
+  private Long seed = null;
+  private SecretSharerListener listener = SecretSharerListener.NONE;
+
+  /**
+   * @param plan the canaries and how often each is inserted
+   * @param window the characters a window reads, as the corpus was cut ({@code data.window})
+   */
+  public SecretSharer(CanaryPlan plan, int window) {
+    if (window < 2) {
+      throw Checks.fail("window", ">= 2", window);
+    }
+    this.plan = plan;
+    this.window = window;
+  }
+
+  /** Candidates sampled from the secret space per model (default {@value #DEFAULT_CANDIDATES}). */
+  public SecretSharer candidates(int count) {
+    long space = plan.format().spaceSize();
+    if (count < SkewNormalFit.MIN_SAMPLE || count > space) {
+      throw Checks.fail(
+          "the number of candidates", "in " + SkewNormalFit.MIN_SAMPLE + ".." + space, count);
+    }
+    this.candidates = count;
+    return this;
+  }
+
+  /**
+   * Draws the candidate samples from streams keyed by {@code seed} (and the model's name), so that
+   * a report can be repeated; unset, they come from the operating system's secure source.
+   */
+  public SecretSharer seed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  public SecretSharer listener(SecretSharerListener l) {
+    this.listener = l;
+    return this;
+  }
+
+  public CanaryPlan plan() {
+    return plan;
+  }
+
+  public int candidates() {
+    return candidates;
+  }
+
+  /**
+   * Runs the experiment.
+   *
+   * @param trainingWindows the corpus's training windows (rows of {@link
+   *     org.sparkdpsgd.text.TextCorpus#schema()}), without canaries
+   * @param test the test windows, packed (so that a bad test record fails before any privacy is
+   *     spent), or null; the caller closes them
+   * @param dp the DP model's config (a language model over windows of {@code window})
+   * @param nonPrivate the same recipe with {@code nonPrivate(true)}: NO privacy guarantee
+   */
+  public SecretSharerResult run(
+      Dataset<Row> trainingWindows, TrainingBlocks test, DpSgdConfig dp, DpSgdConfig nonPrivate) {
+    Checks.require(
+        !dp.isNonPrivate(), "the DP model's config must be private; provided value: non-private");
+    Checks.require(
+        nonPrivate.isNonPrivate(),
+        "the non-private model's config must have nonPrivate(true); provided value: private");
+    if (dp.checkpointDir() != null && dp.checkpointDir().equals(nonPrivate.checkpointDir())) {
+      throw new InvalidInputException(
+          "the DP and the non-private model need checkpoint directories of their own; provided"
+              + " value: both "
+              + dp.checkpointDir());
+    }
+    Dataset<Row> windows = CanaryWindows.addTo(trainingWindows, plan, window).cache();
+    boolean returned = false;
+    try (TrainingBlocks blocks =
+        TrainingBlocks.prepare(
+            windows,
+            "features",
+            "label",
+            0,
+            0,
+            dp.blockRows(),
+            "training windows with " + plan.trainingRecords().size() + " canary records",
+            dp.featureScale(),
+            dp.featureShift())) {
+      DpSgdTrainer dpTrainer = new DpSgdTrainer(dp);
+      DpSgdTrainer npTrainer = new DpSgdTrainer(nonPrivate);
+      TrainingPlan dpPlan = dpTrainer.plan(blocks);
+      TrainingPlan npPlan = npTrainer.plan(blocks);
+      dp.modelSpec(blocks.dim(), blocks.numClasses());
+      nonPrivate.modelSpec(blocks.dim(), blocks.numClasses());
+
+      TrainingResult dpRun = train(PRIVATE, dpTrainer, dpPlan, blocks);
+      TrainingResult npRun = train(NON_PRIVATE, npTrainer, npPlan, blocks);
+      Evaluation dpTest = evaluate(PRIVATE, test, dpRun);
+      Evaluation npTest = evaluate(NON_PRIVATE, test, npRun);
+
+      long t0 = System.nanoTime();
+      ModelExposures dpExposures = audit(PRIVATE, dpRun);
+      ModelExposures npExposures = audit(NON_PRIVATE, npRun);
+      double scoringSeconds = (System.nanoTime() - t0) / 1e9;
+      ExposureReport report = new ExposureReport(plan, List.of(dpExposures, npExposures));
+      SecretSharerResult result =
+          new SecretSharerResult(report, dpRun, npRun, dpTest, npTest, scoringSeconds, windows);
+      returned = true;
+      return result;
+    } finally {
+      if (!returned) {
+        windows.unpersist();
+      }
+    }
+  }
+
+  private TrainingResult train(
+      String model, DpSgdTrainer trainer, TrainingPlan plan, TrainingBlocks blocks) {
+    listener.beforeTraining(model, trainer, plan);
+    TrainingResult r = trainer.fit(blocks);
+    listener.afterTraining(model, r);
+    return r;
+  }
+
+  private Evaluation evaluate(String model, TrainingBlocks test, TrainingResult run) {
+    if (test == null) {
+      return null;
+    }
+    Evaluation e = Evaluation.of(test, run.spec(), run.params());
+    listener.afterEvaluation(model, e);
+    return e;
+  }
+
+  private ModelExposures audit(String model, TrainingResult run) {
+    CryptoRandom random =
+        seed == null
+            ? CryptoRandom.fromSecureSeed()
+            : CryptoRandom.derived(
+                "spark-dpsgd canary candidates", model.getBytes(StandardCharsets.UTF_8), seed);
+    return ExposureAudit.sampled(
+        model, plan, new LanguageModelScorer(run), candidates, random, SCORING_BATCH);
+  }
+}
