@@ -140,6 +140,54 @@ class CanariesCliTest {
     assertTrue(Files.size(out.resolve("canaries.png")) > 1000);
   }
 
+  /**
+   * With a checkpoint directory, each model checkpoints to its own subdirectory (one directory
+   * would make the second run refuse the first one's checkpoint), and a rerun of a finished
+   * experiment trains neither model again.
+   */
+  @Test
+  void eachModelCheckpointsToItsOwnDirectoryAndARerunTrainsNeither() throws IOException {
+    Path conf = corpus(dir);
+    Path ckpt = dir.resolve("ckpt");
+    String[] common = {
+      "canaries",
+      "--config",
+      conf.toString(),
+      "--candidates",
+      "200",
+      "--sample-windows",
+      "100",
+      "--set",
+      "training.epochs=1",
+      "--set",
+      "training.checkpoint-dir=" + ckpt,
+      "--set",
+      "training.checkpoint-every=5",
+      "--output"
+    };
+    CliRunner.Result first = CliRunner.run(append(common, dir.resolve("a").toString()));
+    assertEquals(0, first.exitCode(), first.err());
+    assertTrue(
+        Files.isDirectory(ckpt.resolve("dp")) && Files.isDirectory(ckpt.resolve("non-private")));
+    CliRunner.Result again = CliRunner.run(append(common, dir.resolve("b").toString()));
+    assertEquals(0, again.exitCode(), again.err());
+    assertEquals(
+        2, again.out().split("this run is complete", -1).length - 1, "both models: " + again.out());
+    JsonNode a = OutputWriter.JSON.readTree(dir.resolve("a/canaries.json").toFile());
+    JsonNode b = OutputWriter.JSON.readTree(dir.resolve("b/canaries.json").toFile());
+    assertEquals(
+        a.get("dp_run").get("epsilon").asDouble(),
+        b.get("dp_run").get("epsilon").asDouble(),
+        1e-12);
+    assertEquals(a.get("dp_run").get("steps").asLong(), b.get("dp_run").get("steps").asLong());
+  }
+
+  private static String[] append(String[] args, String last) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+    all[args.length] = last;
+    return all;
+  }
+
   static double meanExposureAtLeast(JsonNode json, String model, int minInsertions) {
     for (JsonNode m : json.get("models")) {
       if (m.get("model").asText().equals(model)) {

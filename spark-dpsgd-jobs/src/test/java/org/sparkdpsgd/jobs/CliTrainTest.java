@@ -151,6 +151,49 @@ class CliTrainTest {
   }
 
   /**
+   * A character language model (model.type = charlm, on a text corpus) goes through the same
+   * checkpoints: run again after it finished, it trains no step and reports the same ε, steps and
+   * test perplexity. (Resuming after a crash, and charging the lost steps again, is
+   * LanguageModelCheckpointTest's, in core.)
+   */
+  @Test
+  void aCharLmRerunWithACheckpointDirResumesAsComplete() throws IOException {
+    Path conf = CanariesCliTest.corpus(dir);
+    List<String> args =
+        List.of(
+            "train",
+            "--config",
+            conf.toString(),
+            "--set",
+            "training.epochs=2",
+            "--set",
+            "training.checkpoint-dir=" + dir.resolve("lm-ckpt"),
+            "--set",
+            "training.checkpoint-every=5",
+            "--set",
+            "progress-seconds=0");
+    CliRunner.Result first =
+        CliRunner.run(concat(args, "--output", dir.resolve("lm-a").toString()));
+    assertEquals(0, first.exitCode(), first.err());
+    JsonNode a = new ObjectMapper().readTree(dir.resolve("lm-a/report.json").toFile());
+    long steps = a.get("steps").asLong();
+    assertTrue(steps > 5, "more than one checkpoint interval: " + steps);
+    assertTrue(first.out().contains("step " + steps + "/" + steps), first.out());
+    CliRunner.Result again =
+        CliRunner.run(concat(args, "--output", dir.resolve("lm-b").toString()));
+    assertEquals(0, again.exitCode(), again.err());
+    assertTrue(
+        again.out().contains("this run is complete (" + steps + " steps); nothing to do"),
+        again.out());
+    assertTrue(!again.out().contains("step 1/" + steps), again.out());
+    JsonNode b = new ObjectMapper().readTree(dir.resolve("lm-b/report.json").toFile());
+    assertEquals(a.get("epsilon").asDouble(), b.get("epsilon").asDouble(), 1e-12);
+    assertEquals(steps, b.get("steps").asLong());
+    assertTrue(a.get("test_perplexity").asDouble() > 1, a.toString());
+    assertEquals(a.get("test_perplexity").asDouble(), b.get("test_perplexity").asDouble(), 1e-9);
+  }
+
+  /**
    * The --no-privacy baseline says so on screen and in every field of the report that could
    * mislead.
    */
