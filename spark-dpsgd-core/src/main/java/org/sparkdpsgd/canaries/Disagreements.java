@@ -3,13 +3,18 @@ package org.sparkdpsgd.canaries;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.sparkdpsgd.audit.Canary;
+import org.sparkdpsgd.audit.CanaryPlan;
 import org.sparkdpsgd.model.Network;
 import org.sparkdpsgd.model.WindowScores;
+import org.sparkdpsgd.text.TextWindows;
 import org.sparkdpsgd.train.TrainingResult;
 
 /**
@@ -58,6 +63,22 @@ public record Disagreements(List<ScoredWindow> windows) {
       }
     }
     return new Disagreements(scored);
+  }
+
+  /**
+   * These windows without the canaries' own windows (as {@link CanaryWindows} cut them at {@code
+   * window}, and any corpus window with the same characters): what is left can be shown without
+   * showing a secret. Corpus text is still training text.
+   */
+  public Disagreements withoutCanaries(CanaryPlan plan, int window) {
+    Set<String> canaryWindows = new HashSet<>();
+    for (Canary c : plan.canaries()) {
+      for (int[] w : TextWindows.of(c.text(), window)) {
+        canaryWindows.add(Arrays.toString(w));
+      }
+    }
+    return new Disagreements(
+        windows.stream().filter(s -> !canaryWindows.contains(Arrays.toString(s.ids()))).toList());
   }
 
   /** The {@code n} windows the non-private model favours most over the DP model (largest gap). */

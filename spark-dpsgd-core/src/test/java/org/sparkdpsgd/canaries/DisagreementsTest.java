@@ -8,12 +8,15 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 import org.sparkdpsgd.SparkTestSession;
+import org.sparkdpsgd.audit.CanaryFormat;
+import org.sparkdpsgd.audit.CanaryPlan;
 import org.sparkdpsgd.text.CharVocabulary;
 import org.sparkdpsgd.text.TextCorpus;
 import org.sparkdpsgd.text.TextWindows;
@@ -36,6 +39,22 @@ class DisagreementsTest {
     assertEquals(List.of(favoured, both), d.favouredByNonPrivate(2));
     assertEquals(List.of(both, dpBetter), d.likelyUnderBoth(2));
     assertEquals(3, d.likelyUnderBoth(20).size());
+  }
+
+  @Test
+  void canaryWindowsCanBeLeftOut() {
+    CanaryPlan plan = CanaryPlan.seeded(CanaryFormat.pin(), List.of(1, 4), 2, 9);
+    // At window 8 a canary record is cut into two windows ("my pin i", "s 123456\n"): both go.
+    List<ScoredWindow> all = new ArrayList<>();
+    for (Row r : CanaryWindows.rows(plan, 8)) {
+      int[] ids = Arrays.stream(((Vector) r.get(0)).toArray()).mapToInt(d -> (int) d).toArray();
+      all.add(new ScoredWindow(ids, -1, -1, 8));
+    }
+    assertEquals(2 * (2 * 1 + 2 * 4), all.size());
+    // A corpus window equal to a canary's (its prefix, "my pin i" and "s") would go too.
+    ScoredWindow corpus = new ScoredWindow(TextWindows.of("my pin was 1", 8)[0], -1, -1, 8);
+    all.add(corpus);
+    assertEquals(List.of(corpus), new Disagreements(all).withoutCanaries(plan, 8).windows());
   }
 
   @Test
