@@ -24,6 +24,13 @@ final class Adam implements Optimizer {
 
   @Override
   public void step(double[] params, double[] gradient) {
+    step(params, gradient, 1.0);
+  }
+
+  /** The moments see the gradient as it is; only the step's size follows the schedule. */
+  @Override
+  public void step(double[] params, double[] gradient, double rateFactor) {
+    double rate = learningRate * rateFactor;
     t++;
     double correction1 = 1 - Math.pow(beta1, t);
     double correction2 = 1 - Math.pow(beta2, t);
@@ -32,7 +39,7 @@ final class Adam implements Optimizer {
       v[k] = beta2 * v[k] + (1 - beta2) * gradient[k] * gradient[k];
       double mHat = m[k] / correction1;
       double vHat = v[k] / correction2;
-      params[k] -= learningRate * mHat / (Math.sqrt(vHat) + epsilon);
+      params[k] -= rate * mHat / (Math.sqrt(vHat) + epsilon);
     }
   }
 

@@ -9,6 +9,20 @@ public interface Optimizer {
   /** Updates {@code params} in place from {@code gradient}. */
   void step(double[] params, double[] gradient);
 
+  /**
+   * A step at {@code rateFactor} times the learning rate (a schedule's factor). For SGD and
+   * momentum that is the step on the gradient scaled by the factor; Adam, whose update does not
+   * change when its gradient is scaled, overrides this to scale its rate.
+   */
+  default void step(double[] params, double[] gradient, double rateFactor) {
+    if (rateFactor != 1.0) {
+      for (int k = 0; k < gradient.length; k++) {
+        gradient[k] *= rateFactor;
+      }
+    }
+    step(params, gradient);
+  }
+
   /** Internal state (velocity, moments, step count) for checkpoints; may be empty. */
   double[][] state();
 

@@ -51,8 +51,8 @@ final class DpStep {
     long t1 = System.nanoTime();
     addNoise.accept(clippedSum);
     long t2 = System.nanoTime();
-    scale(clippedSum, schedule.factor(t, steps) / expectedBatchSize);
-    optimizer.step(params, clippedSum);
+    scale(clippedSum, 1.0 / expectedBatchSize);
+    optimizer.step(params, clippedSum, schedule.factor(t, steps));
     if (average != null) {
       average.update(params);
     }

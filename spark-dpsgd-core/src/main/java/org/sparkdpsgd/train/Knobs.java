@@ -155,7 +155,7 @@ public final class Knobs {
           Type.STRING,
           "constant",
           oneOf("constant", "cosine"),
-          "constant or cosine (decays the learning rate to 0 over the run; sgd and momentum)");
+          "constant or cosine (decays the learning rate to 0 over the run)");
   public static final Knob EMA_DECAY =
       new Knob(
           "training.ema-decay",

@@ -1,9 +1,9 @@
 package org.sparkdpsgd.train;
 
 /**
- * How the learning rate changes over the run, as a factor on the (noisy, averaged) gradient. For
- * SGD and momentum, scaling the gradient is scaling the rate; Adam's update does not change when
- * its gradient is scaled, so a schedule with Adam is refused in {@link TrainingPlan#resolve}.
+ * How the learning rate changes over the run, as a factor on it ({@link
+ * org.sparkdpsgd.optim.Optimizer#step(double[], double[], double)}): for SGD and momentum the
+ * (noisy, averaged) gradient is scaled, Adam scales its step.
  */
 enum LearningRateSchedule {
   CONSTANT,

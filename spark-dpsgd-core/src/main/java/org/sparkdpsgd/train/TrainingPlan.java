@@ -43,11 +43,6 @@ public record TrainingPlan(
     } else {
       q = c.samplingRate;
     }
-    if (c.cosineSchedule && c.optimizer.name().equals("adam")) {
-      throw new InvalidInputException(
-          "lr-schedule cosine works with the sgd and momentum optimizers: Adam's update"
-              + " does not change when its gradient is scaled; provided value: optimizer adam with lr-schedule cosine");
-    }
     long steps = c.steps > 0 ? c.steps : (long) Math.ceil(c.epochs / q);
     double epochs = steps * q;
     String warning = null;
