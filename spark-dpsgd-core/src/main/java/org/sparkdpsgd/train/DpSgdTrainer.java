@@ -2,6 +2,7 @@ package org.sparkdpsgd.train;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.ExactSum;
@@ -36,6 +37,7 @@ public final class DpSgdTrainer {
   private ProgressListener listener = ProgressListener.NONE;
   private boolean useDouble = false;
   private boolean drawNoiseAhead = true;
+  private SumAudit audit = null;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -73,6 +75,16 @@ public final class DpSgdTrainer {
     return this;
   }
 
+  /**
+   * Audits only: gradient canaries riding along with every step's clipped sum ({@link SumAudit}).
+   * An audited run cannot resume from checkpoints: the canaries' scores would miss the steps before
+   * the restart.
+   */
+  public DpSgdTrainer audit(SumAudit a) {
+    this.audit = a;
+    return this;
+  }
+
   /** Plans the run for this data (all checks happen here) without training. */
   public TrainingPlan plan(TrainingBlocks data) {
     return TrainingPlan.resolve(config, data.numExamples());
@@ -92,6 +104,12 @@ public final class DpSgdTrainer {
   public TrainingResult fit(
       TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
     // Checkpoints are checked first: a mismatch fails, and a finished run returns, before any work.
+    if (audit != null && config.checkpointDir != null) {
+      throw new InvalidInputException(
+          "an audited run cannot use checkpoints (checkpoint directory "
+              + config.checkpointDir
+              + "): the canaries' scores would miss the steps before a restart");
+    }
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
     if (spec.fixedLayers() == 0) {
       return fitTrainable(data, plan, spec, initial, resume);
@@ -167,18 +185,25 @@ public final class DpSgdTrainer {
     CheckpointedRun run = new CheckpointedRun(resume, config.checkpointEvery, plan.steps());
     double[] params = run.restore(initial.clone(), optimizer, ema, metrics, charge, listener);
 
-    double clip = plan.nonPrivate() ? Double.POSITIVE_INFINITY : plan.l2NormClip();
+    for (String lie : TestingLies.describe()) {
+      listener.onNote("TESTING ONLY, THIS RUN LIES ABOUT ITS PRIVACY: it " + lie);
+    }
+    boolean clips = !plan.nonPrivate() && !TestingLies.skipClipping();
+    double clip = clips ? plan.l2NormClip() : Double.POSITIVE_INFINITY;
     // σ times the sensitivity of the released sum: C plus the fixed-point rounding (ExactSum),
     // a relative 1e-9 or less for any dataset that fits a cluster.
-    double unit = StepContext.fixedPointUnit(clip, plan.numExamples());
+    double unit = StepContext.fixedPointUnit(plan.l2NormClip(), plan.numExamples());
     double stddev =
-        plan.noiseMultiplier() * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit);
+        plan.noiseMultiplier()
+            * ExactSum.sensitivity(plan.l2NormClip(), spec.numParams(), unit)
+            * TestingLies.noiseScale();
+    int extra = audit == null ? 0 : audit.extraCoordinates();
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
     StepContext settings =
         new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples());
     try (NoisePrefetcher noiseAhead =
-            new NoisePrefetcher(noiseSource, params.length, stddev, drawNoiseAhead);
+            new NoisePrefetcher(noiseSource, params.length + extra, stddev, drawNoiseAhead);
         ClusterSteps cluster =
             ClusterSteps.open(
                 data.rdd(),
@@ -195,6 +220,7 @@ public final class DpSgdTrainer {
               plan.steps(),
               optimizer,
               ema,
+              audit,
               timings);
       for (long t = run.firstStep(); t <= plan.steps(); t++) {
         run.reserveBefore(t, charge.charged(), params, optimizer, ema, metrics);
@@ -203,6 +229,10 @@ public final class DpSgdTrainer {
         long t1 = System.nanoTime();
         timings.addCluster(t1 - t0);
         double[] clippedSum = sums.gradientSum();
+        if (audit != null) {
+          clippedSum = Arrays.copyOf(clippedSum, clippedSum.length + extra);
+          audit.addClipped(t, clip, clippedSum, params.length);
+        }
         timings.addSum(System.nanoTime() - t1);
         dpStep.apply(t, clippedSum, params);
         double elapsed = (System.nanoTime() - start) / 1e9;

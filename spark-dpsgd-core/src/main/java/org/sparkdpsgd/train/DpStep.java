@@ -18,12 +18,14 @@ final class DpStep {
   private final long steps;
   private final Optimizer optimizer;
   private final WeightAverage average;
+  private final SumAudit audit;
   private final StepTimings timings;
 
   /**
    * @param addNoise adds N(0, σ²Δ²) to every coordinate, Δ the sum's sensitivity (a no-op for the
    *     non-private baseline)
    * @param average the weight average to update (post-processing), or null
+   * @param audit sees the noisy sum, canaries' coordinates included, before it is used; or null
    */
   DpStep(
       PrivacyCharge charge,
@@ -33,6 +35,7 @@ final class DpStep {
       long steps,
       Optimizer optimizer,
       WeightAverage average,
+      SumAudit audit,
       StepTimings timings) {
     this.charge = charge;
     this.addNoise = addNoise;
@@ -41,16 +44,24 @@ final class DpStep {
     this.steps = steps;
     this.optimizer = optimizer;
     this.average = average;
+    this.audit = audit;
     this.timings = timings;
   }
 
-  /** Step t: updates {@code params} in place from the clipped sum (which it overwrites). */
+  /**
+   * Step t: updates {@code params} in place from the clipped sum (which it overwrites). With an
+   * audit the sum is longer than {@code params}: its tail is the canaries' coordinates.
+   */
   void apply(long t, double[] clippedSum, double[] params) {
     long t0 = System.nanoTime();
     charge.chargeStep();
     long t1 = System.nanoTime();
     addNoise.accept(clippedSum);
     long t2 = System.nanoTime();
+    if (audit != null) {
+      // the canaries' coordinates follow the model's; the optimizers read params.length of them
+      audit.observe(t, clippedSum, params.length);
+    }
     scale(clippedSum, 1.0 / expectedBatchSize);
     optimizer.step(params, clippedSum, schedule.factor(t, steps));
     if (average != null) {

@@ -61,6 +61,7 @@ class DpStepTest {
             plan.steps(),
             OptimizerSpec.sgd(0.2).create(2),
             null,
+            null,
             new StepTimings());
     step.apply(1, new double[] {4.5, -9.5}, params);
     // w − η (sum + noise) / (q·N), with q·N = 50.
@@ -89,6 +90,7 @@ class DpStepTest {
             plan.steps(),
             OptimizerSpec.sgd(1.0).create(1),
             average,
+            null,
             new StepTimings());
     step.apply(6, new double[] {50.0}, params); // factor ½ (1 + cos(π·5/10)) = ½
     assertEquals(-0.5, params[0], 1e-15);
@@ -110,6 +112,7 @@ class DpStepTest {
             LearningRateSchedule.CONSTANT,
             plan.steps(),
             OptimizerSpec.sgd(0.1).create(1),
+            null,
             null,
             new StepTimings())
         .apply(1, new double[] {1}, new double[] {0});
@@ -157,6 +160,7 @@ class DpStepTest {
             LearningRateSchedule.COSINE,
             plan.steps(),
             c.optimizer().create(2),
+            null,
             null,
             new StepTimings())
         .apply(6, new double[] {50.0, -5000.0}, params);
