@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
       CalibrateCommand.class,
       PrivacyBenchCommand.class,
       LayerCostsCommand.class,
-      CanariesCommand.class
+      CanariesCommand.class,
+      AuditCommand.class
     })
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;

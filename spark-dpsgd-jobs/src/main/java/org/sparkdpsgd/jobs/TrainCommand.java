@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
     DataPaths paths = DataPaths.of(c);
-    TextSettings text = TextSettings.of(c);
+    TextSettings.of(c); // a bad text setting fails here, before Spark starts
     requireAbsolutePathsInClusterMode(c, paths);
     OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
     if (!verbose) {
@@ -101,56 +101,10 @@ final class TrainCommand implements Callable<Integer> {
 
     SparkSession spark = SparkSessions.start(c);
     String fmt = c.string("data.format");
-    String featuresCol = c.string("data.features-col");
-    String labelCol = c.string("data.label-col");
-    int limit = c.integer("data.limit");
-    int numFeatures = c.integer("data.num-features");
-    int numClasses = paths.numClasses(c);
-    System.out.println("loading " + fmt + " training data from " + paths.train());
-    // Train AND test data are read and validated before the first step: a bad test row must not
-    // surface after the privacy was spent.
-    try (TrainingBlocks trainData =
-            TrainingBlocks.prepare(
-                DataLoader.load(
-                    spark,
-                    fmt,
-                    paths.train(),
-                    true,
-                    featuresCol,
-                    labelCol,
-                    limit,
-                    numFeatures,
-                    text),
-                featuresCol,
-                labelCol,
-                numFeatures,
-                numClasses,
-                dp.blockRows(),
-                "training data " + paths.train(),
-                c.number("data.feature-scale"),
-                c.number("data.feature-shift"));
-        TrainingBlocks testData =
-            paths.test() == null
-                ? null
-                : TrainingBlocks.prepare(
-                    DataLoader.load(
-                        spark,
-                        fmt,
-                        paths.test(),
-                        false,
-                        featuresCol,
-                        labelCol,
-                        limit,
-                        trainData.dim(),
-                        text),
-                    featuresCol,
-                    labelCol,
-                    trainData.dim(),
-                    trainData.numClasses(),
-                    dp.blockRows(),
-                    "test data " + paths.test(),
-                    c.number("data.feature-scale"),
-                    c.number("data.feature-shift"))) {
+    // Train AND test data are read and validated before the first step.
+    try (JobData data = JobData.load(spark, c, paths, dp)) {
+      TrainingBlocks trainData = data.train();
+      TrainingBlocks testData = data.test();
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
       List<String> testingHooks = TestingHooks.apply(trainer, System.out);
       TrainingPlan plan = withSettingOrigin(c, () -> trainer.plan(trainData));
