@@ -13,7 +13,11 @@ import org.sparkdpsgd.SparkTestSession;
 import org.sparkdpsgd.data.RowSubset;
 import org.sparkdpsgd.data.SyntheticBlocks;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.optim.OptimizerSpec;
+import org.sparkdpsgd.text.CharVocabulary;
+import org.sparkdpsgd.text.TextCorpus;
+import org.sparkdpsgd.text.TextWindows;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.Evaluation;
@@ -173,6 +177,76 @@ class MembershipInferenceTest {
           assertEquals(Math.log(p / (1 - p)), s.statistics()[i], 1e-3, "example " + i);
         }
       }
+    }
+  }
+
+  /** Lines of four three-letter words (15 characters and a newline): one full window each. */
+  private static TrainingBlocks lines(int count) {
+    String[] words = {"the", "cat", "sat", "dog", "ran", "mat", "big", "red"};
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(8);
+    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      StringBuilder line = new StringBuilder();
+      for (int k = 0; k < 4; k++) {
+        line.append(k == 0 ? "" : " ").append(words[rng.nextInt(words.length)]);
+      }
+      for (int[] w : TextWindows.of(line.toString(), LM_WINDOW)) {
+        rows.add(
+            org.apache.spark.sql.RowFactory.create(
+                org.apache.spark.ml.linalg.Vectors.dense(
+                    java.util.Arrays.stream(w).asDoubleStream().toArray()),
+                0.0));
+      }
+    }
+    return TrainingBlocks.prepare(
+        SparkTestSession.get().createDataFrame(rows, TextCorpus.schema()),
+        "features",
+        "label",
+        0,
+        0,
+        64,
+        "lines");
+  }
+
+  private static final int LM_WINDOW = 16;
+
+  private static DpSgdConfig languageModel() {
+    return new DpSgdConfig()
+        .l2NormClip(1.0)
+        .noiseMultiplier(5.0)
+        .expectedBatchSize(50)
+        .steps(5)
+        .optimizer(new OptimizerSpec("adam", 0.02, 0.9, 0.9, 0.999, 1e-8))
+        .layers(
+            List.of(
+                new LayerSpec.Embedding(4),
+                new LayerSpec.CausalConv1D(8, 3, 1),
+                LayerSpec.Activate.tanh()))
+        .languageModel(LM_WINDOW, CharVocabulary.SIZE);
+  }
+
+  @Test
+  void languageModelsAreScoredByTheirMeanLossPerCharacter() {
+    try (TrainingBlocks windows = lines(300)) {
+      TrainingResult m = new DpSgdTrainer(languageModel().nonPrivate(true)).fit(windows);
+      ExampleScores s = ExampleScores.of(windows, m.spec(), m.params());
+      assertEquals(300, s.losses().length);
+      // Every window predicts its 15 characters after the first and the newline: the same count,
+      // so the mean of the windows' losses is the evaluation's loss per character.
+      double mean = java.util.Arrays.stream(s.losses()).average().orElseThrow();
+      assertEquals(Evaluation.of(windows, m.spec(), m.params()).meanLoss(), mean, 1e-5);
+      for (int i = 0; i < 300; i++) {
+        assertEquals(-s.losses()[i], s.statistics()[i]);
+      }
+      MembershipInferenceResult r =
+          new MembershipInference()
+              .referenceModels(2)
+              .attackExamples(100)
+              .seed(1)
+              .run(windows, languageModel(), languageModel().nonPrivate(true));
+      assertEquals(4, r.curves().size());
+      assertEquals(50, r.nonPrivate().calibratedAttack().nonMembers());
+      assertTrue(r.nonPrivate().target().spec().isSequence());
     }
   }
 
