@@ -5,13 +5,13 @@ import java.util.Set;
 import org.sparkdpsgd.util.CryptoRandom;
 
 /** Uniform draws of numbers in [0, n) from a {@link CryptoRandom} stream, without modulo bias. */
-final class UniformIndices {
+public final class UniformIndices {
   private UniformIndices() {}
 
   /**
    * Uniform on {0, ..., n - 1}: a 63-bit draw, redrawn when it lands in the incomplete last block.
    */
-  static long below(CryptoRandom random, long n) {
+  public static long below(CryptoRandom random, long n) {
     long limit = Long.MAX_VALUE - Long.MAX_VALUE % n;
     while (true) {
       long r = random.nextLong() >>> 1;
@@ -25,7 +25,7 @@ final class UniformIndices {
    * A uniform random subset of {0, ..., n - 1} of size m (Floyd's algorithm: m draws, no array of
    * size n, so it works for |R| = 10^18 as well as for 10^3).
    */
-  static long[] subset(CryptoRandom random, long n, int m) {
+  public static long[] subset(CryptoRandom random, long n, int m) {
     Set<Long> chosen = new LinkedHashSet<>();
     for (long j = n - m; j < n; j++) {
       long t = below(random, j + 1);

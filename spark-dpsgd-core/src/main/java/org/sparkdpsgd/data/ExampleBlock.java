@@ -26,4 +26,30 @@ public record ExampleBlock(long blockId, int rows, int dim, float[] features, in
       System.arraycopy(features, rowIndices[k] * dim, out, k * dim, dim);
     }
   }
+
+  /**
+   * This block with only the rows where {@code keep} is true, in their order, under the same block
+   * id (the kept rows are numbered 0, 1, ... anew).
+   */
+  public ExampleBlock keeping(boolean[] keep) {
+    if (keep.length != rows) {
+      throw new IllegalArgumentException(
+          "block " + blockId + ": " + keep.length + " flags for " + rows + " rows");
+    }
+    int kept = 0;
+    for (boolean k : keep) {
+      kept += k ? 1 : 0;
+    }
+    int[] chosen = new int[kept];
+    int[] y = new int[kept];
+    for (int r = 0, k = 0; r < rows; r++) {
+      if (keep[r]) {
+        chosen[k] = r;
+        y[k++] = labels[r];
+      }
+    }
+    float[] x = new float[kept * dim];
+    gatherRows(chosen, x);
+    return new ExampleBlock(blockId, kept, dim, x, y);
+  }
 }

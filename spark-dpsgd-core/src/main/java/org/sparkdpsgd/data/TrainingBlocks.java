@@ -213,6 +213,18 @@ public final class TrainingBlocks implements AutoCloseable {
     return new TrainingBlocks(mapped, numExamples, outDim, numClasses, null);
   }
 
+  /**
+   * The rows of these blocks that {@code subset} chooses, cached (the caller closes the result,
+   * before closing these blocks: the subset is computed from them). Each block keeps its id, so the
+   * membership of a row is decided on the executors from (block id, row) alone. Fails as {@link
+   * #prepare} does when no row is chosen.
+   */
+  public TrainingBlocks subset(RowSubset subset) {
+    JavaRDD<ExampleBlock> kept =
+        blocks.map(b -> b.keeping(subset.rowsOf(b.blockId(), b.rows()))).filter(b -> b.rows() > 0);
+    return persisted(kept, subset + " of " + blocks.name(), dim, numClasses, null);
+  }
+
   /** Materialises persisted blocks by counting their rows; unpersists them if that fails. */
   private static long countRows(JavaRDD<ExampleBlock> blocks) {
     try {
