@@ -11,6 +11,7 @@ import org.sparkdpsgd.audit.OneRunAudit;
 import org.sparkdpsgd.audit.OneRunAuditResult;
 import org.sparkdpsgd.audit.OneRunGuesses;
 import org.sparkdpsgd.audit.OneRunPlot;
+import org.sparkdpsgd.membership.MembershipInference;
 import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.Evaluation;
@@ -72,6 +73,23 @@ final class AuditCommand implements Callable<Integer> {
       description = "one-run: confidence of the lower bound (default ${DEFAULT-VALUE})")
   double confidence = OneRunAudit.DEFAULT_CONFIDENCE;
 
+  @Option(
+      names = "--references",
+      description =
+          "mia: reference models per target for offline LiRA, 0 (loss attack only) or 2..64"
+              + " (default ${DEFAULT-VALUE})")
+  int references = 0;
+
+  @Option(
+      names = "--attack-examples",
+      description = "mia: examples attacked, half members, half not (default ${DEFAULT-VALUE})")
+  int attackExamples = MembershipInference.DEFAULT_ATTACK_EXAMPLES;
+
+  @Option(
+      names = "--seed",
+      description = "mia: seed of the member half and the attack sample (default ${DEFAULT-VALUE})")
+  long seed = 1;
+
   @Option(names = "--verbose", description = "show Spark's task warnings on the console")
   boolean verbose;
 
@@ -107,6 +125,28 @@ final class AuditCommand implements Callable<Integer> {
                 + k);
       }
     }
+    MembershipInference mia = null;
+    DpSgdConfig nonPrivate = null;
+    if (m.equals("mia")) {
+      if (references != 0 && (references < 2 || references > 64)) {
+        throw new InvalidInputException(
+            "--references must be 0 or in 2..64; provided value: " + references);
+      }
+      if (attackExamples < 2 || attackExamples % 2 != 0) {
+        throw new InvalidInputException(
+            "--attack-examples must be even and at least 2 (half members, half not); provided"
+                + " value: "
+                + attackExamples);
+      }
+      mia =
+          new MembershipInference()
+              .referenceModels(references)
+              .attackExamples(attackExamples)
+              .seed(seed);
+      List<String> npSets = new ArrayList<>(sets);
+      npSets.add("training.no-privacy=true");
+      nonPrivate = TrainerSettings.from(JobConfig.load(config, npSets));
+    }
     DataPaths paths = DataPaths.of(c);
     TextSettings.of(c); // a bad text setting fails here, before Spark starts
     OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
@@ -118,7 +158,11 @@ final class AuditCommand implements Callable<Integer> {
       ObjectNode json = OutputWriter.JSON.createObjectNode();
       json.put("config", config);
       json.put("mode", m);
-      runOneRun(c, oneRun, data, dp, json, out);
+      if (mia != null) {
+        MiaAudit.run(c, data, dp, nonPrivate, mia, json, out);
+      } else {
+        runOneRun(c, oneRun, data, dp, json, out);
+      }
       try (OutputStream o = out.fs().create(out.file("audit.json"), true)) {
         OutputWriter.JSON.writeValue(o, json);
       }
