@@ -4,6 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.util.Locale;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
@@ -39,7 +40,7 @@ public final class OneRunPlot {
         claimedEpsilon,
         lowerBound,
         percent(confidence),
-        delta == 0 ? "0" : String.format(Locale.ROOT, "%.3g", delta));
+        threeDigits(delta));
   }
 
   public static XYChart chart(double[] scores, boolean[] included, OneRunGuesses g, String title) {
@@ -121,9 +122,24 @@ public final class OneRunPlot {
     chart.addAnnotation(new AnnotationText(label, score, labelY, false));
   }
 
+  /**
+   * 100 × confidence with the digits the confidence was given with: 95, 99.9, 99.99. Rounding to a
+   * few digits would print a confidence of 0.9999 as 100%, a certainty no audit has.
+   */
   private static String percent(double confidence) {
-    double p = 100 * confidence;
-    return p == Math.rint(p) ? Long.toString(Math.round(p)) : String.format(Locale.ROOT, "%.3g", p);
+    return BigDecimal.valueOf(confidence).movePointRight(2).stripTrailingZeros().toPlainString();
+  }
+
+  /** Three significant digits without trailing zeros: 1e-05, 2.5e-06, 0.001, 0. */
+  private static String threeDigits(double x) {
+    if (x == 0) {
+      return "0";
+    }
+    String s = String.format(Locale.ROOT, "%.3g", x);
+    int e = s.indexOf('e');
+    String mantissa = e < 0 ? s : s.substring(0, e);
+    String exponent = e < 0 ? "" : s.substring(e);
+    return (mantissa.contains(".") ? mantissa.replaceFirst("\\.?0+$", "") : mantissa) + exponent;
   }
 
   private static int sum(int[] a) {
