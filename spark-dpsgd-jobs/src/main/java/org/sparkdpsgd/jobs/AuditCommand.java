@@ -248,12 +248,8 @@ final class AuditCommand implements Callable<Integer> {
               r.scores(),
               r.included(),
               g,
-              String.format(
-                  Locale.ROOT,
-                  "One-run audit: claimed ε %.2f, lower bound %.2f (%.0f%% confidence)",
-                  r.claimedEpsilon(),
-                  r.epsilonLowerBound(),
-                  100 * r.confidence())),
+              OneRunPlot.title(
+                  r.claimedEpsilon(), r.epsilonLowerBound(), r.plan().delta(), r.confidence())),
           png);
     }
   }
