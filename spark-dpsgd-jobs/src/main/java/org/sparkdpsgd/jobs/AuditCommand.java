@@ -74,6 +74,14 @@ final class AuditCommand implements Callable<Integer> {
   double confidence = OneRunAudit.DEFAULT_CONFIDENCE;
 
   @Option(
+      names = "--non-private-set",
+      description =
+          "mia: override a setting of the non-private baseline only, e.g. --non-private-set"
+              + " training.learning-rate=0.1 (a rate tuned for clipped gradients can be too large"
+              + " without clipping; repeatable)")
+  List<String> nonPrivateSets = new ArrayList<>();
+
+  @Option(
       names = "--references",
       description =
           "mia: reference models per target for offline LiRA, 0 (loss attack only) or 2..64"
@@ -101,6 +109,11 @@ final class AuditCommand implements Callable<Integer> {
     }
     JobConfig c = JobConfig.load(config, sets);
     DpSgdConfig dp = TrainerSettings.from(c);
+    if (!nonPrivateSets.isEmpty() && !mode.trim().toLowerCase(Locale.ROOT).equals("mia")) {
+      throw new InvalidInputException(
+          "--non-private-set is for --mode mia (one-run trains no baseline); provided value: "
+              + String.join(" ", nonPrivateSets));
+    }
     if (dp.isNonPrivate()) {
       throw new InvalidInputException(
           "audit needs a private config (training.no-privacy = true has no claim to audit);"
@@ -144,6 +157,7 @@ final class AuditCommand implements Callable<Integer> {
               .attackExamples(attackExamples)
               .seed(seed);
       List<String> npSets = new ArrayList<>(sets);
+      npSets.addAll(nonPrivateSets);
       npSets.add("training.no-privacy=true");
       nonPrivate = TrainerSettings.from(JobConfig.load(config, npSets));
     }
@@ -159,6 +173,7 @@ final class AuditCommand implements Callable<Integer> {
       json.put("config", config);
       json.put("mode", m);
       if (mia != null) {
+        nonPrivateSets.forEach(json.putArray("non_private_overrides")::add);
         MiaAudit.run(c, data, dp, nonPrivate, mia, json, out);
       } else {
         runOneRun(c, oneRun, data, dp, json, out);

@@ -81,13 +81,17 @@ class MiaCliTest {
             "2",
             "--attack-examples",
             "300",
+            "--non-private-set",
+            "training.learning-rate=0.01",
             "--output",
             out.toString());
     System.out.println(r.out());
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("== training reference model 2 for non-private"), r.out());
 
-    JsonNode mia = new ObjectMapper().readTree(out.resolve("audit.json").toFile()).get("mia");
+    JsonNode json = new ObjectMapper().readTree(out.resolve("audit.json").toFile());
+    assertEquals("training.learning-rate=0.01", json.get("non_private_overrides").get(0).asText());
+    JsonNode mia = json.get("mia");
     assertEquals(600, mia.get("population").asLong());
     assertEquals(2, mia.get("reference_models").asInt());
     JsonNode dp = mia.get("models").get(0);
@@ -159,7 +163,18 @@ class MiaCliTest {
             "--output",
             dir.resolve("m").toString());
     assertEquals(2, many.exitCode(), many.err());
-    for (CliRunner.Result x : new CliRunner.Result[] {refs, odd, many}) {
+    CliRunner.Result oneRun =
+        CliRunner.run(
+            "audit",
+            "--config",
+            conf.toString(),
+            "--non-private-set",
+            "training.epochs=3",
+            "--output",
+            dir.resolve("n").toString());
+    assertEquals(2, oneRun.exitCode(), oneRun.err());
+    assertTrue(oneRun.err().contains("--non-private-set is for --mode mia"), oneRun.err());
+    for (CliRunner.Result x : new CliRunner.Result[] {refs, odd, many, oneRun}) {
       assertEquals(1, x.err().strip().lines().count(), x.err());
       assertFalse(x.out().contains("step 1/"), x.out());
     }
