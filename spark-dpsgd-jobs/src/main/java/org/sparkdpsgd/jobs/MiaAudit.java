@@ -98,8 +98,11 @@ final class MiaAudit {
       RocPlot.writePng(
           String.format(
               Locale.ROOT,
-              "Membership inference: DP-SGD (ε %.2f) and the same recipe without privacy",
-              r.dp().target().privacy().epsilon()),
+              "Membership inference: DP-SGD (ε %.2f) and %s",
+              r.dp().target().privacy().epsilon(),
+              json.path("non_private_overrides").isEmpty()
+                  ? "the same recipe without privacy"
+                  : "a tuned non-private baseline"),
           r.curves(),
           png);
     }
