@@ -15,6 +15,7 @@ import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
 import org.sparkdpsgd.optim.Optimizer;
 import org.sparkdpsgd.sampling.SamplingKey;
+import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
@@ -38,6 +39,8 @@ public final class DpSgdTrainer {
   private boolean useDouble = false;
   private boolean drawNoiseAhead = true;
   private SumAudit audit = null;
+  private ModelSnapshots snapshots = null;
+  private int snapshotCount = 0;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -45,6 +48,19 @@ public final class DpSgdTrainer {
 
   public DpSgdTrainer listener(ProgressListener l) {
     this.listener = l;
+    return this;
+  }
+
+  /**
+   * Hands {@code count} snapshots of the model, at evenly spaced steps ending with the last, to
+   * {@code receiver} (for test-set curves; 0 turns them off).
+   */
+  public DpSgdTrainer snapshots(int count, ModelSnapshots receiver) {
+    if (count < 0) {
+      throw Checks.fail("the number of model snapshots", ">= 0", count);
+    }
+    this.snapshotCount = count;
+    this.snapshots = receiver;
     return this;
   }
 
@@ -250,6 +266,9 @@ public final class DpSgdTrainer {
                 plan.expectedBatchSize() * (t - run.firstStep() + 1) / elapsed);
         metrics.add(m);
         listener.onStep(m);
+        if (snapshots != null && isSnapshotStep(t, plan.steps(), snapshotCount)) {
+          snapshots.onSnapshot(t, m.epsilon(), ema != null ? ema.average() : params.clone());
+        }
       }
     }
     run.finish(charge.charged(), params, optimizer, ema, metrics);
@@ -272,5 +291,15 @@ public final class DpSgdTrainer {
             noiseSource.secure() && !plan.nonPrivate(),
             plan.nonPrivate());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
+  }
+
+  /** Steps ⌈i·T/count⌉ for i = 1..count: evenly spaced, the last step always among them. */
+  static boolean isSnapshotStep(long t, long steps, int count) {
+    if (count <= 0) {
+      return false;
+    }
+    long i = (t * count) / steps; // snapshots due up to t
+    long before = ((t - 1) * count) / steps;
+    return i > before;
   }
 }

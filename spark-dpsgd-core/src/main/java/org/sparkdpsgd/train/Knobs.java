@@ -23,7 +23,7 @@ import org.sparkdpsgd.util.InvalidInputException;
  * model.type}/{@code hidden}/{@code layers}/{@code input-shape}/{@code window}; MLlib {@code
  * hiddenLayers}/{@code layers}/{@code inputShape}), where the data comes from (CLI {@code data.*}
  * paths, columns and format; MLlib's column params), {@code training.no-privacy} (CLI only), {@code
- * spark.*} and {@code progress-seconds}.
+ * spark.*}, {@code progress-seconds} and {@code report-evaluations}.
  */
 public final class Knobs {
   private Knobs() {}

@@ -16,6 +16,7 @@ import org.sparkdpsgd.train.Evaluation;
 import org.sparkdpsgd.train.PrivacyReport;
 import org.sparkdpsgd.train.TrainingPlan;
 import org.sparkdpsgd.train.TrainingResult;
+import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -90,6 +91,14 @@ final class TrainCommand implements Callable<Integer> {
     overrides.addAll(sets);
     JobConfig c = JobConfig.load(config, overrides);
     DpSgdConfig dp = TrainerSettings.from(c);
+    int reportEvaluations = c.integer("report-evaluations");
+    if (reportEvaluations < 0 || reportEvaluations > 1000) {
+      throw new InvalidInputException(
+          "report-evaluations must be in 0..1000 (from "
+              + c.origin("report-evaluations")
+              + "); provided value: "
+              + reportEvaluations);
+    }
     DataPaths paths = DataPaths.of(c);
     TextSettings.of(c); // a bad text setting fails here, before Spark starts
     requireAbsolutePathsInClusterMode(c, paths);
@@ -123,6 +132,10 @@ final class TrainCommand implements Callable<Integer> {
                 + " stored WITHOUT noise; it is outside the privacy guarantee (report.json lists it under \"leaks\")");
       }
       trainer.listener(new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
+      RunCurves curves = new RunCurves();
+      if (testData != null) {
+        trainer.snapshots(reportEvaluations, curves);
+      }
       TrainingResult result = trainer.fit(trainData);
       Evaluation eval =
           testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
@@ -132,6 +145,20 @@ final class TrainCommand implements Callable<Integer> {
       ObjectNode report = report(result, eval, wall, fmt);
       RunDisclosures.add(report, paths, dp.leakTrainingLoss(), sameData);
       OutputWriter.writeReport(out, TestingHooks.mark(report, testingHooks));
+      List<String> warnings = new ArrayList<>(testingHooks);
+      if (sameData != null) {
+        warnings.add(sameData);
+      }
+      if (dp.leakTrainingLoss()) {
+        warnings.add("the training loss in metrics.csv was stored WITHOUT noise: it is outside ε");
+      }
+      RunReportFiles.write(
+          out,
+          result,
+          eval,
+          testData == null ? List.of() : curves.score(testData, result.spec()),
+          warnings,
+          null);
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;
@@ -221,7 +248,10 @@ final class TrainCommand implements Callable<Integer> {
     }
     System.out.println(privacy.summary());
     System.out.printf(
-        Locale.ROOT, "done in %.1f s; model, metrics.csv and report.json in %s%n", wall, out);
+        Locale.ROOT,
+        "done in %.1f s; model, metrics.csv, report.json, report.html and plots in %s%n",
+        wall,
+        out);
   }
 
   static ObjectNode report(TrainingResult r, Evaluation eval, double wall, String format) {

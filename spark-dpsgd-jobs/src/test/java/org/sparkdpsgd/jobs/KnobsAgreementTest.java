@@ -42,7 +42,8 @@ class KnobsAgreementTest {
           "training.no-privacy",
           "spark.master",
           "spark.app-name",
-          "progress-seconds");
+          "progress-seconds",
+          "report-evaluations");
 
   private static Config defaults() {
     return ConfigFactory.parseResources(JobConfig.class, "/dpsgd-defaults.conf");
