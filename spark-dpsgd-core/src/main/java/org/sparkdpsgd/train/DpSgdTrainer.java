@@ -14,6 +14,7 @@ import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
 import org.sparkdpsgd.optim.Optimizer;
+import org.sparkdpsgd.privacy.PrivacyLedger;
 import org.sparkdpsgd.sampling.SamplingKey;
 import org.sparkdpsgd.util.InvalidInputException;
 
@@ -38,6 +39,7 @@ public final class DpSgdTrainer {
   private boolean useDouble = false;
   private boolean drawNoiseAhead = true;
   private SumAudit audit = null;
+  private PrivacyLedger ledger = null;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -85,6 +87,18 @@ public final class DpSgdTrainer {
     return this;
   }
 
+  /**
+   * A privacy budget shared with other runs ({@code org.sparkdpsgd.ledger.BudgetLedger}): before
+   * the first step the run reserves every step it will charge there, or is refused (an {@link
+   * InvalidInputException}) when the budget cannot take them. An attempt that fails before it
+   * charged a step releases its reservation; a completed run settles it. Resumed attempts reserve
+   * only what their checkpoints' crash charge adds.
+   */
+  public DpSgdTrainer ledger(PrivacyLedger l) {
+    this.ledger = l;
+    return this;
+  }
+
   /** Plans the run for this data (all checks happen here) without training. */
   public TrainingPlan plan(TrainingBlocks data) {
     return TrainingPlan.resolve(config, data.numExamples());
@@ -111,15 +125,65 @@ public final class DpSgdTrainer {
               + "): the canaries' scores would miss the steps before a restart");
     }
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
+    PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
+    PrivacyLedger.Reservation held = reserve(plan, resume);
+    TrainingResult result;
+    try {
+      if (held != null) {
+        listener.onNote(held.describe());
+      }
+      result = fitResumed(data, plan, spec, initial, resume, charge);
+    } catch (RuntimeException | Error e) {
+      if (held != null && charge.chargedByThisAttempt() == 0) {
+        try {
+          held.release(); // no noisy update of this attempt exists
+        } catch (RuntimeException r) {
+          e.addSuppressed(r);
+        }
+      }
+      throw e;
+    }
+    if (held != null) {
+      held.settle(charge.charged());
+    }
+    return result;
+  }
+
+  private TrainingResult fitResumed(
+      TrainingBlocks data,
+      TrainingPlan plan,
+      ModelSpec spec,
+      double[] initial,
+      CheckpointedRun.Resume resume,
+      PrivacyCharge charge) {
     if (spec.fixedLayers() == 0) {
-      return fitTrainable(data, plan, spec, initial, resume);
+      return fitTrainable(data, plan, spec, initial, resume, charge);
     }
     if (resume.latest() != null && resume.latest().complete()) {
-      return fitTrainable(data, plan, spec.trainable(), initial, resume).withSpec(spec);
+      return fitTrainable(data, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
     }
     try (TrainingBlocks features = fixedFeatures(data, spec)) {
-      return fitTrainable(features, plan, spec.trainable(), initial, resume).withSpec(spec);
+      return fitTrainable(features, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
     }
+  }
+
+  /**
+   * Reserves in the ledger (if any) every step this attempt will charge, before the first step: the
+   * steps after the last checkpoint, and what earlier attempts' checkpoints charged. Null without a
+   * ledger or when the run is already complete.
+   */
+  private PrivacyLedger.Reservation reserve(TrainingPlan plan, CheckpointedRun.Resume resume) {
+    if (ledger == null || (resume.latest() != null && resume.latest().complete())) {
+      return null;
+    }
+    if (plan.nonPrivate()) {
+      throw new InvalidInputException(
+          "a run without privacy (ε = ∞) cannot be charged to a privacy ledger; unset the ledger"
+              + " for a non-private baseline, on data that no budget protects");
+    }
+    long done = resume.latest() == null ? 0 : resume.latest().step();
+    return ledger.reserve(
+        plan.stepEvent(), resume.earlierCharge(), plan.steps() - done, resume.location());
   }
 
   /**
@@ -175,13 +239,13 @@ public final class DpSgdTrainer {
       TrainingPlan plan,
       ModelSpec spec,
       double[] initial,
-      CheckpointedRun.Resume resume) {
+      CheckpointedRun.Resume resume,
+      PrivacyCharge charge) {
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     Optimizer optimizer = config.optimizer.create(initial.length);
     WeightAverage ema = config.emaDecay > 0 ? new WeightAverage(initial, config.emaDecay) : null;
     List<StepMetrics> metrics = new ArrayList<>();
-    PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
     CheckpointedRun run = new CheckpointedRun(resume, config.checkpointEvery, plan.steps());
     double[] params = run.restore(initial.clone(), optimizer, ema, metrics, charge, listener);
 
