@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.sparkdpsgd.privacy.ComposedEvent;
 import org.sparkdpsgd.privacy.DpEvent;
 import org.sparkdpsgd.privacy.GaussianEvent;
@@ -107,22 +106,30 @@ final class EventJson {
     return v.intValue();
   }
 
+  /** Six significant digits, without trailing zeros: 0.1, 0.00426667, 1.1. */
+  private static String num(double x) {
+    return new java.math.BigDecimal(x)
+        .round(new java.math.MathContext(6))
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
   /** "1000 × PoissonSampled(q = 0.01, Gaussian(σ = 1.1))", for people. */
   static String describe(DpEvent event) {
     return event.accept(
         new DpEvent.Visitor<String>() {
           @Override
           public String gaussian(GaussianEvent e) {
-            return String.format(Locale.ROOT, "Gaussian(σ = %.6g)", e.noiseMultiplier());
+            return "Gaussian(σ = " + num(e.noiseMultiplier()) + ")";
           }
 
           @Override
           public String poissonSampled(PoissonSampledEvent e) {
-            return String.format(
-                Locale.ROOT,
-                "PoissonSampled(q = %.6g, %s)",
-                e.samplingProbability(),
-                describe(e.event()));
+            return "PoissonSampled(q = "
+                + num(e.samplingProbability())
+                + ", "
+                + describe(e.event())
+                + ")";
           }
 
           @Override

@@ -8,6 +8,8 @@ import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.ExactSum;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.ledger.BudgetLedger;
+import org.sparkdpsgd.ledger.ConfigFingerprint;
 import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.noise.NoisePrefetcher;
@@ -29,7 +31,9 @@ import org.sparkdpsgd.util.InvalidInputException;
  *   w      = optimizer.step(w, g)                                      ({@link DpStep})
  * </pre>
  *
- * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun}.
+ * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun};
+ * the reservation in a budget shared across runs ({@link #ledger}) is made in {@link #fit} before
+ * the first step.
  */
 public final class DpSgdTrainer {
   private final DpSgdConfig config;
@@ -88,8 +92,9 @@ public final class DpSgdTrainer {
   }
 
   /**
-   * A privacy budget shared with other runs ({@code org.sparkdpsgd.ledger.BudgetLedger}): before
-   * the first step the run reserves every step it will charge there, or is refused (an {@link
+   * A privacy budget shared with other runs ({@link BudgetLedger#forRun}; without this call, the
+   * ledger the config names, if any, fingerprinted by the run's settings): before the first step
+   * the run reserves every step it will charge there, or is refused (an {@link
    * InvalidInputException}) when the budget cannot take them. An attempt that fails before it
    * charged a step releases its reservation; a completed run settles it. Resumed attempts reserve
    * only what their checkpoints' crash charge adds.
@@ -126,7 +131,7 @@ public final class DpSgdTrainer {
     }
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
     PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
-    PrivacyLedger.Reservation held = reserve(plan, resume);
+    PrivacyLedger.Reservation held = reserve(data, plan, resume);
     TrainingResult result;
     try {
       if (held != null) {
@@ -172,8 +177,17 @@ public final class DpSgdTrainer {
    * steps after the last checkpoint, and what earlier attempts' checkpoints charged. Null without a
    * ledger or when the run is already complete.
    */
-  private PrivacyLedger.Reservation reserve(TrainingPlan plan, CheckpointedRun.Resume resume) {
-    if (ledger == null || (resume.latest() != null && resume.latest().complete())) {
+  private PrivacyLedger.Reservation reserve(
+      TrainingBlocks data, TrainingPlan plan, CheckpointedRun.Resume resume) {
+    PrivacyLedger l = ledger;
+    if (l == null && config.ledger != null) {
+      // Named by the config only (MLlib): the run is fingerprinted by the settings a checkpoint
+      // must match.
+      l =
+          BudgetLedger.open(config.ledger, data.rdd().context().hadoopConfiguration())
+              .forRun(ConfigFingerprint.sha256(resume.run().toString()));
+    }
+    if (l == null || (resume.latest() != null && resume.latest().complete())) {
       return null;
     }
     if (plan.nonPrivate()) {
@@ -182,7 +196,7 @@ public final class DpSgdTrainer {
               + " for a non-private baseline, on data that no budget protects");
     }
     long done = resume.latest() == null ? 0 : resume.latest().step();
-    return ledger.reserve(
+    return l.reserve(
         plan.stepEvent(), resume.earlierCharge(), plan.steps() - done, resume.location());
   }
 
