@@ -147,4 +147,34 @@ class LedgerTrainingTest {
     assertEquals(0, steps.get(), "no step ran");
     assertEquals(2, ledger.read().runs().size(), "the refusal wrote nothing");
   }
+
+  /** MLlib: the ledger param alone charges every fit (fingerprinted by the run's settings). */
+  @Test
+  void theMllibLedgerParamChargesEveryFit(@TempDir Path dir) {
+    String location = dir.resolve("ledger").toString();
+    org.sparkdpsgd.ml.DPSGDClassifier c =
+        new org.sparkdpsgd.ml.DPSGDClassifier()
+            .setNumClasses(3)
+            .setHiddenLayers(new int[] {4})
+            .setSamplingRate(0.1)
+            .setSteps(12)
+            .setNoiseMultiplier(1.1)
+            .setLedger(location);
+    double oneRun =
+        AccountantKind.RDP
+            .create()
+            .compose(new SelfComposedEvent(TrainingPlan.stepEvent(0.1, 1.1), 12))
+            .getEpsilon(1e-5);
+    BudgetLedger ledger =
+        BudgetLedger.init(location, new Configuration(), 1.1 * oneRun, 1e-5, AccountantKind.RDP);
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df =
+        TestData.gaussianClasses(1000, 5, 3, 4, 2);
+    c.fit(df);
+    LedgerState s = ledger.read();
+    assertEquals(1, s.runs().size());
+    assertEquals("settled", s.runs().get(0).status());
+    assertEquals(64, s.runs().get(0).configSha256().length());
+    String msg = assertThrows(InvalidInputException.class, () -> c.fit(df)).getMessage();
+    assertTrue(msg.contains("refuses this run"), msg);
+  }
 }
