@@ -175,7 +175,7 @@ public final class BudgetLedger {
       return String.format(
           Locale.ROOT,
           "privacy ledger %s refuses this run: it would bring the total to ε = %.4g at δ = %s (%s),"
-              + " over the budget ε = %s (ε = %.4g spent by %d run(s); this run alone ε = %.4g);"
+              + " over the budget ε = %s (ε = %.4g spent by %d runs; this run alone ε = %.4g);"
               + " nothing was reserved",
           location,
           total,
