@@ -64,6 +64,7 @@ public final class DPSGDClassifier
   private final LongParam seed;
   private final IntParam aggregationDepth;
   private final Param<String> checkpointDir;
+  private final Param<String> ledger;
   private final IntParam checkpointInterval;
   private final IntParam numClasses;
   private final org.apache.spark.ml.param.BooleanParam debugLeakTrainingLoss;
@@ -151,6 +152,7 @@ public final class DPSGDClassifier
         withDefault(KnobParams.stringParam(this, Knobs.CHECKPOINT_DIR), Knobs.CHECKPOINT_DIR);
     checkpointInterval =
         withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
+    ledger = withDefault(KnobParams.stringParam(this, Knobs.LEDGER), Knobs.LEDGER);
     numClasses = withDefault(KnobParams.intParam(this, Knobs.NUM_CLASSES), Knobs.NUM_CLASSES);
     debugLeakTrainingLoss =
         withDefault(
@@ -308,6 +310,10 @@ public final class DPSGDClassifier
     return checkpointDir;
   }
 
+  public Param<String> ledger() {
+    return ledger;
+  }
+
   @Override
   public String uid() {
     if (uid == null) {
@@ -424,6 +430,13 @@ public final class DPSGDClassifier
     return put(Knobs.CHECKPOINT_DIR, checkpointDir, v);
   }
 
+  /**
+   * The privacy budget ledger every fit charges before its first step (see {@link Knobs#LEDGER}).
+   */
+  public DPSGDClassifier setLedger(String v) {
+    return put(Knobs.LEDGER, ledger, v);
+  }
+
   public DPSGDClassifier setCheckpointInterval(int v) {
     return put(Knobs.CHECKPOINT_EVERY, checkpointInterval, v);
   }
@@ -532,7 +545,8 @@ public final class DPSGDClassifier
         .residentTasks((Boolean) getOrDefault(residentTasks))
         .checkpoints(
             isDefined(checkpointDir) ? getOrDefault(checkpointDir) : null,
-            (Integer) getOrDefault(checkpointInterval));
+            (Integer) getOrDefault(checkpointInterval))
+        .ledger(isDefined(ledger) ? getOrDefault(ledger) : null);
   }
 
   /** Param validators can only say no; the parse error is shown when fit() parses the value. */

@@ -15,7 +15,17 @@ final class CheckpointedRun {
    * The checkpoint directory (null if none), this run's fingerprint, the newest readable checkpoint
    * (null if none) and the largest charge any checkpoint file records.
    */
-  record Resume(CheckpointStore store, ObjectNode run, Checkpoint latest, long recordedCharge) {}
+  record Resume(CheckpointStore store, ObjectNode run, Checkpoint latest, long recordedCharge) {
+    /** Steps earlier attempts charged: the newest file's reservation, readable or not. */
+    long earlierCharge() {
+      return Math.max(recordedCharge, latest == null ? 0 : latest.chargedSteps());
+    }
+
+    /** Where the checkpoints are (fully qualified), or null without checkpoints. */
+    String location() {
+      return store == null ? null : store.location();
+    }
+  }
 
   private final Resume resume;
   private final int every;
@@ -50,7 +60,7 @@ final class CheckpointedRun {
       PrivacyCharge charge,
       ProgressListener listener) {
     Checkpoint last = resume.latest();
-    long charged = Math.max(resume.recordedCharge(), last == null ? 0 : last.chargedSteps());
+    long charged = resume.earlierCharge();
     charge.chargeEarlier(charged);
     if (last == null) {
       if (charged > 0) {

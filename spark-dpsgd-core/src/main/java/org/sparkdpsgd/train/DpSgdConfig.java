@@ -69,6 +69,8 @@ public final class DpSgdConfig implements Serializable {
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
   String checkpointDir = null;
 
+  String ledger = null;
+
   int checkpointEvery = Knobs.CHECKPOINT_EVERY.defaultInt();
 
   public DpSgdConfig l2NormClip(double c) {
@@ -327,6 +329,19 @@ public final class DpSgdConfig implements Serializable {
     checkpointDir = Knobs.CHECKPOINT_DIR.check(dir);
     checkpointEvery = Knobs.CHECKPOINT_EVERY.check(everySteps);
     return this;
+  }
+
+  /**
+   * The privacy budget ledger the run charges ({@code org.sparkdpsgd.ledger.BudgetLedger}; null =
+   * none).
+   */
+  public DpSgdConfig ledger(String location) {
+    ledger = Knobs.LEDGER.check(location);
+    return this;
+  }
+
+  public String ledger() {
+    return ledger;
   }
 
   /** Where checkpoints go; null = no checkpoints. */

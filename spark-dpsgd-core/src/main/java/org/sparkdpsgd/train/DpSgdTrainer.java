@@ -8,12 +8,15 @@ import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.ExactSum;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.ledger.BudgetLedger;
+import org.sparkdpsgd.ledger.ConfigFingerprint;
 import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.noise.NoisePrefetcher;
 import org.sparkdpsgd.noise.NoiseSource;
 import org.sparkdpsgd.noise.NoiseSources;
 import org.sparkdpsgd.optim.Optimizer;
+import org.sparkdpsgd.privacy.PrivacyLedger;
 import org.sparkdpsgd.sampling.SamplingKey;
 import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
@@ -29,7 +32,9 @@ import org.sparkdpsgd.util.InvalidInputException;
  *   w      = optimizer.step(w, g)                                      ({@link DpStep})
  * </pre>
  *
- * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun}.
+ * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun};
+ * the reservation in a budget shared across runs ({@link #ledger}) is made in {@link #fit} before
+ * the first step.
  */
 public final class DpSgdTrainer {
   private final DpSgdConfig config;
@@ -41,6 +46,7 @@ public final class DpSgdTrainer {
   private SumAudit audit = null;
   private ModelSnapshots snapshots = null;
   private int snapshotCount = 0;
+  private PrivacyLedger ledger = null;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -101,6 +107,19 @@ public final class DpSgdTrainer {
     return this;
   }
 
+  /**
+   * A privacy budget shared with other runs ({@link BudgetLedger#forRun}; without this call, the
+   * ledger the config names, if any, fingerprinted by the run's settings): before the first step
+   * the run reserves every step it will charge there, or is refused (an {@link
+   * InvalidInputException}) when the budget cannot take them. An attempt that fails before it
+   * charged a step releases its reservation; a completed run settles it. Resumed attempts reserve
+   * only what their checkpoints' crash charge adds.
+   */
+  public DpSgdTrainer ledger(PrivacyLedger l) {
+    this.ledger = l;
+    return this;
+  }
+
   /** Plans the run for this data (all checks happen here) without training. */
   public TrainingPlan plan(TrainingBlocks data) {
     return TrainingPlan.resolve(config, data.numExamples());
@@ -127,15 +146,74 @@ public final class DpSgdTrainer {
               + "): the canaries' scores would miss the steps before a restart");
     }
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
+    PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
+    PrivacyLedger.Reservation held = reserve(data, plan, resume);
+    TrainingResult result;
+    try {
+      if (held != null) {
+        listener.onNote(held.describe());
+      }
+      result = fitResumed(data, plan, spec, initial, resume, charge);
+    } catch (RuntimeException | Error e) {
+      if (held != null && charge.chargedByThisAttempt() == 0) {
+        try {
+          held.release(); // no noisy update of this attempt exists
+        } catch (RuntimeException r) {
+          e.addSuppressed(r);
+        }
+      }
+      throw e;
+    }
+    if (held != null) {
+      held.settle(charge.charged());
+    }
+    return result;
+  }
+
+  private TrainingResult fitResumed(
+      TrainingBlocks data,
+      TrainingPlan plan,
+      ModelSpec spec,
+      double[] initial,
+      CheckpointedRun.Resume resume,
+      PrivacyCharge charge) {
     if (spec.fixedLayers() == 0) {
-      return fitTrainable(data, plan, spec, initial, resume);
+      return fitTrainable(data, plan, spec, initial, resume, charge);
     }
     if (resume.latest() != null && resume.latest().complete()) {
-      return fitTrainable(data, plan, spec.trainable(), initial, resume).withSpec(spec);
+      return fitTrainable(data, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
     }
     try (TrainingBlocks features = fixedFeatures(data, spec)) {
-      return fitTrainable(features, plan, spec.trainable(), initial, resume).withSpec(spec);
+      return fitTrainable(features, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
     }
+  }
+
+  /**
+   * Reserves in the ledger (if any) every step this attempt will charge, before the first step: the
+   * steps after the last checkpoint, and what earlier attempts' checkpoints charged. Null without a
+   * ledger or when the run is already complete.
+   */
+  private PrivacyLedger.Reservation reserve(
+      TrainingBlocks data, TrainingPlan plan, CheckpointedRun.Resume resume) {
+    PrivacyLedger l = ledger;
+    if (l == null && config.ledger != null) {
+      // Named by the config only (MLlib): the run is fingerprinted by the settings a checkpoint
+      // must match.
+      l =
+          BudgetLedger.open(config.ledger, data.rdd().context().hadoopConfiguration())
+              .forRun(ConfigFingerprint.sha256(resume.run().toString()));
+    }
+    if (l == null || (resume.latest() != null && resume.latest().complete())) {
+      return null;
+    }
+    if (plan.nonPrivate()) {
+      throw new InvalidInputException(
+          "a run without privacy (ε = ∞) cannot be charged to a privacy ledger; unset the ledger"
+              + " for a non-private baseline, on data that no budget protects");
+    }
+    long done = resume.latest() == null ? 0 : resume.latest().step();
+    return l.reserve(
+        plan.stepEvent(), resume.earlierCharge(), plan.steps() - done, resume.location());
   }
 
   /**
@@ -191,13 +269,13 @@ public final class DpSgdTrainer {
       TrainingPlan plan,
       ModelSpec spec,
       double[] initial,
-      CheckpointedRun.Resume resume) {
+      CheckpointedRun.Resume resume,
+      PrivacyCharge charge) {
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     Optimizer optimizer = config.optimizer.create(initial.length);
     WeightAverage ema = config.emaDecay > 0 ? new WeightAverage(initial, config.emaDecay) : null;
     List<StepMetrics> metrics = new ArrayList<>();
-    PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
     CheckpointedRun run = new CheckpointedRun(resume, config.checkpointEvery, plan.steps());
     double[] params = run.restore(initial.clone(), optimizer, ema, metrics, charge, listener);
 

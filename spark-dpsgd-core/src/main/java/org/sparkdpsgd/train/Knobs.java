@@ -68,6 +68,16 @@ public final class Knobs {
           "rdp",
           oneOf("rdp", "pld"),
           "privacy accountant: rdp or pld");
+  public static final Knob LEDGER =
+      new Knob(
+          "privacy.ledger",
+          "ledger",
+          Type.STRING,
+          null,
+          Knobs::notBlank,
+          "privacy budget ledger shared by the runs over the same data, on any Hadoop path (unset = none; create one"
+              + " with dpsgd ledger init). Before its first step a run reserves its charge there, composed with every"
+              + " earlier run's by the ledger's accountant, and is refused if the total would pass the budget");
   public static final Knob EXPECTED_BATCH_SIZE =
       new Knob(
           "training.expected-batch-size",
@@ -269,6 +279,7 @@ public final class Knobs {
           TARGET_EPSILON,
           DELTA,
           ACCOUNTANT,
+          LEDGER,
           EXPECTED_BATCH_SIZE,
           SAMPLING_RATE,
           EPOCHS,

@@ -17,6 +17,7 @@ final class PrivacyCharge {
   private final PrivacyAccountant accountant;
   private final RdpAccountant progress = new RdpAccountant();
   private long charged;
+  private long chargedNow;
 
   PrivacyCharge(TrainingPlan plan, AccountantKind kind) {
     this.event = plan.stepEvent();
@@ -36,6 +37,12 @@ final class PrivacyCharge {
   void chargeStep() {
     compose(1);
     charged++;
+    chargedNow++;
+  }
+
+  /** Steps charged by this attempt (not counting those of interrupted attempts). */
+  long chargedByThisAttempt() {
+    return chargedNow;
   }
 
   private void compose(int count) {

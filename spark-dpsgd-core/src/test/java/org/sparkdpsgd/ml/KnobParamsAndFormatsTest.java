@@ -61,6 +61,7 @@ class KnobParamsAndFormatsTest {
     m.put("emaDecay", 0.99);
     m.put("aggregationDepth", 3);
     m.put("checkpointDir", "/tmp/not-used");
+    m.put("ledger", "/tmp/no-ledger");
     m.put("checkpointInterval", 7);
     m.put("featureScale", 2.0);
     m.put("featureShift", -1.0);

@@ -36,6 +36,7 @@ public class KnobsTest {
     m.put("emaDecay", 1.0);
     m.put("aggregationDepth", 0);
     m.put("checkpointDir", " ");
+    m.put("ledger", "");
     m.put("checkpointInterval", 0);
     m.put("featureScale", Double.NaN);
     m.put("featureShift", Double.POSITIVE_INFINITY);
@@ -109,6 +110,7 @@ public class KnobsTest {
     actual.put(Knobs.EMA_DECAY, c.emaDecay);
     actual.put(Knobs.AGGREGATION_DEPTH, c.aggregationDepth);
     actual.put(Knobs.CHECKPOINT_DIR, c.checkpointDir);
+    actual.put(Knobs.LEDGER, c.ledger);
     actual.put(Knobs.CHECKPOINT_EVERY, c.checkpointEvery);
     actual.put(Knobs.FEATURE_SCALE, c.featureScale);
     actual.put(Knobs.FEATURE_SHIFT, c.featureShift);

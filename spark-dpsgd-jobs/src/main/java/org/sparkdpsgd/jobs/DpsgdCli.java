@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       PrivacyBenchCommand.class,
       LayerCostsCommand.class,
       CanariesCommand.class,
-      AuditCommand.class
+      AuditCommand.class,
+      LedgerCommand.class
     })
 public final class DpsgdCli {
   public static final int USER_ERROR = 2;

@@ -110,6 +110,14 @@ public final class JobConfig {
     return config.hasPath(key);
   }
 
+  /**
+   * SHA-256 of the resolved settings (keys sorted): what a ledger entry names the run's config by.
+   */
+  public String fingerprint() {
+    return org.sparkdpsgd.ledger.ConfigFingerprint.sha256(
+        config.root().render(com.typesafe.config.ConfigRenderOptions.concise()));
+  }
+
   public String origin(String key) {
     return config.hasPath(key) ? config.getValue(key).origin().description() : "defaults";
   }

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.data.FashionMnist;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.ledger.BudgetLedger;
 import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
@@ -102,6 +103,9 @@ final class TrainCommand implements Callable<Integer> {
     DataPaths paths = DataPaths.of(c);
     TextSettings.of(c); // a bad text setting fails here, before Spark starts
     requireAbsolutePathsInClusterMode(c, paths);
+    // A missing ledger fails here, before Spark starts; the reservation is made before step 1.
+    BudgetLedger ledger =
+        dp.ledger() == null ? null : BudgetLedger.open(dp.ledger(), HadoopPaths.configuration());
     OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
     if (!verbose) {
       SparkLogRouting.toFile(OutputWriter.localLogFile(out, "spark-tasks.log"));
@@ -115,6 +119,9 @@ final class TrainCommand implements Callable<Integer> {
       TrainingBlocks trainData = data.train();
       TrainingBlocks testData = data.test();
       DpSgdTrainer trainer = new DpSgdTrainer(dp);
+      if (ledger != null) {
+        trainer.ledger(ledger.forRun(c.fingerprint()));
+      }
       List<String> testingHooks = TestingHooks.apply(trainer, System.out);
       TrainingPlan plan = withSettingOrigin(c, () -> trainer.plan(trainData));
       printPlan(plan, trainData, dp);
@@ -220,6 +227,9 @@ final class TrainCommand implements Callable<Integer> {
     HadoopPaths.requireAbsoluteInClusterMode("data.train", paths.train());
     if (paths.test() != null) {
       HadoopPaths.requireAbsoluteInClusterMode("data.test", paths.test());
+    }
+    if (c.isSet("privacy.ledger")) {
+      HadoopPaths.requireAbsoluteInClusterMode("privacy.ledger", c.string("privacy.ledger"));
     }
     if (c.isSet("training.checkpoint-dir")) {
       HadoopPaths.requireAbsoluteInClusterMode(

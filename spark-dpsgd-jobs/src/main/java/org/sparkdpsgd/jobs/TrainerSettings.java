@@ -131,6 +131,7 @@ public final class TrainerSettings {
     String dirKey = Knobs.CHECKPOINT_DIR.key();
     d.checkpoints(
         c.isSet(dirKey) ? c.string(dirKey) : null, c.integer(Knobs.CHECKPOINT_EVERY.key()));
+    d.ledger(c.isSet(Knobs.LEDGER.key()) ? c.string(Knobs.LEDGER.key()) : null);
 
     String type = c.string("model.type").trim().toLowerCase();
     switch (type) {
