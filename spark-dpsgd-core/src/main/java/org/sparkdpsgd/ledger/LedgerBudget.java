@@ -21,7 +21,7 @@ public record LedgerBudget(
     Checks.openProbability("delta", delta);
   }
 
-  String accountantName() {
+  public String accountantName() {
     return accountant.name().toLowerCase(Locale.ROOT);
   }
 

@@ -165,7 +165,7 @@ final class TrainCommand implements Callable<Integer> {
           eval,
           testData == null ? List.of() : curves.score(testData, result.spec()),
           warnings,
-          null);
+          ledger == null ? null : ledgerPosition(ledger));
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;
@@ -329,5 +329,22 @@ final class TrainCommand implements Callable<Integer> {
     } else {
       n.put(key, v);
     }
+  }
+
+  /** After the run: the ledger's total, budget and what is left, for report.html. */
+  private static String ledgerPosition(BudgetLedger ledger) {
+    org.sparkdpsgd.ledger.LedgerState s = ledger.read();
+    double spent = s.spentEpsilon();
+    return String.format(
+        Locale.ROOT,
+        "%s holds %d runs over the same data; composed (%s), they have spent ε = %.4g of the"
+            + " budget ε = %s at δ = %s, leaving %.4g.",
+        ledger.location(),
+        s.runs().size(),
+        ledger.budget().accountantName(),
+        spent,
+        ledger.budget().epsilon(),
+        ledger.budget().delta(),
+        ledger.budget().epsilon() - spent);
   }
 }

@@ -83,6 +83,25 @@ class RunReportTest {
   }
 
   @Test
+  void aRunWithALedgerShowsWhereTheBudgetStands() throws IOException {
+    Path ledger = dir.resolve("ledger");
+    CliRunner.Result init =
+        CliRunner.run("ledger", "init", ledger.toString(), "--epsilon", "10", "--delta", "1e-5");
+    assertEquals(0, init.exitCode(), init.err());
+    Path out = dir.resolve("ledgered");
+    CliRunner.Result r = train(out, "--set", "privacy.ledger=" + ledger);
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    String html = Files.readString(out.resolve("report.html"));
+    // one run in the ledger: its composed total is the run's own ε
+    String spent =
+        String.format(Locale.ROOT, "spent &epsilon; = %.4g", report.get("epsilon").asDouble());
+    assertTrue(html.contains("Privacy budget ledger: "), html);
+    assertTrue(html.contains("holds 1 runs"), html);
+    assertTrue(html.contains(spent), html);
+  }
+
+  @Test
   void aNonPrivateRunSaysSoAndDrawsNoEpsilon() throws IOException {
     Path out = dir.resolve("np");
     CliRunner.Result r = train(out, "--no-privacy");
