@@ -28,7 +28,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  *   w      = optimizer.step(w, g)                                      ({@link DpStep})
  * </pre>
  *
- * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun}.
+ * With M microbatches (TF Privacy's num_microbatches) the sums are Σ_j clip(mean of microbatch j),
+ * the charge is for Gaussian(σ/2) (sensitivity 2C, {@link TrainingPlan}) and g divides by M.
+ *
+ * <p>Resuming from checkpoints and the charge reservations they carry are in {@link
+ * CheckpointedRun}.
  */
 public final class DpSgdTrainer {
   private final DpSgdConfig config;
@@ -104,6 +108,7 @@ public final class DpSgdTrainer {
   public TrainingResult fit(
       TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
     // Checkpoints are checked first: a mismatch fails, and a finished run returns, before any work.
+    plan.checkMicrobatchMemory(spec.numParams());
     if (audit != null && config.checkpointDir != null) {
       throw new InvalidInputException(
           "an audited run cannot use checkpoints (checkpoint directory "
@@ -201,7 +206,15 @@ public final class DpSgdTrainer {
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
     StepContext settings =
-        new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples());
+        new StepContext(
+            spec,
+            clip,
+            plan.samplingRate(),
+            key,
+            0,
+            useDouble,
+            plan.numExamples(),
+            plan.numMicrobatches());
     try (NoisePrefetcher noiseAhead =
             new NoisePrefetcher(noiseSource, params.length + extra, stddev, drawNoiseAhead);
         ClusterSteps cluster =
@@ -215,7 +228,7 @@ public final class DpSgdTrainer {
           new DpStep(
               charge,
               plan.nonPrivate() ? sum -> {} : noiseAhead::addNoise,
-              plan.expectedBatchSize(),
+              plan.sumDivisor(),
               config.cosineSchedule ? LearningRateSchedule.COSINE : LearningRateSchedule.CONSTANT,
               plan.steps(),
               optimizer,
@@ -270,7 +283,8 @@ public final class DpSgdTrainer {
             charge.charged() * plan.samplingRate(),
             plan.numExamples(),
             noiseSource.secure() && !plan.nonPrivate(),
-            plan.nonPrivate());
+            plan.nonPrivate(),
+            plan.numMicrobatches());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 }
