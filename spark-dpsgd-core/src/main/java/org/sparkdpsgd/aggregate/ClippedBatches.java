@@ -14,6 +14,10 @@ import org.sparkdpsgd.model.Network;
  * weighted sum) in batches of up to {@link #BATCH_ROWS} rows, so one large matrix product replaces
  * many small ones whatever the block size; rows with extreme values are computed in double. Keeps
  * running sums until {@link #finish}. Belongs to one task thread.
+ *
+ * <p>With microbatches ({@link StepContext#microbatches}) nothing is clipped here: each batch's
+ * rows are grouped by microbatch, and each group's plain gradient sum and size is added to its
+ * microbatch ({@link MicrobatchSums}, clipped on the driver); see {@link #finishMicrobatches}.
  */
 final class ClippedBatches {
   /** Rows per forward/backward pass on an executor. */
@@ -31,6 +35,8 @@ final class ClippedBatches {
   private final int dim;
   private final float[] pendingX;
   private final int[] pendingY;
+  private final int[] pendingMicrobatch; // null without microbatches
+  private final MicrobatchSums microbatches; // null without microbatches
   private int pendingRows;
   private Network floatNetwork;
   private GradientSums floatSums;
@@ -43,6 +49,11 @@ final class ClippedBatches {
     this.dim = context.spec().inputDim();
     this.pendingX = new float[BATCH_ROWS * dim];
     this.pendingY = new int[BATCH_ROWS];
+    this.pendingMicrobatch = context.microbatches() ? new int[BATCH_ROWS] : null;
+    this.microbatches =
+        context.microbatches()
+            ? new MicrobatchSums(context.numMicrobatches(), context.spec().numParams())
+            : null;
   }
 
   /**
@@ -51,42 +62,124 @@ final class ClippedBatches {
    * example's clipped contribution is computed on its own, so the precision may differ per row).
    */
   void add(ExampleBlock block, int[] rows) {
+    add(block, rows, null);
+  }
+
+  /**
+   * As {@link #add(ExampleBlock, int[])}, with {@code microbatch[k]} the microbatch of {@code
+   * rows[k]} (null without microbatches).
+   */
+  void add(ExampleBlock block, int[] rows, int[] microbatch) {
     float[] features = block.features();
     int[] labels = block.labels();
     if (context.useDouble()) {
-      computeInDouble(block, rows, rows.length);
+      computeInDouble(block, rows, microbatch, rows.length);
       return;
     }
     int[] wide = null;
+    int[] wideMicrobatch = null;
     int wideRows = 0;
-    for (int r : rows) {
+    for (int k = 0; k < rows.length; k++) {
+      int r = rows[k];
       int from = r * dim;
       if (!floatSafe(features, from, dim)) {
         if (wide == null) {
           wide = new int[rows.length];
+          wideMicrobatch = microbatch == null ? null : new int[rows.length];
+        }
+        if (microbatch != null) {
+          wideMicrobatch[wideRows] = microbatch[k];
         }
         wide[wideRows++] = r;
         continue;
       }
       System.arraycopy(features, from, pendingX, pendingRows * dim, dim);
+      if (microbatch != null) {
+        pendingMicrobatch[pendingRows] = microbatch[k];
+      }
       pendingY[pendingRows++] = labels[r];
       if (pendingRows == BATCH_ROWS) {
         flush();
       }
     }
     if (wideRows > 0) {
-      computeInDouble(block, wide, wideRows);
+      computeInDouble(block, wide, wideMicrobatch, wideRows);
     }
   }
 
-  private void computeInDouble(ExampleBlock block, int[] rows, int m) {
+  private void computeInDouble(ExampleBlock block, int[] rows, int[] microbatch, int m) {
     float[] x = new float[m * dim];
     int[] y = new int[m];
     for (int k = 0; k < m; k++) {
       System.arraycopy(block.features(), rows[k] * dim, x, k * dim, dim);
       y[k] = block.labels()[rows[k]];
     }
-    compute(new Network(context.spec(), weights.doubles(), DataType.DOUBLE), x, y, m);
+    Network net = new Network(context.spec(), weights.doubles(), DataType.DOUBLE);
+    if (microbatches != null) {
+      computeMicrobatches(net, x, y, microbatch, m);
+    } else {
+      compute(net, x, y, m);
+    }
+  }
+
+  /**
+   * Microbatches: groups the m rows by microbatch and adds each group's plain (unclipped) gradient
+   * sum and size to its microbatch. One forward/backward pass per group, so the cost stays linear
+   * in the rows.
+   */
+  private void computeMicrobatches(Network net, float[] x, int[] y, int[] microbatch, int m) {
+    Integer[] order = new Integer[m];
+    for (int k = 0; k < m; k++) {
+      order[k] = k;
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(microbatch[a], microbatch[b]));
+    float[] gx = new float[m * dim];
+    int[] gy = new int[m];
+    int start = 0;
+    while (start < m) {
+      int j = microbatch[order[start]];
+      int end = start;
+      while (end < m && microbatch[order[end]] == j) {
+        int k = order[end];
+        System.arraycopy(x, k * dim, gx, (end - start) * dim, dim);
+        gy[end - start] = y[k];
+        end++;
+      }
+      int n = end - start;
+      addGroup(net, gx, Arrays.copyOf(gy, n), n, microbatches.sum(j));
+      microbatches.addCount(j, n);
+      start = end;
+    }
+  }
+
+  /** Adds the plain gradient sum of the first n rows of x to {@code out}. */
+  private void addGroup(Network net, float[] x, int[] y, int n, double[] out) {
+    if (net.dtype() != DataType.FLOAT) {
+      BatchGradients g = net.forwardBackward(net.input(x, n), y);
+      g.addWeightedSum(null, out);
+      lossSum += g.lossSum();
+      return;
+    }
+    GradientSums scratch = ExecutorCache.acquireSums(context.spec());
+    try {
+      try (MemoryWorkspace ws = ExecutorCache.batchWorkspace()) {
+        BatchGradients g = net.forwardBackward(net.input(x, n), y);
+        g.addWeightedSum(null, scratch);
+        lossSum += g.lossSum();
+      }
+      scratch.addTo(out);
+    } finally {
+      ExecutorCache.releaseSums(scratch);
+    }
+  }
+
+  /**
+   * Microbatches: computes what is buffered and returns every microbatch's unclipped sum and size
+   * so far.
+   */
+  MicrobatchSums finishMicrobatches() {
+    flush();
+    return microbatches;
   }
 
   /**
@@ -126,9 +219,13 @@ final class ClippedBatches {
       floatNetwork = ExecutorCache.network(context.spec(), weights.floats());
     }
     int m = pendingRows;
+    pendingRows = 0;
+    if (microbatches != null) {
+      computeMicrobatches(floatNetwork, pendingX, pendingY, pendingMicrobatch, m);
+      return;
+    }
     // The network reads only the first m rows of the buffer: no copy of it.
     compute(floatNetwork, pendingX, Arrays.copyOf(pendingY, m), m);
-    pendingRows = 0;
   }
 
   /** Forward, backward, clip and sum for m rows; the sums stay in the network's precision. */

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 import org.sparkdpsgd.data.ExampleBlock;
+import org.sparkdpsgd.sampling.MicrobatchAssignment;
 import org.sparkdpsgd.sampling.PoissonSampler;
 
 /**
@@ -24,6 +25,11 @@ import org.sparkdpsgd.sampling.PoissonSampler;
  * (the receiver rounds it, the same deterministic function wherever it runs): sums computed in
  * float are exactly representable as floats, so they travel in 4 bytes per parameter instead of the
  * grid's 8 ({@link CompactSums}), which halves what each task sends back per step.
+ *
+ * <p>With microbatches ({@link StepContext#microbatches}) each sampled row also draws its
+ * microbatch ({@link MicrobatchAssignment}), the aggregator holds every microbatch's unclipped sum
+ * and size ({@link MicrobatchSums}), and {@link #gradientSum} clips each microbatch's mean there,
+ * on the driver, once every task's part has been merged.
  */
 public final class ClippedGradientAggregator implements Serializable {
   private final StepContext context;
@@ -40,8 +46,12 @@ public final class ClippedGradientAggregator implements Serializable {
 
   private transient double lossSum; // travels with the sums (toWire)
 
+  /** Microbatches: their unclipped sums and sizes so far; null if none or per-example. */
+  private transient MicrobatchSums microbatches;
+
   private transient ClippedBatches batches;
   private transient PoissonSampler.Step sampler; // one per task: keyed once, not once per block
+  private transient MicrobatchAssignment assignment; // microbatches only
 
   /**
    * @param weights the step's parameters; on a cluster a supplier that reads a broadcast variable
@@ -80,10 +90,17 @@ public final class ClippedGradientAggregator implements Serializable {
     if (rows.length == 0) {
       return this;
     }
+    int[] microbatch = null;
+    if (context.microbatches()) {
+      if (assignment == null) {
+        assignment = MicrobatchAssignment.forStep(context.samplingKey(), context.step());
+      }
+      microbatch = assignment.assign(block.blockId(), rows.length, context.numMicrobatches());
+    }
     if (batches == null) {
       batches = new ClippedBatches(context, weights.get());
     }
-    batches.add(block, rows);
+    batches.add(block, rows, microbatch);
     return this;
   }
 
@@ -96,15 +113,35 @@ public final class ClippedGradientAggregator implements Serializable {
       gradientSum =
           gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
     }
+    if (other.microbatches != null) {
+      microbatches =
+          microbatches == null
+              ? new MicrobatchSums(context.numMicrobatches(), context.spec().numParams())
+                  .merge(other.microbatches)
+              : microbatches.merge(other.microbatches);
+    }
     lossSum += other.lossSum;
     return this;
   }
 
-  /** Σ c_i g_i over the sampled examples (zeros if none was sampled). */
+  /**
+   * Σ c_i g_i over the sampled examples (zeros if none was sampled); with microbatches, Σ over
+   * non-empty microbatches of their mean gradient clipped to C ({@link MicrobatchSums#clippedSum}).
+   */
   public double[] gradientSum() {
     finish();
     round();
+    if (microbatches != null) {
+      gradientSum = microbatches.clippedSum(context.l2NormClip(), context.fixedPointUnit());
+      microbatches = null;
+    }
     return gradientSum == null ? new double[context.spec().numParams()] : gradientSum.toDoubles();
+  }
+
+  /** Microbatches: how many were non-empty before {@link #gradientSum} (tests only). */
+  int nonEmptyMicrobatches() {
+    finish();
+    return microbatches == null ? 0 : microbatches.nonEmpty();
   }
 
   /** Sum of the per-example losses (unclipped) over the sampled examples. */
@@ -119,6 +156,13 @@ public final class ClippedGradientAggregator implements Serializable {
    */
   private void finish() {
     if (batches == null) {
+      return;
+    }
+    if (context.microbatches()) {
+      MicrobatchSums mine = batches.finishMicrobatches();
+      microbatches = microbatches == null ? mine : microbatches.merge(mine);
+      lossSum += batches.lossSum();
+      batches = null;
       return;
     }
     round();
@@ -153,7 +197,8 @@ public final class ClippedGradientAggregator implements Serializable {
                 8
                     + 1
                     + (gradientSum == null ? 0 : gradientSum.size())
-                    + CompactSums.size(unrounded, narrow))
+                    + CompactSums.size(unrounded, narrow)
+                    + (context.microbatches() ? 1 + microbatchesSize() : 0))
             .order(CompactSums.ORDER);
     b.putDouble(lossSum);
     b.put((byte) (gradientSum == null ? 0 : 1));
@@ -161,7 +206,17 @@ public final class ClippedGradientAggregator implements Serializable {
       gradientSum.put(b);
     }
     CompactSums.put(unrounded, narrow, b);
+    if (context.microbatches()) {
+      b.put((byte) (microbatches == null ? 0 : 1));
+      if (microbatches != null) {
+        microbatches.put(b);
+      }
+    }
     return b.array();
+  }
+
+  private int microbatchesSize() {
+    return microbatches == null ? 0 : microbatches.size();
   }
 
   /**
@@ -181,6 +236,9 @@ public final class ClippedGradientAggregator implements Serializable {
       gradientSum = ExactSum.get(b);
     }
     unrounded = CompactSums.get(b);
+    if (context.microbatches() && b.get() == 1) {
+      microbatches = MicrobatchSums.get(b);
+    }
     if (b.hasRemaining()) {
       throw new IOException("a task's result has " + b.remaining() + " bytes too many");
     }

@@ -12,6 +12,9 @@ import org.sparkdpsgd.sampling.SamplingKey;
  * @param samplingRate q, the probability that each example is in this step's sample
  * @param maxRows an upper bound of the number of examples (the training set's size): it bounds
  *     every sum and so sets the fixed-point grid of exact aggregation
+ * @param numMicrobatches M microbatches (each sampled example joins one uniformly at random and
+ *     each microbatch's mean gradient is clipped on the driver, {@link MicrobatchSums}), or 0 for
+ *     per-example clipping on the executors
  */
 public record StepContext(
     ModelSpec spec,
@@ -20,7 +23,8 @@ public record StepContext(
     SamplingKey samplingKey,
     long step,
     boolean useDouble,
-    long maxRows)
+    long maxRows,
+    int numMicrobatches)
     implements Serializable {
 
   /** Without clipping nothing bounds a sum: the non-private baseline's grid covers ±2³⁰. */
@@ -30,11 +34,35 @@ public record StepContext(
     if (maxRows < 1) {
       throw new IllegalArgumentException("maxRows must be >= 1; provided value: " + maxRows);
     }
+    if (numMicrobatches < 0) {
+      throw new IllegalArgumentException(
+          "numMicrobatches must be >= 0; provided value: " + numMicrobatches);
+    }
+  }
+
+  /** Per-example clipping (no microbatches). */
+  public StepContext(
+      ModelSpec spec,
+      double l2NormClip,
+      double samplingRate,
+      SamplingKey samplingKey,
+      long step,
+      boolean useDouble,
+      long maxRows) {
+    this(spec, l2NormClip, samplingRate, samplingKey, step, useDouble, maxRows, 0);
   }
 
   /** The same settings for step {@code t}. */
   public StepContext atStep(long t) {
-    return new StepContext(spec, l2NormClip, samplingRate, samplingKey, t, useDouble, maxRows);
+    return new StepContext(
+        spec, l2NormClip, samplingRate, samplingKey, t, useDouble, maxRows, numMicrobatches);
+  }
+
+  /**
+   * True if each microbatch's mean gradient is clipped (on the driver) instead of each example's.
+   */
+  public boolean microbatches() {
+    return numMicrobatches > 0;
   }
 
   public boolean clipping() {

@@ -63,6 +63,7 @@ public final class DPSGDClassifier
   private final Param<String> accountant;
   private final LongParam seed;
   private final IntParam aggregationDepth;
+  private final IntParam numMicrobatches;
   private final Param<String> checkpointDir;
   private final Param<String> ledger;
   private final IntParam checkpointInterval;
@@ -127,6 +128,9 @@ public final class DPSGDClassifier
             KnobParams.longParam(this, Knobs.EXPECTED_BATCH_SIZE), Knobs.EXPECTED_BATCH_SIZE);
     samplingRate =
         withDefault(KnobParams.doubleParam(this, Knobs.SAMPLING_RATE), Knobs.SAMPLING_RATE);
+    // Saved estimators without it keep the default 0 (per-example), which is what they did.
+    numMicrobatches =
+        withDefault(KnobParams.intParam(this, Knobs.NUM_MICROBATCHES), Knobs.NUM_MICROBATCHES);
     epochs = withDefault(KnobParams.doubleParam(this, Knobs.EPOCHS), Knobs.EPOCHS);
     steps = withDefault(KnobParams.longParam(this, Knobs.STEPS), Knobs.STEPS);
     optimizer = withDefault(KnobParams.stringParam(this, Knobs.OPTIMIZER), Knobs.OPTIMIZER);
@@ -228,6 +232,13 @@ public final class DPSGDClassifier
 
   public DoubleParam epochs() {
     return epochs;
+  }
+
+  /**
+   * TF Privacy's num_microbatches (0 = per-example clipping); see {@link Knobs#NUM_MICROBATCHES}.
+   */
+  public IntParam numMicrobatches() {
+    return numMicrobatches;
   }
 
   public LongParam steps() {
@@ -344,6 +355,10 @@ public final class DPSGDClassifier
 
   public DPSGDClassifier setSamplingRate(double v) {
     return put(Knobs.SAMPLING_RATE, samplingRate, v);
+  }
+
+  public DPSGDClassifier setNumMicrobatches(int v) {
+    return put(Knobs.NUM_MICROBATCHES, numMicrobatches, v);
   }
 
   public DPSGDClassifier setEpochs(double v) {
@@ -514,6 +529,7 @@ public final class DPSGDClassifier
     } else {
       c.expectedBatchSize((Long) getOrDefault(expectedBatchSize));
     }
+    c.numMicrobatches((Integer) getOrDefault(numMicrobatches));
     if (isSet(steps)) {
       c.steps((Long) getOrDefault(steps));
     } else {

@@ -129,7 +129,8 @@ final class DPSGDModelPersistence {
             Double.NaN,
             0,
             false,
-            false);
+            false,
+            0);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("weights")), unknown);
   }
 

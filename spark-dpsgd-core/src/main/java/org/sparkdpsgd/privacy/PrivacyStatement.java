@@ -4,16 +4,35 @@ import java.util.Locale;
 
 /**
  * A readable privacy statement for DP-SGD, in the spirit of TensorFlow Privacy's
- * compute_dp_sgd_privacy.
+ * compute_dp_sgd_privacy. With microbatches the sensitivity is 2C, so the accountants are charged
+ * for σ/2, as compute_dp_sgd_privacy does when used_microbatching is set.
  */
 public final class PrivacyStatement {
   private PrivacyStatement() {}
 
   public static String describe(
       double samplingRate, double noiseMultiplier, long steps, double delta, boolean includePld) {
+    return describe(samplingRate, noiseMultiplier, steps, delta, 0, includePld);
+  }
+
+  /**
+   * @param numMicrobatches M microbatches per step (TF Privacy's num_microbatches), or 0 for
+   *     per-example clipping
+   */
+  public static String describe(
+      double samplingRate,
+      double noiseMultiplier,
+      long steps,
+      double delta,
+      int numMicrobatches,
+      boolean includePld) {
+    if (numMicrobatches < 0) {
+      throw org.sparkdpsgd.util.Checks.fail("num-microbatches", ">= 0", numMicrobatches);
+    }
+    double accounted = numMicrobatches > 0 ? noiseMultiplier / 2 : noiseMultiplier;
     RdpAccountant rdp = new RdpAccountant();
     rdp.compose(
-        new PoissonSampledEvent(samplingRate, new GaussianEvent(noiseMultiplier)),
+        new PoissonSampledEvent(samplingRate, new GaussianEvent(accounted)),
         Math.toIntExact(steps));
     EpsilonAndOrder e = rdp.getEpsilonAndOptimalOrder(delta);
     StringBuilder sb = new StringBuilder();
@@ -26,6 +45,16 @@ public final class PrivacyStatement {
             steps,
             steps * samplingRate,
             delta));
+    if (numMicrobatches > 0) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  %d microbatches per step: each microbatch's mean gradient is clipped to C and the"
+                  + " noise is σ·C, but adding or removing one example can move one clipped mean by 2C"
+                  + " (sensitivity 2C), so it is accounted as noise multiplier σ/2 = %.6g%n",
+              numMicrobatches,
+              accounted));
+    }
     sb.append(
         String.format(
             Locale.ROOT,
@@ -36,7 +65,7 @@ public final class PrivacyStatement {
       try {
         PrivacyAccountant pld = AccountantKind.PLD.create();
         pld.compose(
-            new PoissonSampledEvent(samplingRate, new GaussianEvent(noiseMultiplier)),
+            new PoissonSampledEvent(samplingRate, new GaussianEvent(accounted)),
             Math.toIntExact(steps));
         sb.append(
             String.format(
@@ -47,7 +76,13 @@ public final class PrivacyStatement {
     }
     sb.append(
         "Assumptions: Poisson sampling (each example in each step independently with probability q), "
-            + "example-level privacy, add-or-remove-one neighbouring datasets.");
+            + "example-level privacy, add-or-remove-one neighbouring datasets");
+    sb.append(
+        numMicrobatches > 0
+            ? "; each sampled example joins one of the "
+                + numMicrobatches
+                + " microbatches uniformly at random, independently of the data."
+            : ".");
     return sb.toString();
   }
 

@@ -66,6 +66,10 @@ record Checkpoint(
     n.put("l2_norm_clip", plan.l2NormClip());
     n.put("delta", plan.delta());
     n.put("non_private", plan.nonPrivate());
+    if (plan.numMicrobatches() > 0) {
+      // only when set: checkpoints written before microbatches existed resume per-example runs
+      n.put("num_microbatches", plan.numMicrobatches());
+    }
     n.put("accountant", c.accountant.name().toLowerCase(java.util.Locale.ROOT));
     n.put("optimizer", c.optimizer.toString());
     n.put("ema_decay", c.emaDecay);
@@ -92,6 +96,13 @@ record Checkpoint(
                         + " now");
               }
             });
+    // Written only when set (fingerprint): a microbatched checkpoint must not resume per-example.
+    if (run.has("num_microbatches") && !now.has("num_microbatches")) {
+      diffs.add(
+          "num_microbatches: "
+              + run.get("num_microbatches").asText()
+              + " in the checkpoint, 0 now");
+    }
     return diffs.isEmpty() ? null : String.join("; ", diffs);
   }
 

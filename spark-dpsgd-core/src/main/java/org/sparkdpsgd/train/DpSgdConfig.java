@@ -29,6 +29,7 @@ public final class DpSgdConfig implements Serializable {
   double delta = Knobs.DELTA.defaultDouble();
   long expectedBatchSize = Knobs.EXPECTED_BATCH_SIZE.defaultLong();
   double samplingRate = Double.NaN;
+  int numMicrobatches = Knobs.NUM_MICROBATCHES.defaultInt();
   double epochs = Knobs.EPOCHS.defaultDouble();
   long steps = 0;
   OptimizerSpec optimizer =
@@ -105,6 +106,19 @@ public final class DpSgdConfig implements Serializable {
     samplingRate = Knobs.SAMPLING_RATE.check(q);
     expectedBatchSize = 0;
     return this;
+  }
+
+  /**
+   * TensorFlow Privacy's num_microbatches: M microbatches per step, each microbatch's mean gradient
+   * clipped to C (0 = per-example clipping); see {@link Knobs#NUM_MICROBATCHES}.
+   */
+  public DpSgdConfig numMicrobatches(int m) {
+    numMicrobatches = Knobs.NUM_MICROBATCHES.check(m);
+    return this;
+  }
+
+  public int numMicrobatches() {
+    return numMicrobatches;
   }
 
   public DpSgdConfig epochs(double e) {

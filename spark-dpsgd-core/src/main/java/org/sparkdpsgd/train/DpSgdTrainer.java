@@ -32,9 +32,12 @@ import org.sparkdpsgd.util.InvalidInputException;
  *   w      = optimizer.step(w, g)                                      ({@link DpStep})
  * </pre>
  *
- * Resuming from checkpoints and the charge reservations they carry are in {@link CheckpointedRun};
- * the reservation in a budget shared across runs ({@link #ledger}) is made in {@link #fit} before
- * the first step.
+ * With M microbatches (TF Privacy's num_microbatches) the sums are Σ_j clip(mean of microbatch j),
+ * the charge is for Gaussian(σ/2) (sensitivity 2C, {@link TrainingPlan}) and g divides by M.
+ *
+ * <p>Resuming from checkpoints and the charge reservations they carry are in {@link
+ * CheckpointedRun}; the reservation in a budget shared across runs ({@link #ledger}) is made in
+ * {@link #fit} before the first step.
  */
 public final class DpSgdTrainer {
   private final DpSgdConfig config;
@@ -139,11 +142,21 @@ public final class DpSgdTrainer {
   public TrainingResult fit(
       TrainingBlocks data, TrainingPlan plan, ModelSpec spec, double[] initial) {
     // Checkpoints are checked first: a mismatch fails, and a finished run returns, before any work.
+    plan.checkMicrobatchMemory(spec.numParams());
     if (audit != null && config.checkpointDir != null) {
       throw new InvalidInputException(
           "an audited run cannot use checkpoints (checkpoint directory "
               + config.checkpointDir
               + "): the canaries' scores would miss the steps before a restart");
+    }
+    if (audit != null && plan.numMicrobatches() > 0) {
+      // The canaries are clipped as single examples; with microbatches the released sum clips
+      // means, so the audit would measure a different mechanism than the run's.
+      throw new InvalidInputException(
+          "an audited run must clip per example: set training.num-microbatches = 0 (provided"
+              + " value: "
+              + plan.numMicrobatches()
+              + ")");
     }
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
     PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
@@ -295,7 +308,15 @@ public final class DpSgdTrainer {
     StepTimings timings = new StepTimings();
     long start = System.nanoTime();
     StepContext settings =
-        new StepContext(spec, clip, plan.samplingRate(), key, 0, useDouble, plan.numExamples());
+        new StepContext(
+            spec,
+            clip,
+            plan.samplingRate(),
+            key,
+            0,
+            useDouble,
+            plan.numExamples(),
+            plan.numMicrobatches());
     try (NoisePrefetcher noiseAhead =
             new NoisePrefetcher(noiseSource, params.length + extra, stddev, drawNoiseAhead);
         ClusterSteps cluster =
@@ -309,7 +330,7 @@ public final class DpSgdTrainer {
           new DpStep(
               charge,
               plan.nonPrivate() ? sum -> {} : noiseAhead::addNoise,
-              plan.expectedBatchSize(),
+              plan.sumDivisor(),
               config.cosineSchedule ? LearningRateSchedule.COSINE : LearningRateSchedule.CONSTANT,
               plan.steps(),
               optimizer,
@@ -367,7 +388,8 @@ public final class DpSgdTrainer {
             charge.charged() * plan.samplingRate(),
             plan.numExamples(),
             noiseSource.secure() && !plan.nonPrivate(),
-            plan.nonPrivate());
+            plan.nonPrivate(),
+            plan.numMicrobatches());
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 

@@ -8,12 +8,12 @@ import org.sparkdpsgd.optim.Optimizer;
  * cluster returned. {@link #apply} reads as the algorithm; the order is what the privacy argument
  * needs: the step is charged before its noisy update exists outside this method, noise is added
  * once, and the sum is divided by the EXPECTED batch size q·N (the realised sample size depends on
- * who is in the data, so dividing by it would leak).
+ * who is in the data, so dividing by it would leak), or with microbatches by their number M.
  */
 final class DpStep {
   private final PrivacyCharge charge;
   private final Consumer<double[]> addNoise;
-  private final double expectedBatchSize;
+  private final double divisor;
   private final LearningRateSchedule schedule;
   private final long steps;
   private final Optimizer optimizer;
@@ -24,13 +24,14 @@ final class DpStep {
   /**
    * @param addNoise adds N(0, σ²Δ²) to every coordinate, Δ the sum's sensitivity (a no-op for the
    *     non-private baseline)
+   * @param divisor what the noisy sum is divided by: q·N, or M with microbatches
    * @param average the weight average to update (post-processing), or null
    * @param audit sees the noisy sum, canaries' coordinates included, before it is used; or null
    */
   DpStep(
       PrivacyCharge charge,
       Consumer<double[]> addNoise,
-      double expectedBatchSize,
+      double divisor,
       LearningRateSchedule schedule,
       long steps,
       Optimizer optimizer,
@@ -39,7 +40,7 @@ final class DpStep {
       StepTimings timings) {
     this.charge = charge;
     this.addNoise = addNoise;
-    this.expectedBatchSize = expectedBatchSize;
+    this.divisor = divisor;
     this.schedule = schedule;
     this.steps = steps;
     this.optimizer = optimizer;
@@ -62,7 +63,7 @@ final class DpStep {
       // the canaries' coordinates follow the model's; the optimizers read params.length of them
       audit.observe(t, clippedSum, params.length);
     }
-    scale(clippedSum, 1.0 / expectedBatchSize);
+    scale(clippedSum, 1.0 / divisor);
     optimizer.step(params, clippedSum, schedule.factor(t, steps));
     if (average != null) {
       average.update(params);

@@ -94,6 +94,31 @@ public final class Knobs {
           null,
           (n, v) -> Checks.probability(n, (Double) v),
           "probability q that an example is in a step's sample; overrides expectedBatchSize");
+
+  /**
+   * Largest number of microbatches: each one's unclipped gradient sum is kept, per task and on the
+   * driver, until the step's clip: M × parameters doubles, also checked against the model ({@link
+   * TrainingPlan#checkMicrobatchMemory}).
+   */
+  public static final int MAX_MICROBATCHES = 4096;
+
+  public static final Knob NUM_MICROBATCHES =
+      new Knob(
+          "training.num-microbatches",
+          "numMicrobatches",
+          Type.INT,
+          0,
+          (n, v) -> {
+            int m = (Integer) v;
+            if (m < 0 || m > MAX_MICROBATCHES) {
+              throw Checks.fail(n, "in [0, " + MAX_MICROBATCHES + "]", m);
+            }
+          },
+          "microbatches per step, TensorFlow Privacy's num_microbatches (0 = one example per"
+              + " microbatch, per-example clipping). Each sampled example joins one of M microbatches"
+              + " uniformly at random; each microbatch's mean gradient is clipped to C, the sum gets"
+              + " noise sigma*C and is divided by M. Sensitivity 2C (a microbatch's clipped mean can"
+              + " flip): charged as noise multiplier sigma/2");
   public static final Knob EPOCHS =
       new Knob(
           "training.epochs",
@@ -282,6 +307,7 @@ public final class Knobs {
           LEDGER,
           EXPECTED_BATCH_SIZE,
           SAMPLING_RATE,
+          NUM_MICROBATCHES,
           EPOCHS,
           STEPS,
           OPTIMIZER,

@@ -11,6 +11,13 @@ import org.sparkdpsgd.util.InvalidInputException;
  * The concrete numbers of a run, fixed before the first step: sampling rate q, number of steps T,
  * noise multiplier σ (calibrated from a target ε if one was given) and the ε that T steps will
  * spend. Every user error in the combination of knobs is found here, before any privacy is spent.
+ *
+ * <p>With M microbatches (TensorFlow Privacy's num_microbatches) the noise is σ·C as without them,
+ * but the sensitivity of the step's sum is 2C: adding or removing one example changes the mean of
+ * the one microbatch it falls in, and that microbatch's clipped mean (norm ≤ C before and after)
+ * moves by up to 2C. The accountant is therefore charged for a Gaussian mechanism with noise
+ * multiplier σ/2 ({@link #accountedNoiseMultiplier}), as TF Privacy's compute_dp_sgd_privacy does
+ * for microbatched runs; a target ε calibrates σ/2, so σ is twice what per-example clipping needs.
  */
 public record TrainingPlan(
     long numExamples,
@@ -23,7 +30,14 @@ public record TrainingPlan(
     double delta,
     double plannedEpsilon,
     boolean nonPrivate,
-    String warning) {
+    String warning,
+    int numMicrobatches) {
+
+  /**
+   * Most unclipped values a step may hold per task and on the driver in microbatch mode: M sums of
+   * the model's size, 2²⁶ doubles = 512 MiB.
+   */
+  public static final long MAX_MICROBATCH_VALUES = 1L << 26;
 
   public static TrainingPlan resolve(DpSgdConfig c, long n) {
     c.requireComplete();
@@ -43,6 +57,14 @@ public record TrainingPlan(
     } else {
       q = c.samplingRate;
     }
+    int m = c.numMicrobatches;
+    if (m > 0 && m > q * n) {
+      throw new InvalidInputException(
+          "numMicrobatches must be <= the expected batch size q·N = "
+              + (q * n)
+              + " (most microbatches would be empty); provided value: "
+              + m);
+    }
     long steps = c.steps > 0 ? c.steps : (long) Math.ceil(c.epochs / q);
     double epochs = steps * q;
     String warning = null;
@@ -61,9 +83,11 @@ public record TrainingPlan(
       epsilon = Double.POSITIVE_INFINITY;
     } else {
       if (Double.isNaN(c.noiseMultiplier)) {
+        // Microbatches: the accountant sees σ/2 (sensitivity 2C), so calibrate σ/2 and double it.
         sigma =
-            NoiseCalibration.calibrateNoiseMultiplier(
-                c.targetEpsilon, c.delta, q, steps, c.accountant);
+            sensitivityFactor(m)
+                * NoiseCalibration.calibrateNoiseMultiplier(
+                    c.targetEpsilon, c.delta, q, steps, c.accountant);
       } else {
         sigma = c.noiseMultiplier;
         if (sigma == 0) {
@@ -74,10 +98,62 @@ public record TrainingPlan(
                   + " train with no-privacy for a non-private baseline; provided value: 0.0");
         }
       }
-      epsilon = c.accountant.create().compose(runEvent(q, sigma, steps)).getEpsilon(c.delta);
+      epsilon =
+          c.accountant
+              .create()
+              .compose(runEvent(q, sigma / sensitivityFactor(m), steps))
+              .getEpsilon(c.delta);
     }
     return new TrainingPlan(
-        n, q, q * n, steps, epochs, sigma, c.l2NormClip, c.delta, epsilon, c.nonPrivate, warning);
+        n,
+        q,
+        q * n,
+        steps,
+        epochs,
+        sigma,
+        c.l2NormClip,
+        c.delta,
+        epsilon,
+        c.nonPrivate,
+        warning,
+        m);
+  }
+
+  /** Sensitivity of a step's sum in units of C: 1 per example, 2 with microbatches. */
+  public static double sensitivityFactor(int numMicrobatches) {
+    return numMicrobatches > 0 ? 2.0 : 1.0;
+  }
+
+  /** The noise multiplier the accountant is charged for: σ, or σ/2 with microbatches. */
+  public double accountedNoiseMultiplier() {
+    return noiseMultiplier / sensitivityFactor(numMicrobatches);
+  }
+
+  /**
+   * What the step's noisy sum is divided by: the expected batch size q·N per example, or M with
+   * microbatches (TF Privacy's division by num_microbatches; M is fixed and public, the number of
+   * non-empty microbatches is not).
+   */
+  public double sumDivisor() {
+    return numMicrobatches > 0 ? numMicrobatches : expectedBatchSize;
+  }
+
+  /**
+   * Refuses microbatches whose unclipped sums (M × parameters doubles per task and on the driver)
+   * would not fit {@link #MAX_MICROBATCH_VALUES}.
+   */
+  public void checkMicrobatchMemory(int numParams) {
+    if (numMicrobatches > 0 && (long) numMicrobatches * numParams > MAX_MICROBATCH_VALUES) {
+      throw new InvalidInputException(
+          "numMicrobatches must be <= "
+              + (MAX_MICROBATCH_VALUES / numParams)
+              + " for a model of "
+              + numParams
+              + " parameters (the driver keeps M unclipped sums of the model's size, at most "
+              + MAX_MICROBATCH_VALUES
+              + " values); provided value: "
+              + numMicrobatches);
+    }
   }
 
   /** The privacy event of one step: a Poisson-sampled Gaussian mechanism. */
@@ -89,7 +165,8 @@ public record TrainingPlan(
     return new SelfComposedEvent(stepEvent(q, sigma), Math.toIntExact(steps));
   }
 
+  /** The event charged per step: σ/2 in place of σ with microbatches (sensitivity 2C). */
   public DpEvent stepEvent() {
-    return stepEvent(samplingRate, noiseMultiplier);
+    return stepEvent(samplingRate, accountedNoiseMultiplier());
   }
 }

@@ -49,6 +49,7 @@ class KnobParamsAndFormatsTest {
     m.put("accountant", "pld");
     m.put("expectedBatchSize", 128L);
     m.put("samplingRate", 0.01);
+    m.put("numMicrobatches", 16);
     m.put("epochs", 7.0);
     m.put("steps", 99L);
     m.put("optimizer", "adam");
@@ -146,6 +147,7 @@ class KnobParamsAndFormatsTest {
     assertEquals("relu", d.activation().name().toLowerCase());
     assertEquals("pld", d.accountant().name().toLowerCase());
     assertEquals(42L, d.initSeed());
+    assertEquals(16, d.numMicrobatches());
   }
 
   /**

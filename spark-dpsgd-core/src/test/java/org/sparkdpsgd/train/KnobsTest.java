@@ -24,6 +24,7 @@ public class KnobsTest {
     m.put("accountant", "gdp");
     m.put("expectedBatchSize", 0L);
     m.put("samplingRate", 1.5);
+    m.put("numMicrobatches", -1);
     m.put("epochs", -1.0);
     m.put("steps", 0L);
     m.put("optimizer", "rmsprop");
@@ -98,6 +99,7 @@ public class KnobsTest {
     actual.put(Knobs.ACCOUNTANT, c.accountant.name().toLowerCase());
     actual.put(Knobs.EXPECTED_BATCH_SIZE, c.expectedBatchSize);
     actual.put(Knobs.SAMPLING_RATE, Double.isNaN(c.samplingRate) ? null : c.samplingRate);
+    actual.put(Knobs.NUM_MICROBATCHES, c.numMicrobatches);
     actual.put(Knobs.EPOCHS, c.epochs);
     actual.put(Knobs.STEPS, c.steps == 0 ? null : c.steps);
     actual.put(Knobs.OPTIMIZER, c.optimizer.name());

@@ -39,6 +39,13 @@ final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--noise-multiplier", description = "σ")
   Double noiseMultiplier;
 
+  @Option(
+      names = "--num-microbatches",
+      description =
+          "microbatches per step (training.num-microbatches; default 0 = per-example clipping):"
+              + " sensitivity 2C, accounted as σ/2")
+  int numMicrobatches;
+
   @Option(names = "--delta", description = "δ (default 1e-5)")
   double delta = 1e-5;
 
@@ -55,6 +62,11 @@ final class PrivacyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (batch != null && numMicrobatches != 0) {
+      throw new InvalidInputException(
+          "--num-microbatches applies to one run, not to --batch tables; halve the"
+              + " noise_multiplier column for microbatched runs");
+    }
     if (batch != null) {
       Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
       try (Reader in = Files.newBufferedReader(batch.toPath(), StandardCharsets.UTF_8)) {
@@ -65,12 +77,20 @@ final class PrivacyCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
+    if (numMicrobatches < 0 || numMicrobatches > org.sparkdpsgd.train.Knobs.MAX_MICROBATCHES) {
+      throw new InvalidInputException(
+          "--num-microbatches must be in [0, "
+              + org.sparkdpsgd.train.Knobs.MAX_MICROBATCHES
+              + "]; provided value: "
+              + numMicrobatches);
+    }
     if (noiseMultiplier == null) {
       throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
     }
     SamplingArgs s = SamplingArgs.resolve(n, batchSize, epochs, samplingRate, steps);
     System.out.println(
-        PrivacyStatement.describe(s.samplingRate(), noiseMultiplier, s.steps(), delta, !noPld));
+        PrivacyStatement.describe(
+            s.samplingRate(), noiseMultiplier, s.steps(), delta, numMicrobatches, !noPld));
     return 0;
   }
 }

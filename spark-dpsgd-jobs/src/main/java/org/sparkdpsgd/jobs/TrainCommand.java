@@ -279,6 +279,8 @@ final class TrainCommand implements Callable<Integer> {
     n.put("l2_norm_clip", p.l2NormClip());
     n.put("sampling_rate", p.samplingRate());
     n.put("expected_batch_size", p.expectedBatchSize());
+    // 0 = per-example clipping; M > 0: sensitivity 2C, epsilon is for noise_multiplier / 2
+    n.put("num_microbatches", p.numMicrobatches());
     n.put("steps", p.steps());
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());

@@ -94,6 +94,7 @@ public final class TrainerSettings {
     } else {
       d.unsetBatch();
     }
+    d.numMicrobatches(c.integer(Knobs.NUM_MICROBATCHES.key()));
     String epochsKey = Knobs.EPOCHS.key();
     String stepsKey = Knobs.STEPS.key();
     boolean epochs = c.isSet(epochsKey);

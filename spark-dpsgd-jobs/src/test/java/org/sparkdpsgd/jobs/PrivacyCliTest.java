@@ -38,6 +38,45 @@ class PrivacyCliTest {
         r.out().contains("Poisson sampling") && r.out().contains("add-or-remove-one"), r.out());
   }
 
+  /**
+   * With microbatches the statement is the one for σ/2 (sensitivity 2C, as TF Privacy's
+   * compute_dp_sgd_privacy with used_microbatching): the same ε as the per-example statement at σ =
+   * 0.55, and it says why.
+   */
+  @Test
+  void microbatchedStatementIsAccountedWithHalfTheNoiseMultiplier() {
+    String[] common = {"--n", "60000", "--batch-size", "256", "--epochs", "60", "--no-pld"};
+    CliRunner.Result micro =
+        CliRunner.run(
+            concat("privacy", "--noise-multiplier", "1.1", "--num-microbatches", "16", common));
+    CliRunner.Result halved =
+        CliRunner.run(concat("privacy", "--noise-multiplier", "0.55", common));
+    assertEquals(0, micro.exitCode(), micro.err());
+    String eps = halved.out().lines().filter(l -> l.contains("by RDP")).findFirst().orElseThrow();
+    assertTrue(micro.out().contains(eps), micro.out() + "\nvs\n" + halved.out());
+    assertTrue(micro.out().contains("16 microbatches per step"), micro.out());
+    assertTrue(micro.out().contains("σ/2 = 0.550000"), micro.out());
+    CliRunner.Result bad =
+        CliRunner.run(
+            concat("privacy", "--noise-multiplier", "1.1", "--num-microbatches", "5000", common));
+    assertTrue(bad.exitCode() != 0);
+    assertTrue(bad.err().contains("--num-microbatches must be in [0, 4096]"), bad.err());
+  }
+
+  private static String[] concat(String a, String b, String c, String... rest) {
+    return concat(new String[] {a, b, c}, rest);
+  }
+
+  private static String[] concat(String a, String b, String c, String d, String e, String... rest) {
+    return concat(new String[] {a, b, c, d, e}, rest);
+  }
+
+  private static String[] concat(String[] head, String[] tail) {
+    String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
+  }
+
   @Test
   void calibrateJson() throws Exception {
     CliRunner.Result r =
