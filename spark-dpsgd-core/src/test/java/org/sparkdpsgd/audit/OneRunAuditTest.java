@@ -129,6 +129,15 @@ class OneRunAuditTest {
    * C times the number of steps it was sampled in (0 if absent), about q·T = 20 on average.
    */
   @Test
+  void anAuditRefusesMicrobatchesBeforeAnyStep() {
+    org.sparkdpsgd.util.InvalidInputException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            org.sparkdpsgd.util.InvalidInputException.class,
+            () -> new OneRunAudit().run(data, claimingEpsilon2().numMicrobatches(10)));
+    assertTrue(e.getMessage().contains("training.num-microbatches = 0"), e.getMessage());
+  }
+
+  @Test
   void canariesDoNotTouchTheModelAndScoreTheirClippedGradients() {
     DpSgdConfig config = claimingEpsilon2().epochs(2);
     TrainingResult plain =
