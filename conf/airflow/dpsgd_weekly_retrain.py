@@ -136,7 +136,6 @@ with DAG(
         conn_id="spark_default",
         application="{{ var.value.dpsgd_job_jar }}",
         java_class=DPSGD_MAIN,
-        name="dpsgd-retrain-{{ ds_nodash }}",
         application_args=[
             "train",
             "--config",
