@@ -62,7 +62,21 @@ class ZeppelinNoteSpec extends AnyFlatSpec with Matchers {
     z.show(spark.createDataFrame(steps.map(m => (m.step, m.epsilon, m.examplesPerSecond)).toSeq).toDF("step", "epsilon", "examples_per_second"))
     // ZEPPELIN-END
 
+    // ZEPPELIN-BEGIN
+    // ε over the steps as a picture with a numeric step axis (Zeppelin's own charts put x on categories)
+    import org.knowm.xchart.{BitmapEncoder, XYChartBuilder}
+    val spent = steps.filter(m => !m.epsilon.isInfinite)
+    val epsChart = new XYChartBuilder().width(640).height(320).title("Privacy spent (RDP ε at δ = 1e-5)")
+      .xAxisTitle("step").yAxisTitle("ε").build()
+    epsChart.getStyler.setLegendVisible(false)
+    epsChart.addSeries("ε", spent.map(_.step.toDouble), spent.map(_.epsilon))
+      .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE)
+    val epsPng = BitmapEncoder.getBitmapBytes(epsChart, BitmapEncoder.BitmapFormat.PNG)
+    println("%html <img src=\"data:image/png;base64," + java.util.Base64.getEncoder.encodeToString(epsPng) + "\">")
+    // ZEPPELIN-END
+
     model.privacyReport.epsilon shouldBe 3.0 +- 1e-6
+    javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(epsPng)).getWidth shouldBe 640
     accuracy should be > 0.7
     steps.length.toLong shouldBe model.privacyReport.steps
   }
