@@ -50,6 +50,7 @@ public final class ClippedGradientAggregator implements Serializable {
   private transient MicrobatchSums microbatches;
 
   private transient ClippedBatches batches;
+  private transient UserGradients userGradients; // user-level blocks only
   private transient PoissonSampler.Step sampler; // one per task: keyed once, not once per block
   private transient MicrobatchAssignment assignment; // microbatches only
 
@@ -86,6 +87,9 @@ public final class ClippedGradientAggregator implements Serializable {
     if (sampler == null) {
       sampler = PoissonSampler.forStep(context.samplingKey(), context.step());
     }
+    if (block.byUser()) {
+      return addUsers(block);
+    }
     int[] rows = sampler.sample(block.blockId(), block.rows(), context.samplingRate());
     if (rows.length == 0) {
       return this;
@@ -101,6 +105,25 @@ public final class ClippedGradientAggregator implements Serializable {
       batches = new ClippedBatches(context, weights.get());
     }
     batches.add(block, rows, microbatch);
+    return this;
+  }
+
+  /**
+   * User-level privacy: Poisson-samples the block's users (each kept with probability q, from the
+   * same per-block stream rows would use) and adds each sampled user's clipped mean gradient.
+   */
+  private ClippedGradientAggregator addUsers(ExampleBlock block) {
+    if (context.microbatches()) {
+      throw new IllegalStateException("user-level blocks cannot be split into microbatches");
+    }
+    int[] users = sampler.sample(block.blockId(), block.users(), context.samplingRate());
+    if (users.length == 0) {
+      return this;
+    }
+    if (userGradients == null) {
+      userGradients = new UserGradients(context, weights.get());
+    }
+    userGradients.add(block, users);
     return this;
   }
 
@@ -155,6 +178,12 @@ public final class ClippedGradientAggregator implements Serializable {
    * own (see {@link ExactSum}): an earlier unrounded sum is rounded before it is replaced.
    */
   private void finish() {
+    if (userGradients != null) {
+      ExactSum users = userGradients.sum();
+      gradientSum = gradientSum == null ? users : gradientSum.add(users);
+      lossSum += userGradients.lossSum();
+      userGradients = null;
+    }
     if (batches == null) {
       return;
     }

@@ -54,6 +54,34 @@ public final class ExactSum implements Serializable {
     return new ExactSum(unit, units);
   }
 
+  /** Zeros of {@code dims} values on the grid of {@code unit}, to add rounded vectors to. */
+  static ExactSum zeros(int dims, double unit) {
+    return new ExactSum(unit, new long[dims]);
+  }
+
+  /**
+   * Adds {@code values} rounded to the grid, each coordinate on its own: the same as {@code
+   * add(of(values, unit))} without the intermediate array (one pass per user's contribution).
+   */
+  ExactSum addRounded(double[] values) {
+    if (values.length != units.length) {
+      throw new IllegalStateException(values.length + " values for a sum of " + units.length);
+    }
+    for (int k = 0; k < values.length; k++) {
+      double scaled = values[k] / unit;
+      if (!(Math.abs(scaled) < LIMIT)) {
+        throw new IllegalStateException(
+            "gradient sum "
+                + values[k]
+                + " is outside the exact aggregation range (unit "
+                + unit
+                + ")");
+      }
+      units[k] = Math.addExact(units[k], (long) Math.rint(scaled));
+    }
+    return this;
+  }
+
   /** Byte size of {@link #put}'s form. */
   int size() {
     return 8 + 4 + 8 * units.length;

@@ -170,10 +170,10 @@ public final class BlockPacker {
   }
 
   /** Stands for the row's position in messages until one is thrown (see packPartition). */
-  private static final String WHERE = "\u0000row\u0000";
+  static final String WHERE = "\u0000row\u0000";
 
   /** Validates one row into the block at index {@code filled}; returns the new count. */
-  private static int packRow(
+  static int packRow(
       Row row, Spec spec, RowValidator validator, float[] features, int[] labels, int filled) {
     int dim = spec.dim();
     String where = WHERE;

@@ -24,6 +24,9 @@ public final class TrainingBlocks implements AutoCloseable {
   private final int dim;
   private final int numClasses;
 
+  /** Number of users when the rows are grouped by user (user-level privacy); 0 otherwise. */
+  private final long numUsers;
+
   /** The broadcasts behind blocks that came from driver memory (null otherwise). */
   private final DriverBlocks fromDriver;
 
@@ -32,11 +35,13 @@ public final class TrainingBlocks implements AutoCloseable {
       long numExamples,
       int dim,
       int numClasses,
+      long numUsers,
       DriverBlocks fromDriver) {
     this.blocks = blocks;
     this.numExamples = numExamples;
     this.dim = dim;
     this.numClasses = numClasses;
+    this.numUsers = numUsers;
     this.fromDriver = fromDriver;
   }
 
@@ -97,6 +102,68 @@ public final class TrainingBlocks implements AutoCloseable {
             featureScale,
             featureShift);
     return prepare(df, spec);
+  }
+
+  /**
+   * As {@link #prepare(Dataset, String, String, int, int, int, String, double, double)}, with the
+   * rows grouped by user ({@link UserBlocks}) for user-level privacy; a null {@code users} packs
+   * them example by example. The rows are validated first as they are read (so a bad row is named
+   * by its file line), then shuffled into user groups.
+   */
+  public static TrainingBlocks prepare(
+      Dataset<Row> df,
+      String featuresCol,
+      String labelCol,
+      int dim,
+      int numClasses,
+      int blockRows,
+      String sourceName,
+      double featureScale,
+      double featureShift,
+      UserBlocks.Grouping users) {
+    if (users == null) {
+      return prepare(
+          df,
+          featuresCol,
+          labelCol,
+          dim,
+          numClasses,
+          blockRows,
+          sourceName,
+          featureScale,
+          featureShift);
+    }
+    UserBlocks.checkUserColumn(df, users, sourceName);
+    // Validation (and the schema-derived dim and classes) exactly as for example-level blocks.
+    BlockPacker.Spec spec;
+    try (TrainingBlocks checked =
+        prepare(
+            df,
+            featuresCol,
+            labelCol,
+            dim,
+            numClasses,
+            blockRows,
+            sourceName,
+            featureScale,
+            featureShift)) {
+      spec =
+          new BlockPacker.Spec(
+              featuresCol,
+              labelCol,
+              checked.dim(),
+              checked.numClasses(),
+              blockRows,
+              sourceName,
+              featureNames(df, featuresCol),
+              featureScale,
+              featureShift);
+    }
+    int cores = df.sparkSession().sparkContext().defaultParallelism();
+    JavaRDD<ExampleBlock> grouped = UserBlocks.pack(df, spec, users, cores);
+    TrainingBlocks t = persisted(grouped, spec, null);
+    long u = UserErrors.unwrapping(() -> grouped.map(b -> (long) b.users()).fold(0L, Long::sum));
+    return new TrainingBlocks(grouped, t.numExamples, t.dim, t.numClasses, u, null);
   }
 
   public static TrainingBlocks prepare(Dataset<Row> df, BlockPacker.Spec spec) {
@@ -174,7 +241,7 @@ public final class TrainingBlocks implements AutoCloseable {
       blocks.unpersist(false);
       throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
     }
-    return new TrainingBlocks(blocks, n, dim, numClasses, served);
+    return new TrainingBlocks(blocks, n, dim, numClasses, 0, served);
   }
 
   /**
@@ -194,14 +261,7 @@ public final class TrainingBlocks implements AutoCloseable {
     }
     int outDim = fixed.outputDim();
     JavaRDD<ExampleBlock> mapped =
-        blocks.map(
-            b ->
-                new ExampleBlock(
-                    b.blockId(),
-                    b.rows(),
-                    outDim,
-                    fixed.apply(b.features(), b.rows()),
-                    b.labels()));
+        blocks.map(b -> b.withFeatures(outDim, fixed.apply(b.features(), b.rows())));
     mapped.persist(CACHED); // the fixed features are costly to recompute, too
     mapped.setName(blocks.name() + " > " + fixed.describe());
     long n = countRows(mapped);
@@ -210,7 +270,7 @@ public final class TrainingBlocks implements AutoCloseable {
       throw new IllegalStateException(
           "fixed features changed the number of rows: " + n + " != " + numExamples);
     }
-    return new TrainingBlocks(mapped, numExamples, outDim, numClasses, null);
+    return new TrainingBlocks(mapped, numExamples, outDim, numClasses, numUsers, null);
   }
 
   /**
@@ -222,7 +282,32 @@ public final class TrainingBlocks implements AutoCloseable {
   public TrainingBlocks subset(RowSubset subset) {
     JavaRDD<ExampleBlock> kept =
         blocks.map(b -> b.keeping(subset.rowsOf(b.blockId(), b.rows()))).filter(b -> b.rows() > 0);
-    return persisted(kept, subset + " of " + blocks.name(), dim, numClasses, null);
+    TrainingBlocks t = persisted(kept, subset + " of " + blocks.name(), dim, numClasses, null);
+    if (numUsers == 0) {
+      return t;
+    }
+    long u = UserErrors.unwrapping(() -> kept.map(b -> (long) b.users()).fold(0L, Long::sum));
+    return new TrainingBlocks(kept, t.numExamples, dim, numClasses, u, null);
+  }
+
+  /**
+   * These blocks, cached again, as user-level blocks in which every row is its own user: what
+   * user-level training is when each user owns one example. The rows, their order and the block ids
+   * are kept, so a step samples exactly the rows the example-level blocks would (the caller closes
+   * the result before these blocks).
+   */
+  public TrainingBlocks oneUserPerRow() {
+    JavaRDD<ExampleBlock> single =
+        blocks.map(
+            b -> {
+              int[] starts = new int[b.rows() + 1];
+              java.util.Arrays.setAll(starts, i -> i);
+              return new ExampleBlock(
+                  b.blockId(), b.rows(), b.dim(), b.features(), b.labels(), starts);
+            });
+    TrainingBlocks t =
+        persisted(single, "one user per row of " + blocks.name(), dim, numClasses, null);
+    return new TrainingBlocks(single, t.numExamples, dim, numClasses, t.numExamples, null);
   }
 
   /** Materialises persisted blocks by counting their rows; unpersists them if that fails. */
@@ -278,6 +363,16 @@ public final class TrainingBlocks implements AutoCloseable {
 
   public long numExamples() {
     return numExamples;
+  }
+
+  /** Number of users if the rows are grouped by user (user-level privacy), else 0. */
+  public long numUsers() {
+    return numUsers;
+  }
+
+  /** True if the rows are grouped by user: a step samples users, and the guarantee is per user. */
+  public boolean byUser() {
+    return numUsers > 0;
   }
 
   public int dim() {

@@ -130,6 +130,7 @@ final class DPSGDModelPersistence {
             0,
             false,
             false,
+            0,
             0);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("weights")), unknown);
   }

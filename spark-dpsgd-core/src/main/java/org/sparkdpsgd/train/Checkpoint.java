@@ -70,6 +70,10 @@ record Checkpoint(
       // only when set: checkpoints written before microbatches existed resume per-example runs
       n.put("num_microbatches", plan.numMicrobatches());
     }
+    if (plan.userLevel()) {
+      // only when set, as above; train_examples then counts users
+      n.put("user_level", true);
+    }
     n.put("accountant", c.accountant.name().toLowerCase(java.util.Locale.ROOT));
     n.put("optimizer", c.optimizer.toString());
     n.put("ema_decay", c.emaDecay);

@@ -125,7 +125,9 @@ public final class DpSgdTrainer {
 
   /** Plans the run for this data (all checks happen here) without training. */
   public TrainingPlan plan(TrainingBlocks data) {
-    return TrainingPlan.resolve(config, data.numExamples());
+    return data.byUser()
+        ? TrainingPlan.resolve(config, data.numUsers(), true)
+        : TrainingPlan.resolve(config, data.numExamples());
   }
 
   public TrainingResult fit(TrainingBlocks data) {
@@ -386,10 +388,11 @@ public final class DpSgdTrainer {
             plan.expectedBatchSize(),
             charge.charged(),
             charge.charged() * plan.samplingRate(),
-            plan.numExamples(),
+            data.numExamples(),
             noiseSource.secure() && !plan.nonPrivate(),
             plan.nonPrivate(),
-            plan.numMicrobatches());
+            plan.numMicrobatches(),
+            plan.userLevel() ? plan.numExamples() : 0);
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 

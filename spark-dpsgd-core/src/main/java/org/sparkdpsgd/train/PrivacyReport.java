@@ -9,6 +9,8 @@ import java.io.Serializable;
  * @param numMicrobatches M microbatches per step (each microbatch's mean gradient clipped to C), or
  *     0 for per-example clipping; with M > 0 the sensitivity is 2C and ε is for σ/2. Reports saved
  *     before microbatches existed read as 0, which is what those runs did.
+ * @param users U for user-level privacy (each step samples users; ε protects all of one user's
+ *     examples at once), or 0 for example-level; reports saved before user-level privacy read 0
  */
 public record PrivacyReport(
     double epsilon,
@@ -23,14 +25,23 @@ public record PrivacyReport(
     long trainExamples,
     boolean secureNoise,
     boolean nonPrivate,
-    int numMicrobatches)
+    int numMicrobatches,
+    long users)
     implements Serializable {
 
   /** The neighbouring relation the guarantee is for (example-level, add or remove one). */
   public static final String NEIGHBOURING = "add-or-remove-one-example";
 
+  /** The neighbouring relation of user-level privacy (add or remove all of one user's rows). */
+  public static final String NEIGHBOURING_USERS = "add-or-remove-one-user";
+
   public String neighbouring() {
-    return NEIGHBOURING;
+    return users > 0 ? NEIGHBOURING_USERS : NEIGHBOURING;
+  }
+
+  /** The unit the guarantee protects, in words: "example-level" or "user-level, U users". */
+  public String privacyUnit() {
+    return users > 0 ? "user-level, " + users + " users" : "example-level, one example";
   }
 
   /** What microbatching did to the accounting, or "" for per-example clipping. */
@@ -52,8 +63,8 @@ public record PrivacyReport(
     }
     return String.format(
         java.util.Locale.ROOT,
-        "(ε = %.4f, δ = %.1e)-DP by %s accounting; σ = %.4f, C = %.4g, q = %.6f (expected batch %.1f), "
-            + "%d steps (%.2f epochs) over %d examples; Poisson sampling, neighbouring datasets: %s%s%s",
+        "(ε = %.4f, δ = %.1e)-DP by %s accounting; σ = %.4f, C = %.4g, q = %.6f (expected batch %.1f%s), "
+            + "%d steps (%.2f epochs) over %s; Poisson sampling%s, neighbouring datasets: %s%s%s",
         epsilon,
         delta,
         accountant.toUpperCase(java.util.Locale.ROOT),
@@ -61,10 +72,12 @@ public record PrivacyReport(
         l2NormClip,
         samplingRate,
         expectedBatchSize,
+        users > 0 ? " users" : "",
         steps,
         epochs,
-        trainExamples,
-        NEIGHBOURING,
+        users > 0 ? users + " users (" + trainExamples + " examples)" : trainExamples + " examples",
+        users > 0 ? " of users, each user's mean gradient clipped to C" : "",
+        neighbouring(),
         microbatches(),
         secureNoise ? "" : "; WARNING: testing noise source, no guarantee");
   }

@@ -18,6 +18,13 @@ import org.sparkdpsgd.util.InvalidInputException;
  * moves by up to 2C. The accountant is therefore charged for a Gaussian mechanism with noise
  * multiplier σ/2 ({@link #accountedNoiseMultiplier}), as TF Privacy's compute_dp_sgd_privacy does
  * for microbatched runs; a target ε calibrates σ/2, so σ is twice what per-example clipping needs.
+ *
+ * <p>User-level privacy ({@code userLevel}): the unit of privacy is a user (all their rows), so
+ * {@code numExamples} counts USERS, q is the probability that a user is sampled, the expected batch
+ * size is q·U users, and each user's clipped mean gradient has sensitivity C: the accounting is the
+ * example-level one with users in place of examples. Microbatches are refused with it.
+ *
+ * @param numExamples the number of privacy units: examples, or users when {@code userLevel}
  */
 public record TrainingPlan(
     long numExamples,
@@ -31,7 +38,8 @@ public record TrainingPlan(
     double plannedEpsilon,
     boolean nonPrivate,
     String warning,
-    int numMicrobatches) {
+    int numMicrobatches,
+    boolean userLevel) {
 
   /**
    * Most unclipped values a step may hold per task and on the driver in microbatch mode: M sums of
@@ -40,15 +48,30 @@ public record TrainingPlan(
   public static final long MAX_MICROBATCH_VALUES = 1L << 26;
 
   public static TrainingPlan resolve(DpSgdConfig c, long n) {
+    return resolve(c, n, false);
+  }
+
+  /** The plan for n privacy units: users if {@code userLevel}, else examples. */
+  public static TrainingPlan resolve(DpSgdConfig c, long n, boolean userLevel) {
     c.requireComplete();
     if (n <= 0) {
       throw new InvalidInputException("the training data is empty");
+    }
+    String units = userLevel ? "users" : "training examples";
+    if (userLevel && c.numMicrobatches > 0) {
+      throw new InvalidInputException(
+          "numMicrobatches (training.num-microbatches) cannot be combined with user-level privacy"
+              + " (data.user-col, MLlib userCol): each user's mean gradient is already clipped as"
+              + " a whole; set it to 0; provided value: "
+              + c.numMicrobatches);
     }
     double q;
     if (c.expectedBatchSize > 0) {
       if (c.expectedBatchSize > n) {
         throw new InvalidInputException(
-            "expectedBatchSize must be <= the number of training examples ("
+            "expectedBatchSize must be <= the number of "
+                + units
+                + " ("
                 + n
                 + "); provided value: "
                 + c.expectedBatchSize);
@@ -74,7 +97,13 @@ public record TrainingPlan(
               + c.delta
               + " is not below 1/N = "
               + (1.0 / n)
-              + ": a mechanism that publishes one random example meets such a delta; use delta < 1/N";
+              + (userLevel
+                  ? " (N = "
+                      + n
+                      + " users): a mechanism that publishes one random user meets such a delta;"
+                      + " use delta < 1/N"
+                  : ": a mechanism that publishes one random example meets such a delta; use delta"
+                      + " < 1/N");
     }
     double sigma;
     double epsilon;
@@ -116,7 +145,8 @@ public record TrainingPlan(
         epsilon,
         c.nonPrivate,
         warning,
-        m);
+        m,
+        userLevel);
   }
 
   /** Sensitivity of a step's sum in units of C: 1 per example, 2 with microbatches. */
