@@ -14,6 +14,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpsgd.util.InvalidInputException;
 
@@ -51,6 +52,23 @@ public final class FashionMnist {
    * etc.; {@code limit} keeps the first rows only (0 = all).
    */
   public static Dataset<Row> load(SparkSession spark, String location, Split split, int limit) {
+    return load(spark, location, split, limit, 0);
+  }
+
+  /** The name of the synthetic users' column ({@link #load} with users > 0). */
+  public static final String USER_COL = "user";
+
+  /**
+   * As above; with {@code users} > 0 each row also gets a synthetic user (int column {@link
+   * #USER_COL}): image i of the file belongs to user i mod users, a fixed public assignment (60,000
+   * training images and 6,000 users make 10 images per user), for demonstrating user-level privacy.
+   */
+  public static Dataset<Row> load(
+      SparkSession spark, String location, Split split, int limit, int users) {
+    if (users < 0) {
+      throw new InvalidInputException(
+          "data.synthetic-users must be >= 0 (0 = none); provided value: " + users);
+    }
     Path dir = Path.of(location);
     if (!Files.isDirectory(dir)) {
       throw new InvalidInputException(
@@ -85,7 +103,9 @@ public final class FashionMnist {
           jsc.broadcast(
               new RawChunk(
                   java.util.Arrays.copyOfRange(images.pixels(), from, to),
-                  java.util.Arrays.copyOfRange(labels, from, to))));
+                  java.util.Arrays.copyOfRange(labels, from, to),
+                  from,
+                  users)));
     }
     int slices =
         Math.min(
@@ -95,7 +115,9 @@ public final class FashionMnist {
             .range(0, chunks.size(), 1, Math.max(1, slices))
             .javaRDD()
             .flatMap(i -> chunks.get(Math.toIntExact(i)).value().rows());
-    return spark.createDataFrame(rows, schema());
+    StructType schema = schema();
+    return spark.createDataFrame(
+        rows, users > 0 ? schema.add(USER_COL, DataTypes.IntegerType, false) : schema);
   }
 
   /**
@@ -125,7 +147,9 @@ public final class FashionMnist {
   }
 
   /** Up to {@link #CHUNK_IMAGES} images as raw bytes with their labels. */
-  private record RawChunk(byte[][] pixels, byte[] labels) implements Serializable {
+  /** Images first .. first + n - 1 of the file; users > 0 adds each one's synthetic user. */
+  private record RawChunk(byte[][] pixels, byte[] labels, int first, int users)
+      implements Serializable {
     java.util.Iterator<Row> rows() {
       return java.util.stream.IntStream.range(0, labels.length).mapToObj(this::row).iterator();
     }
@@ -135,7 +159,10 @@ public final class FashionMnist {
       for (int k = 0; k < v.length; k++) {
         v[k] = (pixels[i][k] & 0xff) / 255.0;
       }
-      return RowFactory.create(Vectors.dense(v), (double) (labels[i] & 0xff));
+      double label = labels[i] & 0xff;
+      return users > 0
+          ? RowFactory.create(Vectors.dense(v), label, (first + i) % users)
+          : RowFactory.create(Vectors.dense(v), label);
     }
   }
 }

@@ -12,6 +12,7 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.Dataset;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.data.UserBlocks;
 import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.model.LayerConfig;
 import org.sparkdpsgd.optim.OptimizerSpec;
@@ -68,6 +69,8 @@ public final class DPSGDClassifier
   private final Param<String> ledger;
   private final IntParam checkpointInterval;
   private final IntParam numClasses;
+  private final Param<String> userCol;
+  private final IntParam maxExamplesPerUser;
   private final org.apache.spark.ml.param.BooleanParam debugLeakTrainingLoss;
   private final org.apache.spark.ml.param.BooleanParam residentTasks;
 
@@ -158,6 +161,10 @@ public final class DPSGDClassifier
         withDefault(KnobParams.intParam(this, Knobs.CHECKPOINT_EVERY), Knobs.CHECKPOINT_EVERY);
     ledger = withDefault(KnobParams.stringParam(this, Knobs.LEDGER), Knobs.LEDGER);
     numClasses = withDefault(KnobParams.intParam(this, Knobs.NUM_CLASSES), Knobs.NUM_CLASSES);
+    userCol = withDefault(KnobParams.stringParam(this, Knobs.USER_COL), Knobs.USER_COL);
+    maxExamplesPerUser =
+        withDefault(
+            KnobParams.intParam(this, Knobs.MAX_EXAMPLES_PER_USER), Knobs.MAX_EXAMPLES_PER_USER);
     debugLeakTrainingLoss =
         withDefault(
             KnobParams.booleanParam(this, Knobs.DEBUG_LEAK_TRAINING_LOSS),
@@ -492,6 +499,23 @@ public final class DPSGDClassifier
     return (DPSGDClassifier) set((Param<Object>) p, knob.check(v));
   }
 
+  /** User-level privacy: the column naming each row's user (see {@link Knobs#USER_COL}). */
+  public Param<String> userCol() {
+    return userCol;
+  }
+
+  public DPSGDClassifier setUserCol(String v) {
+    return put(Knobs.USER_COL, userCol, v);
+  }
+
+  public IntParam maxExamplesPerUser() {
+    return maxExamplesPerUser;
+  }
+
+  public DPSGDClassifier setMaxExamplesPerUser(int v) {
+    return put(Knobs.MAX_EXAMPLES_PER_USER, maxExamplesPerUser, v);
+  }
+
   public IntParam checkpointInterval() {
     return checkpointInterval;
   }
@@ -509,7 +533,11 @@ public final class DPSGDClassifier
             config.blockRows(),
             "DPSGDClassifier input",
             config.featureScale(),
-            config.featureShift())) {
+            config.featureShift(),
+            isDefined(userCol) && getOrDefault(userCol) != null
+                ? new UserBlocks.Grouping(
+                    getOrDefault(userCol), (Integer) getOrDefault(maxExamplesPerUser))
+                : null)) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
       return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
           .withTrainingMetrics(r.metrics())

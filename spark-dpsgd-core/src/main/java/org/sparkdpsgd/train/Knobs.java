@@ -254,6 +254,24 @@ public final class Knobs {
           (n, v) -> Checks.nonNegative(n, (long) (Integer) v),
           "number of classes K (labels 0..K-1); 0 = from the label column's ML metadata or a known dataset. Never"
               + " inferred from the private labels: their largest value would leak");
+  public static final Knob USER_COL =
+      new Knob(
+          "data.user-col",
+          "userCol",
+          Type.STRING,
+          null,
+          Knobs::notBlank,
+          "user-level privacy: the column naming each row's user (unset = example-level). Each step samples users"
+              + " with rate q (the expected batch size counts users), each sampled user's mean gradient over their"
+              + " rows is clipped to C as a whole, and ε protects all of one user's rows at once");
+  public static final Knob MAX_EXAMPLES_PER_USER =
+      new Knob(
+          "data.max-examples-per-user",
+          "maxExamplesPerUser",
+          Type.INT,
+          0,
+          (n, v) -> Checks.nonNegative(n, (long) (Integer) v),
+          "user-level privacy: most rows kept per user (0 = all); bounds a step's cost, not the privacy");
   public static final Knob FEATURE_SCALE =
       new Knob(
           "data.feature-scale",
@@ -324,6 +342,8 @@ public final class Knobs {
           CHECKPOINT_EVERY,
           DEBUG_LEAK_TRAINING_LOSS,
           NUM_CLASSES,
+          USER_COL,
+          MAX_EXAMPLES_PER_USER,
           FEATURE_SCALE,
           FEATURE_SHIFT,
           BLOCK_ROWS,

@@ -44,6 +44,8 @@ public class KnobsTest {
     m.put("blockRows", 0);
     m.put("activation", "sigmoid");
     m.put("numClasses", -1);
+    m.put("userCol", " ");
+    m.put("maxExamplesPerUser", -1);
     return m;
   }
 
@@ -121,10 +123,12 @@ public class KnobsTest {
     actual.put(Knobs.INIT_SEED, c.initSeed);
     actual.put(Knobs.DEBUG_LEAK_TRAINING_LOSS, c.leakTrainingLoss);
     actual.put(Knobs.RESIDENT_TASKS, c.residentTasks);
-    // The number of classes belongs to the data (TrainingBlocks.prepare takes it), not to the
-    // trainer.
+    // The number of classes and the user grouping belong to the data (TrainingBlocks.prepare
+    // takes them), not to the trainer.
     Set<Knob> trainerKnobs = new java.util.HashSet<>(Knobs.ALL);
     trainerKnobs.remove(Knobs.NUM_CLASSES);
+    trainerKnobs.remove(Knobs.USER_COL);
+    trainerKnobs.remove(Knobs.MAX_EXAMPLES_PER_USER);
     assertEquals(trainerKnobs, actual.keySet(), "every trainer knob is compared");
     for (Map.Entry<Knob, Object> e : actual.entrySet()) {
       assertEquals(e.getKey().defaultValue(), e.getValue(), e.getKey().param());

@@ -84,12 +84,44 @@ public final class DataLoader {
       int limit,
       int numFeatures,
       TextSettings text) {
+    return load(
+        spark,
+        format,
+        path,
+        train,
+        featuresCol,
+        labelCol,
+        limit,
+        numFeatures,
+        text,
+        UserSettings.NONE);
+  }
+
+  /**
+   * As above; {@code users} keeps the user column (a CSV file's is not assembled into the features)
+   * and gives Fashion-MNIST its synthetic users.
+   */
+  static Dataset<Row> load(
+      SparkSession spark,
+      String format,
+      String path,
+      boolean train,
+      String featuresCol,
+      String labelCol,
+      int limit,
+      int numFeatures,
+      TextSettings text,
+      UserSettings users) {
     String f = format.trim().toLowerCase(Locale.ROOT);
     Dataset<Row> df =
         switch (f) {
           case "fashion-mnist", "mnist", "idx" ->
               FashionMnist.load(
-                  spark, path, train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST, limit);
+                  spark,
+                  path,
+                  train ? FashionMnist.Split.TRAIN : FashionMnist.Split.TEST,
+                  limit,
+                  train ? users.syntheticUsers() : 0);
           case "text", "fortunes" ->
               read(
                   path,
@@ -114,6 +146,7 @@ public final class DataLoader {
                               .csv(path)),
                   featuresCol,
                   labelCol,
+                  train ? users.userCol() : null,
                   path);
           default ->
               throw new InvalidInputException(
@@ -162,7 +195,7 @@ public final class DataLoader {
   }
 
   private static Dataset<Row> assembleCsv(
-      Dataset<Row> df, String featuresCol, String labelCol, String path) {
+      Dataset<Row> df, String featuresCol, String labelCol, String userCol, String path) {
     if (!Arrays.asList(df.columns()).contains(labelCol)) {
       throw new InvalidInputException(
           path
@@ -179,7 +212,7 @@ public final class DataLoader {
     }
     String[] inputs =
         Arrays.stream(df.schema().fields())
-            .filter(fl -> !fl.name().equals(labelCol))
+            .filter(fl -> !fl.name().equals(labelCol) && !fl.name().equals(userCol))
             .peek(fl -> requireNumeric(fl, path))
             .map(StructField::name)
             .toArray(String[]::new);
@@ -198,13 +231,15 @@ public final class DataLoader {
             .setInputCols(inputs)
             .setOutputCol(featuresCol)
             .setHandleInvalid("keep");
-    return assembler
-        .transform(marked)
-        .select(
-            col(featuresCol),
-            quoted(labelCol),
-            col(BlockPacker.EMPTY_CELL_COL),
-            lit("csv").as(BlockPacker.TEXT_FORMAT_COL));
+    java.util.List<Column> kept = new java.util.ArrayList<>();
+    kept.add(col(featuresCol));
+    kept.add(quoted(labelCol));
+    kept.add(col(BlockPacker.EMPTY_CELL_COL));
+    kept.add(lit("csv").as(BlockPacker.TEXT_FORMAT_COL));
+    if (userCol != null && Arrays.asList(df.columns()).contains(userCol)) {
+      kept.add(quoted(userCol));
+    }
+    return assembler.transform(marked).select(kept.toArray(Column[]::new));
   }
 
   /** A column by its exact name (CSV headers may hold dots or spaces). */

@@ -17,11 +17,21 @@ record JobData(TrainingBlocks train, TrainingBlocks test) implements AutoCloseab
     int limit = c.integer("data.limit");
     int numFeatures = c.integer("data.num-features");
     TextSettings text = TextSettings.of(c);
+    UserSettings users = UserSettings.of(c);
     System.out.println("loading " + fmt + " training data from " + paths.train());
     TrainingBlocks train =
         TrainingBlocks.prepare(
             DataLoader.load(
-                spark, fmt, paths.train(), true, featuresCol, labelCol, limit, numFeatures, text),
+                spark,
+                fmt,
+                paths.train(),
+                true,
+                featuresCol,
+                labelCol,
+                limit,
+                numFeatures,
+                text,
+                users),
             featuresCol,
             labelCol,
             numFeatures,
@@ -29,7 +39,18 @@ record JobData(TrainingBlocks train, TrainingBlocks test) implements AutoCloseab
             dp.blockRows(),
             "training data " + paths.train(),
             c.number("data.feature-scale"),
-            c.number("data.feature-shift"));
+            c.number("data.feature-shift"),
+            users.grouping());
+    if (train.byUser()) {
+      System.out.println(
+          "user-level privacy: "
+              + train.numUsers()
+              + " users ("
+              + train.numExamples()
+              + " examples) grouped by column '"
+              + users.userCol()
+              + "'; each step samples users");
+    }
     if (paths.test() == null) {
       return new JobData(train, null);
     }

@@ -285,11 +285,20 @@ final class TrainCommand implements Callable<Integer> {
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());
     n.put("sampling", "poisson");
-    n.put("neighbouring", "add-or-remove-one-example");
+    n.put("neighbouring", p.neighbouring());
+    if (p.users() > 0) {
+      n.put("train_users", p.users());
+    }
     n.put("secure_noise", p.secureNoise());
     n.put("model", r.spec().describe());
     n.put("data_format", format);
-    if (r.spec().isSequence()) {
+    if (p.users() > 0) {
+      n.put(
+          "privacy_unit",
+          p.privacyUnit()
+              + ": each step samples users; a user's mean gradient over their rows is clipped to C"
+              + " as a whole, so ε covers all of one user's rows at once");
+    } else if (r.spec().isSequence()) {
       n.put(
           "privacy_unit",
           "one window of "

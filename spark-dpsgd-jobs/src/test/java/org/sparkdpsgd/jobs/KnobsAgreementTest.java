@@ -32,6 +32,7 @@ class KnobsAgreementTest {
           "data.label-col",
           "data.num-features",
           "data.limit",
+          "data.synthetic-users",
           "data.window",
           "data.record-separator",
           "model.type",
