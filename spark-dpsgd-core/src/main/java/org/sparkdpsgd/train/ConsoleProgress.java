@@ -21,11 +21,21 @@ public final class ConsoleProgress implements ProgressListener {
   private double lastPrinted = Double.NEGATIVE_INFINITY;
   private long firstStep = -1;
   private double firstStepEnd;
+  private String units = "examples";
 
   public ConsoleProgress(PrintStream out, double everySeconds, double delta) {
     this.out = out;
     this.everySeconds = everySeconds;
     this.delta = delta;
+  }
+
+  /**
+   * What the rate counts: "examples", or "users" for user-level privacy (a step samples users, and
+   * the rate is the expected batch per second).
+   */
+  public ConsoleProgress units(String plural) {
+    this.units = plural;
+    return this;
   }
 
   @Override
@@ -58,10 +68,11 @@ public final class ConsoleProgress implements ProgressListener {
     b.append(
         String.format(
             Locale.ROOT,
-            "  ε %s (δ=%.0e)  %.0f examples/s",
+            "  ε %s (δ=%.0e)  %.0f %s/s",
             Double.isInfinite(m.epsilon()) ? "∞" : String.format(Locale.ROOT, "%.3f", m.epsilon()),
             delta,
-            m.examplesPerSecond()));
+            m.examplesPerSecond(),
+            units));
     long measured = m.step() - firstStep;
     if (measured >= STEPS_BEFORE_ESTIMATE && m.step() < m.totalSteps()) {
       // From the steps after the first: the first one pays for warming up.
