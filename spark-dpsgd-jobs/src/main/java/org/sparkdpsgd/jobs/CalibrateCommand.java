@@ -48,7 +48,7 @@ final class CalibrateCommand implements Callable<Integer> {
     Checks.positive("--target-epsilon", targetEpsilon);
     Checks.openProbability("--delta", delta);
     AccountantKind kind = AccountantKind.parse(accountant);
-    SamplingArgs s = SamplingArgs.resolve(n, batchSize, epochs, samplingRate, steps);
+    SamplingArgs s = SamplingArgs.resolve(n, null, batchSize, epochs, samplingRate, steps);
     double sigma =
         NoiseCalibration.calibrateNoiseMultiplier(
             targetEpsilon, delta, s.samplingRate(), s.steps(), kind);

@@ -1,6 +1,7 @@
 package org.sparkdpsgd.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,18 +64,89 @@ class PrivacyCliTest {
     assertTrue(bad.err().contains("--num-microbatches must be in [0, 4096]"), bad.err());
   }
 
-  private static String[] concat(String a, String b, String c, String... rest) {
-    return concat(new String[] {a, b, c}, rest);
+  /**
+   * --users U is example-level accounting with N = U (users are sampled, each user's mean gradient
+   * clipped to C as a whole): the same steps and ε as --n 6000, with user-level wording.
+   */
+  @Test
+  void userLevelStatementIsTheExampleLevelOneWithNReplacedByUsers() {
+    String[] common = {"--batch-size", "256", "--noise-multiplier", "1.1", "--epochs", "60"};
+    CliRunner.Result users =
+        CliRunner.run(concat("privacy", "--users", "6000", "--no-pld", common));
+    CliRunner.Result examples = CliRunner.run(concat("privacy", "--n", "6000", "--no-pld", common));
+    assertEquals(0, users.exitCode(), users.err());
+    String eps = examples.out().lines().filter(l -> l.contains("by RDP")).findFirst().orElseThrow();
+    assertTrue(users.out().contains(eps), users.out() + "\nvs\n" + examples.out());
+    assertTrue(users.out().contains("1407 steps"), users.out());
+    assertTrue(users.out().contains("user sampling rate q = 0.0426667"), users.out());
+    assertTrue(
+        users
+            .out()
+            .contains(
+                "(ε, δ)-DP for each user (add or remove all of one user's examples), 6000 users,"
+                    + " q = 0.0426667, expected users per step 256."),
+        users.out());
+    assertTrue(users.out().contains("add-or-remove-one-user"), users.out());
+    assertFalse(users.out().contains("example-level"), users.out());
+    assertFalse(users.out().contains("WARNING"), users.out());
   }
 
-  private static String[] concat(String a, String b, String c, String d, String e, String... rest) {
-    return concat(new String[] {a, b, c, d, e}, rest);
+  /**
+   * δ = 1e-3 is not below 1/U for 6000 users: the warning speaks of users (and of examples for
+   * --n).
+   */
+  @Test
+  void deltaWarningNamesTheProtectedUnit() {
+    String[] common = {
+      "--batch-size", "256", "--noise-multiplier", "1.1", "--steps", "10", "--delta", "1e-3"
+    };
+    CliRunner.Result users =
+        CliRunner.run(concat("privacy", "--users", "6000", "--no-pld", common));
+    assertEquals(0, users.exitCode(), users.err());
+    assertTrue(
+        users
+            .out()
+            .contains(
+                "WARNING: δ = 0.00100 is not below 1/U = 0.000166667 (6000 users): a mechanism"
+                    + " that publishes all examples of one random user meets such a δ; use δ < 1/U"),
+        users.out());
+    CliRunner.Result examples = CliRunner.run(concat("privacy", "--n", "6000", "--no-pld", common));
+    assertTrue(examples.out().contains("(6000 examples)"), examples.out());
+    assertTrue(examples.out().contains("one random example"), examples.out());
   }
 
-  private static String[] concat(String[] head, String[] tail) {
-    String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
-    System.arraycopy(tail, 0, all, head.length, tail.length);
-    return all;
+  @Test
+  void usersRefusalsAreOneLineNamingTheFlag() throws Exception {
+    String[] common = {"--batch-size", "256", "--noise-multiplier", "1.1", "--epochs", "60"};
+    String e = CliErrorsTest.userError(concat("privacy", "--users", "0", common));
+    assertTrue(e.contains("--users must be > 0; provided value: 0"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "-5", common));
+    assertTrue(e.contains("--users must be > 0; provided value: -5"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "100", common));
+    assertTrue(e.contains("--batch-size must be <= --users (100"), e);
+    assertTrue(e.contains("provided value: 256"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "6000", "--n", "60000", common));
+    assertTrue(e.contains("either --n") && e.contains("or --users"), e);
+    e =
+        CliErrorsTest.userError(
+            concat("privacy", "--users", "6000", "--num-microbatches", "16", common));
+    assertTrue(e.contains("--users and --num-microbatches cannot be combined"), e);
+    Path in = Files.writeString(dir.resolve("t.csv"), "q,noise_multiplier,steps,delta\n");
+    e = CliErrorsTest.userError("privacy", "--batch", in.toString(), "--users", "6000");
+    assertTrue(e.contains("--users applies to one run, not to --batch tables"), e);
+  }
+
+  /** The arguments in order, with String[] parts spliced in. */
+  private static String[] concat(Object... parts) {
+    java.util.List<String> all = new java.util.ArrayList<>();
+    for (Object p : parts) {
+      if (p instanceof String[] many) {
+        all.addAll(java.util.Arrays.asList(many));
+      } else {
+        all.add((String) p);
+      }
+    }
+    return all.toArray(new String[0]);
   }
 
   @Test
