@@ -131,9 +131,77 @@ class PrivacyCliTest {
         CliErrorsTest.userError(
             concat("privacy", "--users", "6000", "--num-microbatches", "16", common));
     assertTrue(e.contains("--users and --num-microbatches cannot be combined"), e);
+    e =
+        CliErrorsTest.userError(
+            concat("calibrate", "--users", "6000", "--num-microbatches", "16", calibrateArgs()));
+    assertTrue(e.contains("--users and --num-microbatches cannot be combined"), e);
     Path in = Files.writeString(dir.resolve("t.csv"), "q,noise_multiplier,steps,delta\n");
     e = CliErrorsTest.userError("privacy", "--batch", in.toString(), "--users", "6000");
     assertTrue(e.contains("--users applies to one run, not to --batch tables"), e);
+  }
+
+  private static String[] calibrateArgs() {
+    return new String[] {
+      "--target-epsilon", "3", "--delta", "1e-5", "--batch-size", "256", "--epochs", "60"
+    };
+  }
+
+  /**
+   * Microbatches have sensitivity 2C: calibrate finds σ/2 for the target and doubles it, as
+   * TrainingPlan.resolve does, and says so.
+   */
+  @Test
+  void calibrateWithMicrobatchesDoublesSigma() throws Exception {
+    CliRunner.Result plain =
+        CliRunner.run(concat("calibrate", "--n", "60000", "--json", calibrateArgs()));
+    CliRunner.Result micro =
+        CliRunner.run(
+            concat(
+                "calibrate",
+                "--n",
+                "60000",
+                "--num-microbatches",
+                "16",
+                "--json",
+                calibrateArgs()));
+    assertEquals(0, micro.exitCode(), micro.err());
+    JsonNode p = new ObjectMapper().readTree(plain.out().strip());
+    JsonNode m = new ObjectMapper().readTree(micro.out().strip());
+    double sigma = p.get("noise_multiplier").asDouble();
+    assertEquals(2 * sigma, m.get("noise_multiplier").asDouble(), 1e-9 * 2 * sigma);
+    assertEquals(sigma, m.get("accounted_noise_multiplier").asDouble(), 1e-9 * sigma);
+    assertEquals(p.get("epsilon").asDouble(), m.get("epsilon").asDouble(), 1e-12);
+    assertEquals(16, m.get("num_microbatches").asInt());
+    CliRunner.Result text =
+        CliRunner.run(
+            concat("calibrate", "--n", "60000", "--num-microbatches", "16", calibrateArgs()));
+    assertEquals(0, text.exitCode(), text.err());
+    assertTrue(
+        text.out().contains("noise doubled: 16 microbatches have sensitivity 2C"), text.out());
+    assertTrue(text.out().contains("σ/2 = 1.014021"), text.out());
+    assertTrue(text.out().contains("σ = 2.028042"), text.out());
+  }
+
+  /** calibrate --users U is calibrate --n U, reported as user-level. */
+  @Test
+  void calibrateUsersIsCalibrateWithNReplacedByUsers() throws Exception {
+    CliRunner.Result examples =
+        CliRunner.run(concat("calibrate", "--n", "6000", "--json", calibrateArgs()));
+    CliRunner.Result users =
+        CliRunner.run(concat("calibrate", "--users", "6000", "--json", calibrateArgs()));
+    assertEquals(0, users.exitCode(), users.err());
+    JsonNode e = new ObjectMapper().readTree(examples.out().strip());
+    JsonNode u = new ObjectMapper().readTree(users.out().strip());
+    assertEquals(e.get("noise_multiplier").asDouble(), u.get("noise_multiplier").asDouble(), 0);
+    assertEquals("user", u.get("privacy_unit").asText());
+    assertEquals("example", e.get("privacy_unit").asText());
+    assertEquals(6000, u.get("users").asLong());
+    CliRunner.Result text = CliRunner.run(concat("calibrate", "--users", "6000", calibrateArgs()));
+    assertTrue(text.out().contains("user sampling rate q = 0.0426667"), text.out());
+    assertTrue(text.out().contains("(ε, δ)-DP for each user"), text.out());
+    assertTrue(
+        text.out().lines().anyMatch(l -> l.endsWith("6000 users, expected users per step 256")),
+        text.out());
   }
 
   /** The arguments in order, with String[] parts spliced in. */
