@@ -24,7 +24,16 @@ final class PrivacyCommand implements Callable<Integer> {
   @Option(names = "--n", description = "number of training examples")
   Long n;
 
-  @Option(names = "--batch-size", description = "expected batch size (q = batch / n)")
+  @Option(
+      names = "--users",
+      description =
+          "number of users U, instead of --n: user-level DP (data.user-col); q = batch / U,"
+              + " --batch-size counts users per step, --epochs passes over the users")
+  Long users;
+
+  @Option(
+      names = "--batch-size",
+      description = "expected batch size (q = batch / n); users per step with --users")
   Long batchSize;
 
   @Option(names = "--epochs", description = "epochs (steps = ceil(epochs / q))")
@@ -67,6 +76,12 @@ final class PrivacyCommand implements Callable<Integer> {
           "--num-microbatches applies to one run, not to --batch tables; halve the"
               + " noise_multiplier column for microbatched runs");
     }
+    if (batch != null && users != null) {
+      // The table's numbers hold at user level too when q is the user sampling rate.
+      throw new InvalidInputException(
+          "--users applies to one run, not to --batch tables; for user-level DP give the user"
+              + " sampling rate (batch / U) in the q column");
+    }
     if (batch != null) {
       Writer out = new OutputStreamWriter(System.out, StandardCharsets.UTF_8);
       try (Reader in = Files.newBufferedReader(batch.toPath(), StandardCharsets.UTF_8)) {
@@ -77,20 +92,23 @@ final class PrivacyCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    if (numMicrobatches < 0 || numMicrobatches > org.sparkdpsgd.train.Knobs.MAX_MICROBATCHES) {
-      throw new InvalidInputException(
-          "--num-microbatches must be in [0, "
-              + org.sparkdpsgd.train.Knobs.MAX_MICROBATCHES
-              + "]; provided value: "
-              + numMicrobatches);
-    }
+    SamplingArgs.checkMicrobatches(numMicrobatches, users);
     if (noiseMultiplier == null) {
       throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
     }
-    SamplingArgs s = SamplingArgs.resolve(n, batchSize, epochs, samplingRate, steps);
+    SamplingArgs s = SamplingArgs.resolve(n, users, batchSize, epochs, samplingRate, steps);
     System.out.println(
-        PrivacyStatement.describe(
-            s.samplingRate(), noiseMultiplier, s.steps(), delta, numMicrobatches, !noPld));
+        s.userLevel()
+            ? PrivacyStatement.describeUsers(
+                s.samplingRate(), noiseMultiplier, s.steps(), delta, s.population(), !noPld)
+            : PrivacyStatement.describe(
+                s.samplingRate(), noiseMultiplier, s.steps(), delta, numMicrobatches, !noPld));
+    if (s.population() > 0) {
+      String warning = PrivacyStatement.deltaWarning(delta, s.population(), s.userLevel());
+      if (warning != null) {
+        System.out.println("WARNING: " + warning);
+      }
+    }
     return 0;
   }
 }

@@ -1,6 +1,7 @@
 package org.sparkdpsgd.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,18 +64,157 @@ class PrivacyCliTest {
     assertTrue(bad.err().contains("--num-microbatches must be in [0, 4096]"), bad.err());
   }
 
-  private static String[] concat(String a, String b, String c, String... rest) {
-    return concat(new String[] {a, b, c}, rest);
+  /**
+   * --users U is example-level accounting with N = U (users are sampled, each user's mean gradient
+   * clipped to C as a whole): the same steps and ε as --n 6000, with user-level wording.
+   */
+  @Test
+  void userLevelStatementIsTheExampleLevelOneWithNReplacedByUsers() {
+    String[] common = {"--batch-size", "256", "--noise-multiplier", "1.1", "--epochs", "60"};
+    CliRunner.Result users =
+        CliRunner.run(concat("privacy", "--users", "6000", "--no-pld", common));
+    CliRunner.Result examples = CliRunner.run(concat("privacy", "--n", "6000", "--no-pld", common));
+    assertEquals(0, users.exitCode(), users.err());
+    String eps = examples.out().lines().filter(l -> l.contains("by RDP")).findFirst().orElseThrow();
+    assertTrue(users.out().contains(eps), users.out() + "\nvs\n" + examples.out());
+    assertTrue(users.out().contains("1407 steps"), users.out());
+    assertTrue(users.out().contains("user sampling rate q = 0.0426667"), users.out());
+    assertTrue(
+        users
+            .out()
+            .contains(
+                "(ε, δ)-DP for each user (add or remove all of one user's examples), 6000 users,"
+                    + " q = 0.0426667, expected users per step 256."),
+        users.out());
+    assertTrue(users.out().contains("add-or-remove-one-user"), users.out());
+    assertFalse(users.out().contains("example-level"), users.out());
+    assertFalse(users.out().contains("WARNING"), users.out());
   }
 
-  private static String[] concat(String a, String b, String c, String d, String e, String... rest) {
-    return concat(new String[] {a, b, c, d, e}, rest);
+  /**
+   * δ = 1e-3 is not below 1/U for 6000 users: the warning speaks of users (and of examples for
+   * --n).
+   */
+  @Test
+  void deltaWarningNamesTheProtectedUnit() {
+    String[] common = {
+      "--batch-size", "256", "--noise-multiplier", "1.1", "--steps", "10", "--delta", "1e-3"
+    };
+    CliRunner.Result users =
+        CliRunner.run(concat("privacy", "--users", "6000", "--no-pld", common));
+    assertEquals(0, users.exitCode(), users.err());
+    assertTrue(
+        users
+            .out()
+            .contains(
+                "WARNING: δ = 0.00100 is not below 1/U = 0.000166667 (6000 users): a mechanism"
+                    + " that publishes all examples of one random user meets such a δ; use δ < 1/U"),
+        users.out());
+    CliRunner.Result examples = CliRunner.run(concat("privacy", "--n", "6000", "--no-pld", common));
+    assertTrue(examples.out().contains("(6000 examples)"), examples.out());
+    assertTrue(examples.out().contains("one random example"), examples.out());
   }
 
-  private static String[] concat(String[] head, String[] tail) {
-    String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
-    System.arraycopy(tail, 0, all, head.length, tail.length);
-    return all;
+  @Test
+  void usersRefusalsAreOneLineNamingTheFlag() throws Exception {
+    String[] common = {"--batch-size", "256", "--noise-multiplier", "1.1", "--epochs", "60"};
+    String e = CliErrorsTest.userError(concat("privacy", "--users", "0", common));
+    assertTrue(e.contains("--users must be > 0; provided value: 0"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "-5", common));
+    assertTrue(e.contains("--users must be > 0; provided value: -5"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "100", common));
+    assertTrue(e.contains("--batch-size must be <= --users (100"), e);
+    assertTrue(e.contains("provided value: 256"), e);
+    e = CliErrorsTest.userError(concat("privacy", "--users", "6000", "--n", "60000", common));
+    assertTrue(e.contains("either --n") && e.contains("or --users"), e);
+    e =
+        CliErrorsTest.userError(
+            concat("privacy", "--users", "6000", "--num-microbatches", "16", common));
+    assertTrue(e.contains("--users and --num-microbatches cannot be combined"), e);
+    e =
+        CliErrorsTest.userError(
+            concat("calibrate", "--users", "6000", "--num-microbatches", "16", calibrateArgs()));
+    assertTrue(e.contains("--users and --num-microbatches cannot be combined"), e);
+    Path in = Files.writeString(dir.resolve("t.csv"), "q,noise_multiplier,steps,delta\n");
+    e = CliErrorsTest.userError("privacy", "--batch", in.toString(), "--users", "6000");
+    assertTrue(e.contains("--users applies to one run, not to --batch tables"), e);
+  }
+
+  private static String[] calibrateArgs() {
+    return new String[] {
+      "--target-epsilon", "3", "--delta", "1e-5", "--batch-size", "256", "--epochs", "60"
+    };
+  }
+
+  /**
+   * Microbatches have sensitivity 2C: calibrate finds σ/2 for the target and doubles it, as
+   * TrainingPlan.resolve does, and says so.
+   */
+  @Test
+  void calibrateWithMicrobatchesDoublesSigma() throws Exception {
+    CliRunner.Result plain =
+        CliRunner.run(concat("calibrate", "--n", "60000", "--json", calibrateArgs()));
+    CliRunner.Result micro =
+        CliRunner.run(
+            concat(
+                "calibrate",
+                "--n",
+                "60000",
+                "--num-microbatches",
+                "16",
+                "--json",
+                calibrateArgs()));
+    assertEquals(0, micro.exitCode(), micro.err());
+    JsonNode p = new ObjectMapper().readTree(plain.out().strip());
+    JsonNode m = new ObjectMapper().readTree(micro.out().strip());
+    double sigma = p.get("noise_multiplier").asDouble();
+    assertEquals(2 * sigma, m.get("noise_multiplier").asDouble(), 1e-9 * 2 * sigma);
+    assertEquals(sigma, m.get("accounted_noise_multiplier").asDouble(), 1e-9 * sigma);
+    assertEquals(p.get("epsilon").asDouble(), m.get("epsilon").asDouble(), 1e-12);
+    assertEquals(16, m.get("num_microbatches").asInt());
+    CliRunner.Result text =
+        CliRunner.run(
+            concat("calibrate", "--n", "60000", "--num-microbatches", "16", calibrateArgs()));
+    assertEquals(0, text.exitCode(), text.err());
+    assertTrue(
+        text.out().contains("noise doubled: 16 microbatches have sensitivity 2C"), text.out());
+    assertTrue(text.out().contains("σ/2 = 1.014021"), text.out());
+    assertTrue(text.out().contains("σ = 2.028042"), text.out());
+  }
+
+  /** calibrate --users U is calibrate --n U, reported as user-level. */
+  @Test
+  void calibrateUsersIsCalibrateWithNReplacedByUsers() throws Exception {
+    CliRunner.Result examples =
+        CliRunner.run(concat("calibrate", "--n", "6000", "--json", calibrateArgs()));
+    CliRunner.Result users =
+        CliRunner.run(concat("calibrate", "--users", "6000", "--json", calibrateArgs()));
+    assertEquals(0, users.exitCode(), users.err());
+    JsonNode e = new ObjectMapper().readTree(examples.out().strip());
+    JsonNode u = new ObjectMapper().readTree(users.out().strip());
+    assertEquals(e.get("noise_multiplier").asDouble(), u.get("noise_multiplier").asDouble(), 0);
+    assertEquals("user", u.get("privacy_unit").asText());
+    assertEquals("example", e.get("privacy_unit").asText());
+    assertEquals(6000, u.get("users").asLong());
+    CliRunner.Result text = CliRunner.run(concat("calibrate", "--users", "6000", calibrateArgs()));
+    assertTrue(text.out().contains("user sampling rate q = 0.0426667"), text.out());
+    assertTrue(text.out().contains("(ε, δ)-DP for each user"), text.out());
+    assertTrue(
+        text.out().lines().anyMatch(l -> l.endsWith("6000 users, expected users per step 256")),
+        text.out());
+  }
+
+  /** The arguments in order, with String[] parts spliced in. */
+  private static String[] concat(Object... parts) {
+    java.util.List<String> all = new java.util.ArrayList<>();
+    for (Object p : parts) {
+      if (p instanceof String[] many) {
+        all.addAll(java.util.Arrays.asList(many));
+      } else {
+        all.add((String) p);
+      }
+    }
+    return all.toArray(new String[0]);
   }
 
   @Test
