@@ -204,6 +204,14 @@ public final class DataLoader {
               + "'; available columns: "
               + Arrays.toString(df.columns()));
     }
+    if (userCol != null && !Arrays.asList(df.columns()).contains(userCol)) {
+      throw new InvalidInputException(
+          path
+              + ": missing user column '"
+              + userCol
+              + "' (data.user-col); available columns: "
+              + Arrays.toString(df.columns()));
+    }
     boolean allNumeric =
         Arrays.stream(df.schema().fields()).allMatch(fl -> fl.dataType() instanceof NumericType);
     // Without rows, schema inference sees no numbers and calls every column a string.
