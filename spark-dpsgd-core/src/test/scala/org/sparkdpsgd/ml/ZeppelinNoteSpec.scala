@@ -75,6 +75,23 @@ class ZeppelinNoteSpec extends AnyFlatSpec with Matchers {
     println("%html <img src=\"data:image/png;base64," + java.util.Base64.getEncoder.encodeToString(epsPng) + "\">")
     // ZEPPELIN-END
 
+    // ZEPPELIN-BEGIN
+    // Privacy per person: the images given to synthetic users (image i to user i mod 500, a public rule).
+    // Each step samples users and clips each user's mean gradient as a whole; ε then covers all of one
+    // user's images. setNumMicrobatches(M), TF Privacy's other knob, is example-level and not combined with it.
+    val byUser = FashionMnist.load(spark, FashionMnist.DEBIAN_DIR, FashionMnist.Split.TRAIN, trainRows, trainRows / 10)
+    val perUser = new DPSGDClassifier()
+      .setHiddenLayers(Array(256)).setActivation("tanh")
+      .setTargetEpsilon(3.0).setDelta(1e-5).setL2NormClip(1.0)
+      .setUserCol("user").setExpectedBatchSize(50).setEpochs(10)
+      .setOptimizer("momentum").setLearningRate(0.5)
+    val userModel = perUser.fit(byUser)
+    println(userModel.privacyReport.summary)
+    // ZEPPELIN-END
+
+    userModel.privacyReport.users shouldBe 500
+    userModel.privacyReport.neighbouring shouldBe "add-or-remove-one-user"
+    userModel.privacyReport.epsilon shouldBe 3.0 +- 1e-6
     model.privacyReport.epsilon shouldBe 3.0 +- 1e-6
     javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(epsPng)).getWidth shouldBe 640
     accuracy should be > 0.7
