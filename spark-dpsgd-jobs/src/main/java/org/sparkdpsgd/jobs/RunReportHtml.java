@@ -70,6 +70,9 @@ final class RunReportHtml {
           "This model was trained WITHOUT differential privacy (no clipping, no noise). It gives"
               + " no privacy guarantee: it may reveal, or even reproduce, its training data.");
     }
+    if (p.users() > 0) {
+      return userLevelWords(p);
+    }
     String unit =
         languageModel
             ? "one training example (one window of text, not a whole record or a person)"
@@ -94,6 +97,31 @@ final class RunReportHtml {
                 + " assumes each step's noise was secret and random (%s) and that the data were"
                 + " used only by this run (ε adds up over runs on the same data).",
             10 * p.epsilon(),
+            p.secureNoise() ? "it was drawn from a secure source" : "it was NOT: see warnings"));
+  }
+
+  /** User-level privacy: the unit is a person, all of their rows at once. */
+  private static List<String> userLevelWords(PrivacyReport p) {
+    return List.of(
+        String.format(
+            Locale.ROOT,
+            "This model was trained with differential privacy: ε = %.2f, δ = %.0e, for adding or"
+                + " removing one user with ALL of their rows (user-level, %d users, %d rows)."
+                + " Whatever anyone does with the model, each outcome is at most e^ε = %.1f times"
+                + " more (or less) likely with any one person's data in the training set than"
+                + " without it, except with a probability of at most δ. So the model reveals little"
+                + " about any single person, however many rows they contributed.",
+            p.epsilon(),
+            p.delta(),
+            p.users(),
+            p.trainExamples(),
+            Math.exp(p.epsilon())),
+        String.format(
+            Locale.ROOT,
+            "Each step sampled users (not rows) and clipped each sampled user's mean gradient as a"
+                + " whole. The guarantee covers everything computed from the model; it assumes each"
+                + " step's noise was secret and random (%s) and that the data were used only by"
+                + " this run (ε adds up over runs on the same people).",
             p.secureNoise() ? "it was drawn from a secure source" : "it was NOT: see warnings"));
   }
 

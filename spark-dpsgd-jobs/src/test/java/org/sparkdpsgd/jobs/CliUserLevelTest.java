@@ -96,6 +96,10 @@ class CliUserLevelTest {
     // The user column is not a feature: the model reads x1, x2, x3.
     assertEquals("network 3 > dense(8) > tanh > dense(3)", report.get("model").asText());
     assertTrue(report.get("test_accuracy").asDouble() > 0.6, report.toString());
+    String html = Files.readString(out.resolve("report.html"));
+    assertTrue(
+        html.contains("removing one user with ALL of their rows (user-level, 300 users"), html);
+    assertTrue(!html.contains("The unit is one example"), html);
   }
 
   @Test
