@@ -151,6 +151,12 @@ public final class DpSgdTrainer {
               + config.checkpointDir
               + "): the canaries' scores would miss the steps before a restart");
     }
+    if (audit != null && plan.userLevel()) {
+      // The canaries are example-level gradients; a user-level run releases clipped user means.
+      throw new InvalidInputException(
+          "an audited run must be example-level: unset data.user-col (MLlib userCol); the audit's"
+              + " canaries measure per-example clipping");
+    }
     if (audit != null && plan.numMicrobatches() > 0) {
       // The canaries are clipped as single examples; with microbatches the released sum clips
       // means, so the audit would measure a different mechanism than the run's.

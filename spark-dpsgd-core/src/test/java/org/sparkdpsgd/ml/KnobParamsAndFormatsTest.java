@@ -70,6 +70,8 @@ class KnobParamsAndFormatsTest {
     m.put("activation", "relu");
     m.put("seed", 42L);
     m.put("numClasses", 3);
+    m.put("userCol", "person");
+    m.put("maxExamplesPerUser", 20);
     m.put("debugLeakTrainingLoss", true);
     m.put("residentTasks", false);
     return m;

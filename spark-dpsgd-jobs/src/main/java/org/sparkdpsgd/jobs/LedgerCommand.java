@@ -143,7 +143,8 @@ final class LedgerCommand implements Callable<Integer> {
     @Option(
         names = "--n",
         description =
-            "number of training examples; needed when the config sets"
+            "number of training examples (of users when the config sets data.user-col or"
+                + " data.synthetic-users); needed when the config sets"
                 + " training.expected-batch-size (q = batch / N)")
     Long n;
 
@@ -163,7 +164,8 @@ final class LedgerCommand implements Callable<Integer> {
                 + Knobs.EXPECTED_BATCH_SIZE.key()
                 + " (from "
                 + c.origin(Knobs.EXPECTED_BATCH_SIZE.key())
-                + ") needs the number of training examples (q = batch / N)");
+                + ") needs the number of training examples, or of users for user-level privacy"
+                + " (q = batch / N)");
       }
       long examples = n == null ? Integer.MAX_VALUE : Checks.positive("--n", n);
       TrainingPlan p = TrainingPlan.resolve(dp, examples);
