@@ -138,6 +138,17 @@ class OneRunAuditTest {
   }
 
   @Test
+  void anAuditRefusesUserLevelDataBeforeAnyStep() {
+    try (org.sparkdpsgd.data.TrainingBlocks users = data.oneUserPerRow()) {
+      org.sparkdpsgd.util.InvalidInputException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              org.sparkdpsgd.util.InvalidInputException.class,
+              () -> new OneRunAudit().run(users, claimingEpsilon2()));
+      assertTrue(e.getMessage().startsWith("an audited run must be example-level"), e.getMessage());
+    }
+  }
+
+  @Test
   void canariesDoNotTouchTheModelAndScoreTheirClippedGradients() {
     DpSgdConfig config = claimingEpsilon2().epochs(2);
     TrainingResult plain =
