@@ -2,7 +2,6 @@ package org.sparkdpsgd.aggregate;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.sparkdpsgd.clip.ClipFactors;
 
 /**
  * The microbatches of one step (TensorFlow Privacy's num_microbatches): per microbatch the
@@ -81,7 +80,8 @@ final class MicrobatchSums {
    * Σ over non-empty microbatches of clip(sum_j / n_j) to norm {@code clip}, each clipped mean
    * rounded to the grid of {@code unit} and added exactly; null if every microbatch is empty. A
    * mean whose norm is not finite (overflow) cannot be scaled to C and contributes 0, as {@link
-   * ClipFactors} drops such an example. An infinite clip (the non-private baseline) adds the means.
+   * org.sparkdpsgd.clip.ClipFactors} drops such an example. An infinite clip (the non-private
+   * baseline) adds the means.
    */
   ExactSum clippedSum(double clip, double unit) {
     ExactSum total = null;
@@ -90,21 +90,10 @@ final class MicrobatchSums {
       if (counts[j] == 0) {
         continue;
       }
-      double[] s = sums[j];
-      double squared = 0;
-      for (int k = 0; k < numParams; k++) {
-        mean[k] = s[k] / counts[j];
-        squared += mean[k] * mean[k];
+      if (total == null) {
+        total = ExactSum.zeros(numParams, unit);
       }
-      double factor = ClipFactors.fromSquaredNorms(new double[] {squared}, clip)[0];
-      if (factor == 0.0) {
-        continue;
-      }
-      for (int k = 0; k < numParams; k++) {
-        mean[k] *= factor;
-      }
-      ExactSum clipped = ExactSum.of(mean, unit);
-      total = total == null ? clipped : total.add(clipped);
+      ClippedMean.add(sums[j], counts[j], clip, mean, total);
     }
     return total;
   }

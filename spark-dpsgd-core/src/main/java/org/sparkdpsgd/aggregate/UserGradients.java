@@ -3,7 +3,6 @@ package org.sparkdpsgd.aggregate;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.sparkdpsgd.clip.ClipFactors;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.model.BatchGradients;
 import org.sparkdpsgd.model.GradientSums;
@@ -27,8 +26,9 @@ final class UserGradients {
   private final StepContext context;
   private final StepWeights weights;
   private final int dim;
-  private final ExactSum sum;
-  private final double[] mean;
+  private final ExactSum exact;
+  private final double[] sum; // the current user's gradient sum, then their clipped mean
+  private final float[] x; // one chunk of the current user's rows
   private double lossSum;
   private Network floatNetwork;
   private Network doubleNetwork;
@@ -38,8 +38,9 @@ final class UserGradients {
     this.weights = weights;
     this.dim = context.spec().inputDim();
     int p = context.spec().numParams();
-    this.sum = ExactSum.zeros(p, context.fixedPointUnit());
-    this.mean = new double[p];
+    this.exact = ExactSum.zeros(p, context.fixedPointUnit());
+    this.sum = new double[p];
+    this.x = new float[ClippedBatches.BATCH_ROWS * dim];
   }
 
   /** Adds the clipped mean gradients of the users {@code users} (indices) of {@code block}. */
@@ -56,40 +57,24 @@ final class UserGradients {
     boolean useDouble =
         context.useDouble() || !ClippedBatches.floatSafe(features, from * dim, n * dim);
     Network net = useDouble ? doubleNetwork() : floatNetwork();
-    Arrays.fill(mean, 0.0);
+    Arrays.fill(sum, 0.0);
     double userLoss = 0;
     for (int start = from; start < to; start += ClippedBatches.BATCH_ROWS) {
       int m = Math.min(ClippedBatches.BATCH_ROWS, to - start);
-      float[] x = Arrays.copyOfRange(features, start * dim, (start + m) * dim);
+      // The network reads the first m rows of the reused buffer; the labels are exactly m.
+      System.arraycopy(features, start * dim, x, 0, m * dim);
       int[] y = Arrays.copyOfRange(block.labels(), start, start + m);
       userLoss += addGradientSum(net, x, y, m);
     }
-    double squared = 0;
-    for (int k = 0; k < mean.length; k++) {
-      mean[k] /= n;
-      squared += mean[k] * mean[k];
-    }
     lossSum += userLoss / n;
-    double factor =
-        context.clipping()
-            ? ClipFactors.fromSquaredNorms(new double[] {squared}, context.l2NormClip())[0]
-            : 1.0;
-    if (factor == 0.0) {
-      return; // a non-finite norm (overflow) cannot be scaled to C: the user adds nothing
-    }
-    if (factor != 1.0) {
-      for (int k = 0; k < mean.length; k++) {
-        mean[k] *= factor;
-      }
-    }
-    sum.addRounded(mean);
+    ClippedMean.add(sum, n, context.l2NormClip(), sum, exact);
   }
 
-  /** Adds the plain gradient sum of m rows to {@link #mean}; returns their loss sum. */
+  /** Adds the plain gradient sum of m rows to {@link #sum}; returns their loss sum. */
   private double addGradientSum(Network net, float[] x, int[] y, int m) {
     if (net.dtype() != DataType.FLOAT) {
       BatchGradients g = net.forwardBackward(net.input(x, m), y);
-      g.addWeightedSum(null, mean);
+      g.addWeightedSum(null, sum);
       return g.lossSum();
     }
     GradientSums scratch = ExecutorCache.acquireSums(context.spec());
@@ -100,7 +85,7 @@ final class UserGradients {
         g.addWeightedSum(null, scratch);
         loss = g.lossSum();
       }
-      scratch.addTo(mean);
+      scratch.addTo(sum);
       return loss;
     } finally {
       ExecutorCache.releaseSums(scratch);
@@ -123,7 +108,7 @@ final class UserGradients {
 
   /** The exact sum of every added user's clipped mean. */
   ExactSum sum() {
-    return sum;
+    return exact;
   }
 
   /** Σ over the added users of their mean loss (unclipped). */

@@ -73,6 +73,31 @@ public final class TrainingBlocks implements AutoCloseable {
       String sourceName,
       double featureScale,
       double featureShift) {
+    return prepare(
+        df,
+        spec(
+            df,
+            featuresCol,
+            labelCol,
+            dim,
+            numClasses,
+            blockRows,
+            sourceName,
+            featureScale,
+            featureShift));
+  }
+
+  /** What to pack: {@code dim} from the first row and the classes from metadata when 0. */
+  private static BlockPacker.Spec spec(
+      Dataset<Row> df,
+      String featuresCol,
+      String labelCol,
+      int dim,
+      int numClasses,
+      int blockRows,
+      String sourceName,
+      double featureScale,
+      double featureShift) {
     BlockPacker.checkSchema(df, featuresCol, labelCol, sourceName);
     if (dim <= 0) {
       java.util.List<Row> head = UserErrors.unwrapping(() -> df.select(featuresCol).takeAsList(1));
@@ -90,18 +115,16 @@ public final class TrainingBlocks implements AutoCloseable {
     if (numClasses <= 0) {
       numClasses = declaredNumClasses(df, labelCol, sourceName);
     }
-    BlockPacker.Spec spec =
-        new BlockPacker.Spec(
-            featuresCol,
-            labelCol,
-            dim,
-            numClasses,
-            blockRows,
-            sourceName,
-            featureNames(df, featuresCol),
-            featureScale,
-            featureShift);
-    return prepare(df, spec);
+    return new BlockPacker.Spec(
+        featuresCol,
+        labelCol,
+        dim,
+        numClasses,
+        blockRows,
+        sourceName,
+        featureNames(df, featuresCol),
+        featureScale,
+        featureShift);
   }
 
   /**
@@ -134,10 +157,8 @@ public final class TrainingBlocks implements AutoCloseable {
           featureShift);
     }
     UserBlocks.checkUserColumn(df, users, sourceName);
-    // Validation (and the schema-derived dim and classes) exactly as for example-level blocks.
-    BlockPacker.Spec spec;
-    try (TrainingBlocks checked =
-        prepare(
+    BlockPacker.Spec spec =
+        spec(
             df,
             featuresCol,
             labelCol,
@@ -146,24 +167,11 @@ public final class TrainingBlocks implements AutoCloseable {
             blockRows,
             sourceName,
             featureScale,
-            featureShift)) {
-      spec =
-          new BlockPacker.Spec(
-              featuresCol,
-              labelCol,
-              checked.dim(),
-              checked.numClasses(),
-              blockRows,
-              sourceName,
-              featureNames(df, featuresCol),
-              featureScale,
-              featureShift);
-    }
+            featureShift);
+    // Validation exactly as for example-level blocks, then the validated rows are grouped.
+    prepare(df, spec).close();
     int cores = df.sparkSession().sparkContext().defaultParallelism();
-    JavaRDD<ExampleBlock> grouped = UserBlocks.pack(df, spec, users, cores);
-    TrainingBlocks t = persisted(grouped, spec, null);
-    long u = UserErrors.unwrapping(() -> grouped.map(b -> (long) b.users()).fold(0L, Long::sum));
-    return new TrainingBlocks(grouped, t.numExamples, t.dim, t.numClasses, u, null);
+    return persisted(UserBlocks.pack(df, spec, users, cores), spec, null);
   }
 
   public static TrainingBlocks prepare(Dataset<Row> df, BlockPacker.Spec spec) {
@@ -228,20 +236,20 @@ public final class TrainingBlocks implements AutoCloseable {
       DriverBlocks served) {
     blocks.persist(CACHED);
     blocks.setName("spark-dpsgd blocks: " + sourceName);
-    long n;
+    long[] rowsAndUsers;
     try {
-      n = countRows(blocks);
+      rowsAndUsers = countRowsAndUsers(blocks);
     } catch (RuntimeException e) {
       if (served != null) {
         served.close();
       }
       throw e;
     }
-    if (n == 0) {
+    if (rowsAndUsers[0] == 0) {
       blocks.unpersist(false);
       throw new InvalidInputException(sourceName + " is empty: no rows to train or evaluate on");
     }
-    return new TrainingBlocks(blocks, n, dim, numClasses, 0, served);
+    return new TrainingBlocks(blocks, rowsAndUsers[0], dim, numClasses, rowsAndUsers[1], served);
   }
 
   /**
@@ -264,7 +272,7 @@ public final class TrainingBlocks implements AutoCloseable {
         blocks.map(b -> b.withFeatures(outDim, fixed.apply(b.features(), b.rows())));
     mapped.persist(CACHED); // the fixed features are costly to recompute, too
     mapped.setName(blocks.name() + " > " + fixed.describe());
-    long n = countRows(mapped);
+    long n = countRowsAndUsers(mapped)[0];
     if (n != numExamples) {
       mapped.unpersist(false);
       throw new IllegalStateException(
@@ -282,12 +290,7 @@ public final class TrainingBlocks implements AutoCloseable {
   public TrainingBlocks subset(RowSubset subset) {
     JavaRDD<ExampleBlock> kept =
         blocks.map(b -> b.keeping(subset.rowsOf(b.blockId(), b.rows()))).filter(b -> b.rows() > 0);
-    TrainingBlocks t = persisted(kept, subset + " of " + blocks.name(), dim, numClasses, null);
-    if (numUsers == 0) {
-      return t;
-    }
-    long u = UserErrors.unwrapping(() -> kept.map(b -> (long) b.users()).fold(0L, Long::sum));
-    return new TrainingBlocks(kept, t.numExamples, dim, numClasses, u, null);
+    return persisted(kept, subset + " of " + blocks.name(), dim, numClasses, null);
   }
 
   /**
@@ -305,15 +308,20 @@ public final class TrainingBlocks implements AutoCloseable {
               return new ExampleBlock(
                   b.blockId(), b.rows(), b.dim(), b.features(), b.labels(), starts);
             });
-    TrainingBlocks t =
-        persisted(single, "one user per row of " + blocks.name(), dim, numClasses, null);
-    return new TrainingBlocks(single, t.numExamples, dim, numClasses, t.numExamples, null);
+    return persisted(single, "one user per row of " + blocks.name(), dim, numClasses, null);
   }
 
-  /** Materialises persisted blocks by counting their rows; unpersists them if that fails. */
-  private static long countRows(JavaRDD<ExampleBlock> blocks) {
+  /**
+   * Materialises persisted blocks by counting their rows and users (0 for example-level blocks) in
+   * one job; unpersists them if that fails.
+   */
+  private static long[] countRowsAndUsers(JavaRDD<ExampleBlock> blocks) {
     try {
-      return UserErrors.unwrapping(() -> blocks.map(b -> (long) b.rows()).fold(0L, Long::sum));
+      return UserErrors.unwrapping(
+          () ->
+              blocks
+                  .map(b -> new long[] {b.rows(), b.byUser() ? b.users() : 0})
+                  .fold(new long[2], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]}));
     } catch (RuntimeException e) {
       blocks.unpersist(false);
       throw e;

@@ -4,6 +4,7 @@ import org.sparkdpsgd.privacy.DpEvent;
 import org.sparkdpsgd.privacy.GaussianEvent;
 import org.sparkdpsgd.privacy.NoiseCalibration;
 import org.sparkdpsgd.privacy.PoissonSampledEvent;
+import org.sparkdpsgd.privacy.PrivacyStatement;
 import org.sparkdpsgd.privacy.SelfComposedEvent;
 import org.sparkdpsgd.util.InvalidInputException;
 
@@ -90,21 +91,7 @@ public record TrainingPlan(
     }
     long steps = c.steps > 0 ? c.steps : (long) Math.ceil(c.epochs / q);
     double epochs = steps * q;
-    String warning = null;
-    if (!c.nonPrivate && c.delta >= 1.0 / n) {
-      warning =
-          "delta = "
-              + c.delta
-              + " is not below 1/N = "
-              + (1.0 / n)
-              + (userLevel
-                  ? " (N = "
-                      + n
-                      + " users): a mechanism that publishes one random user meets such a delta;"
-                      + " use delta < 1/N"
-                  : ": a mechanism that publishes one random example meets such a delta; use delta"
-                      + " < 1/N");
-    }
+    String warning = c.nonPrivate ? null : PrivacyStatement.deltaWarning(c.delta, n, userLevel);
     double sigma;
     double epsilon;
     if (c.nonPrivate) {

@@ -90,14 +90,12 @@ final class RunReportHtml {
             unit,
             Math.exp(p.epsilon())),
         String.format(
-            Locale.ROOT,
-            "The unit is one example. A person who contributed k examples is protected at about"
-                + " k·ε (for k = 10: ε = %.1f), which is much weaker; a smaller ε means stronger"
-                + " protection. The guarantee covers everything computed from the model; it"
-                + " assumes each step's noise was secret and random (%s) and that the data were"
-                + " used only by this run (ε adds up over runs on the same data).",
-            10 * p.epsilon(),
-            p.secureNoise() ? "it was drawn from a secure source" : "it was NOT: see warnings"));
+                Locale.ROOT,
+                "The unit is one example. A person who contributed k examples is protected at"
+                    + " about k·ε (for k = 10: ε = %.1f), which is much weaker; a smaller ε means"
+                    + " stronger protection. ",
+                10 * p.epsilon())
+            + assumptions(p, "data"));
   }
 
   /** User-level privacy: the unit is a person, all of their rows at once. */
@@ -116,13 +114,19 @@ final class RunReportHtml {
             p.users(),
             p.trainExamples(),
             Math.exp(p.epsilon())),
-        String.format(
-            Locale.ROOT,
-            "Each step sampled users (not rows) and clipped each sampled user's mean gradient as a"
-                + " whole. The guarantee covers everything computed from the model; it assumes each"
-                + " step's noise was secret and random (%s) and that the data were used only by"
-                + " this run (ε adds up over runs on the same people).",
-            p.secureNoise() ? "it was drawn from a secure source" : "it was NOT: see warnings"));
+        "Each step sampled users (not rows) and clipped each sampled user's mean gradient as a"
+            + " whole. "
+            + assumptions(p, "people"));
+  }
+
+  /** What every guarantee assumes, the same for both privacy units. */
+  private static String assumptions(PrivacyReport p, String over) {
+    return "The guarantee covers everything computed from the model; it assumes each step's noise"
+        + " was secret and random ("
+        + (p.secureNoise() ? "it was drawn from a secure source" : "it was NOT: see warnings")
+        + ") and that the data were used only by this run (ε adds up over runs on the same "
+        + over
+        + ").";
   }
 
   private static String testScore(Evaluation e) {
