@@ -5,6 +5,9 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.sparkdpsgd.data.ExampleBlock;
 import org.sparkdpsgd.sampling.MicrobatchAssignment;
@@ -105,6 +108,43 @@ public final class ClippedGradientAggregator implements Serializable {
       batches = new ClippedBatches(context, weights.get());
     }
     batches.add(block, rows, microbatch);
+    return this;
+  }
+
+  /**
+   * Adds every block of a task, split over {@code threads} threads: the task's cores ({@code
+   * spark.task.cpus}), so that a task that owns several cores computes its sample on all of them.
+   * The blocks are dealt out by their position in the list (part j takes blocks j, j + parts, ...),
+   * and each part's sum is rounded to the grid on its own and merged exactly, as if each part were
+   * a task of its own: adding or removing an example changes only its part's sum, which keeps the
+   * sensitivity of {@link ExactSum}. With one thread (or one block) it is {@link #add} for each.
+   */
+  public ClippedGradientAggregator addAll(List<ExampleBlock> blocks, int threads) {
+    int parts = Math.min(threads, blocks.size());
+    if (parts <= 1) {
+      for (ExampleBlock b : blocks) {
+        add(b);
+      }
+      return this;
+    }
+    List<Callable<ClippedGradientAggregator>> work = new ArrayList<>();
+    for (int j = 0; j < parts; j++) {
+      int first = j;
+      work.add(
+          () -> {
+            ClippedGradientAggregator part = new ClippedGradientAggregator(weights, context);
+            for (int k = first; k < blocks.size(); k += parts) {
+              part.add(blocks.get(k));
+            }
+            // Computed and rounded on this part's thread, not by the merge below.
+            part.finish();
+            part.round();
+            return part;
+          });
+    }
+    for (ClippedGradientAggregator part : PartThreads.runAll(work)) {
+      merge(part);
+    }
     return this;
   }
 

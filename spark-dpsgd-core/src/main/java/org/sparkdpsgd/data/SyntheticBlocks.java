@@ -48,7 +48,7 @@ public final class SyntheticBlocks {
     for (int b = 0; b < blocks; b++) {
       ids.add(b);
     }
-    int partitions = (int) Math.max(1, Math.min(jsc.defaultParallelism(), blocks));
+    int partitions = (int) Math.max(1, Math.min(TrainingBlocks.taskSlots(jsc.sc()), blocks));
     JavaRDD<ExampleBlock> rdd =
         jsc.parallelize(ids, partitions)
             .map(

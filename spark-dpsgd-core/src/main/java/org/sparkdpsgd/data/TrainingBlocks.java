@@ -1,5 +1,6 @@
 package org.sparkdpsgd.data;
 
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.attribute.Attribute;
@@ -170,15 +171,25 @@ public final class TrainingBlocks implements AutoCloseable {
             featureShift);
     // Validation exactly as for example-level blocks, then the validated rows are grouped.
     prepare(df, spec).close();
-    int cores = df.sparkSession().sparkContext().defaultParallelism();
-    return persisted(UserBlocks.pack(df, spec, users, cores), spec, null);
+    int slots = taskSlots(df.sparkSession().sparkContext());
+    return persisted(UserBlocks.pack(df, spec, users, slots), spec, null);
+  }
+
+  /**
+   * How many tasks the context runs at once, as far as its settings say before any job: its default
+   * parallelism (the executors' cores) over {@code spark.task.cpus}, at least 1. A task with
+   * several cores splits its blocks over them ({@code ClippedGradientAggregator.addAll}).
+   */
+  public static int taskSlots(SparkContext sc) {
+    return Math.max(
+        1, sc.defaultParallelism() / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1)));
   }
 
   public static TrainingBlocks prepare(Dataset<Row> df, BlockPacker.Spec spec) {
     JavaRDD<ExampleBlock> packed = BlockPacker.pack(df, spec);
-    // One partition per core: every step is a job, and each extra task costs scheduling and a
-    // serialised gradient sum; more partitions than cores buys nothing.
-    int cores = packed.context().defaultParallelism();
+    // One partition per task slot: each extra task costs scheduling and a serialised gradient sum,
+    // more partitions than slots buys nothing, and resident tasks need them all running at once.
+    int cores = taskSlots(packed.context());
     if (RowsInTasks.largestPartitionBytes(packed.rdd()) > RowsInTasks.LIMIT_BYTES) {
       return fromDriverMemory(packed, spec, cores);
     }

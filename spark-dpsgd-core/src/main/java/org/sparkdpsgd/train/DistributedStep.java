@@ -1,6 +1,8 @@
 package org.sparkdpsgd.train;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -12,6 +14,7 @@ import org.sparkdpsgd.aggregate.StepWeights;
 import org.sparkdpsgd.data.ExampleBlock;
 import scala.collection.Iterator;
 import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
@@ -27,7 +30,9 @@ import scala.runtime.BoxedUnit;
  * re-parses from RDD's bytecode on every call and clones the zero value through the serialiser,
  * which cost milliseconds per step. Our functions are plain serialisable classes, which the cleaner
  * leaves alone. Many partitions go through treeAggregate, so the driver does not receive every
- * task's sum.
+ * task's sum. In the plain job a task with several cores ({@code spark.task.cpus}) splits its
+ * blocks over them ({@link ClippedGradientAggregator#addAll}); treeAggregate's tasks add block by
+ * block on one thread.
  */
 public final class DistributedStep {
   private DistributedStep() {}
@@ -98,6 +103,18 @@ public final class DistributedStep {
     @Override
     public ClippedGradientAggregator apply(TaskContext task, Iterator<ExampleBlock> it) {
       // zero arrives deserialised, a fresh copy per task.
+      if (task.cpus() > 1) { // a task with several cores splits its blocks over them
+        List<ExampleBlock> blocks = new ArrayList<>();
+        it.foreach(
+            new AbstractFunction1<ExampleBlock, BoxedUnit>() {
+              @Override
+              public BoxedUnit apply(ExampleBlock b) {
+                blocks.add(b);
+                return BoxedUnit.UNIT;
+              }
+            });
+        return zero.addAll(blocks, task.cpus());
+      }
       return it.foldLeft(zero, new AddBlock());
     }
   }

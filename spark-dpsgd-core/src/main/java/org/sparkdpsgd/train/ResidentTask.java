@@ -20,8 +20,9 @@ import org.sparkdpsgd.data.ExampleBlock;
  * It takes its partition's cached blocks once, connects to the driver, and then for every step it
  * receives (the step number and the weights) adds its blocks' sampled, clipped gradients exactly as
  * a per-step job's task would ({@link ClippedGradientAggregator}, keyed by the same step), and
- * sends the aggregator back. A stop message ends the task; so does a lost driver (the connection
- * fails) or Spark cancelling the job (checked while it waits).
+ * sends the aggregator back. A task that owns several cores ({@code spark.task.cpus}) splits its
+ * blocks over them ({@link ClippedGradientAggregator#addAll}). A stop message ends the task; so
+ * does a lost driver (the connection fails) or Spark cancelling the job (checked while it waits).
  */
 final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
   private static final long serialVersionUID = 1L;
@@ -72,9 +73,7 @@ final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
         // Never serialised (the result is toWire's sums), so a plain supplier of the weights.
         ClippedGradientAggregator sums =
             ClippedGradientAggregator.of(settings.atStep(step.step()), step::weights);
-        for (ExampleBlock b : blocks) {
-          sums.add(b);
-        }
+        sums.addAll(blocks, task.cpus()); // a task with several cores uses them all
         StepWire.writeFrame(out, sums.toWire());
       }
     }

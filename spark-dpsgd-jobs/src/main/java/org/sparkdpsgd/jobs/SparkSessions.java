@@ -15,10 +15,11 @@ final class SparkSessions {
       b.config("spark.ui.showConsoleProgress", "false");
       b.config("spark.driver.host", System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1"));
     }
-    // ND4J's BLAS and OpenMP start 2 threads per call by default: on executors with one core per
-    // task, tasks then fight over the cores. One thread per task core, unless the user chose.
+    // ND4J's BLAS and OpenMP start 2 threads per call by default: tasks then fight over the cores.
+    // One BLAS thread per task thread, unless the user chose: a task with several cores
+    // (spark.task.cpus) splits its blocks over that many threads of its own.
     if (!conf.contains("spark.executorEnv.OMP_NUM_THREADS")) {
-      b.config("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.task.cpus", "1"));
+      b.config("spark.executorEnv.OMP_NUM_THREADS", "1");
     }
     // Every step broadcasts the weights and returns one gradient sum per task (float noise, which
     // LZ4 does not shrink): compressing them costs milliseconds per step and saves nothing, and a
