@@ -183,12 +183,26 @@ final class ClippedBatches {
   }
 
   /**
-   * Computes what is buffered; returns Σ c_i g_i over every row added (in double). Afterwards
-   * {@link #floatsOnly} says whether every value is a float (no row took the double path).
+   * Computes what is buffered; returns Σ c_i g_i over every row added, as floats exactly as summed,
+   * if no row took the double path; otherwise null, and {@link #finish} gives the sum in double.
    */
+  float[] finishFloats() {
+    flush();
+    if (doubleSums != null) {
+      return null;
+    }
+    float[] out = new float[context.spec().numParams()];
+    if (floatSums != null) {
+      floatSums.copyTo(out);
+      ExecutorCache.releaseSums(floatSums);
+      floatSums = null;
+    }
+    return out;
+  }
+
+  /** Computes what is buffered; returns Σ c_i g_i over every row added (in double). */
   double[] finish() {
     flush();
-    floatsOnly = doubleSums == null;
     double[] out = doubleSums != null ? doubleSums : new double[context.spec().numParams()];
     if (floatSums != null) {
       floatSums.addTo(out);
@@ -197,13 +211,6 @@ final class ClippedBatches {
     }
     doubleSums = null;
     return out;
-  }
-
-  private boolean floatsOnly;
-
-  /** True if the last {@link #finish} summed float sums only: each value is exactly a float. */
-  boolean floatsOnly() {
-    return floatsOnly;
   }
 
   /** Sum of the per-example losses (unclipped) over the rows computed so far. */

@@ -41,11 +41,13 @@ public final class ClippedGradientAggregator implements Serializable {
   /** Sums already on the grid (merged from other aggregators); null if none. */
   private transient ExactSum gradientSum;
 
-  /** The last finished batches' sum, not yet rounded to the grid; null if none. */
-  private transient double[] unrounded;
+  /**
+   * The last finished batches' sum, not yet rounded to the grid: as the floats it was summed in
+   * (the usual case: no row took the double path), or in double; null both if none.
+   */
+  private transient float[] unroundedFloats;
 
-  /** True if every value of {@link #unrounded} is known to be a float (no check needed). */
-  private transient boolean unroundedFloats;
+  private transient double[] unrounded;
 
   private transient double lossSum; // travels with the sums (toWire)
 
@@ -171,10 +173,20 @@ public final class ClippedGradientAggregator implements Serializable {
     finish();
     other.finish();
     round();
-    other.round();
-    if (other.gradientSum != null) {
-      gradientSum =
-          gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
+    if (gradientSum != null && other.gradientSum == null) {
+      // The other's task sum rounded straight into ours (a driver receiving task results): the same
+      // integers as rounding it on its own and adding, without the intermediate sums.
+      if (other.unroundedFloats != null) {
+        gradientSum.addRounded(other.unroundedFloats);
+      } else if (other.unrounded != null) {
+        gradientSum.addRounded(other.unrounded);
+      }
+    } else {
+      other.round();
+      if (other.gradientSum != null) {
+        gradientSum =
+            gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
+      }
     }
     if (other.microbatches != null) {
       microbatches =
@@ -235,21 +247,31 @@ public final class ClippedGradientAggregator implements Serializable {
       return;
     }
     round();
-    unrounded = batches.finish();
-    unroundedFloats = batches.floatsOnly();
+    unroundedFloats = batches.finishFloats();
+    if (unroundedFloats == null) {
+      unrounded = batches.finish();
+    }
     lossSum += batches.lossSum();
     batches = null;
   }
 
-  /** Rounds the unrounded sum into fixed point and adds it to the exact sums. */
+  /**
+   * Rounds the unrounded sum into fixed point and adds it to the exact sums (in one pass when there
+   * are sums already: the same integers as adding its rounded copy).
+   */
   private void round() {
-    if (unrounded == null) {
-      return;
+    double unit = context.fixedPointUnit();
+    if (unroundedFloats != null) {
+      gradientSum =
+          gradientSum == null
+              ? ExactSum.of(unroundedFloats, unit)
+              : gradientSum.addRounded(unroundedFloats);
+    } else if (unrounded != null) {
+      gradientSum =
+          gradientSum == null ? ExactSum.of(unrounded, unit) : gradientSum.addRounded(unrounded);
     }
-    ExactSum task = ExactSum.of(unrounded, context.fixedPointUnit());
+    unroundedFloats = null;
     unrounded = null;
-    unroundedFloats = false;
-    gradientSum = gradientSum == null ? task : gradientSum.add(task);
   }
 
   /**
@@ -259,14 +281,16 @@ public final class ClippedGradientAggregator implements Serializable {
    */
   public byte[] toWire() {
     finish();
-    // Float sums widened to double are floats: the check (a pass over every value) is skipped.
-    boolean narrow = unrounded != null && (unroundedFloats || CompactSums.allFloats(unrounded));
+    // Float sums go as they are; double sums as floats where every value is one.
+    boolean narrow = unrounded != null && CompactSums.allFloats(unrounded);
     ByteBuffer b =
         ByteBuffer.allocate(
                 8
                     + 1
                     + (gradientSum == null ? 0 : gradientSum.size())
-                    + CompactSums.size(unrounded, narrow)
+                    + (unroundedFloats != null
+                        ? CompactSums.size(unroundedFloats)
+                        : CompactSums.size(unrounded, narrow))
                     + (context.microbatches() ? 1 + microbatchesSize() : 0))
             .order(CompactSums.ORDER);
     b.putDouble(lossSum);
@@ -274,7 +298,11 @@ public final class ClippedGradientAggregator implements Serializable {
     if (gradientSum != null) {
       gradientSum.put(b);
     }
-    CompactSums.put(unrounded, narrow, b);
+    if (unroundedFloats != null) {
+      CompactSums.put(unroundedFloats, b);
+    } else {
+      CompactSums.put(unrounded, narrow, b);
+    }
     if (context.microbatches()) {
       b.put((byte) (microbatches == null ? 0 : 1));
       if (microbatches != null) {
@@ -304,7 +332,9 @@ public final class ClippedGradientAggregator implements Serializable {
     if (b.get() == 1) {
       gradientSum = ExactSum.get(b);
     }
-    unrounded = CompactSums.get(b);
+    CompactSums.Read task = CompactSums.read(b);
+    unroundedFloats = task.floats();
+    unrounded = task.doubles();
     if (context.microbatches() && b.get() == 1) {
       microbatches = MicrobatchSums.get(b);
     }

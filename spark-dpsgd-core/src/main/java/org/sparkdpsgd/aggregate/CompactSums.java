@@ -61,25 +61,52 @@ final class CompactSums {
     }
   }
 
-  static double[] get(ByteBuffer in) throws IOException {
+  /** The byte size of {@link #put(float[], ByteBuffer)}'s form. */
+  static int size(float[] values) {
+    return 1 + 4 + values.length * 4;
+  }
+
+  /** Writes float sums as they are (the form of a task whose rows all computed in float). */
+  static void put(float[] values, ByteBuffer out) {
+    out.put(FLOATS).putInt(values.length);
+    out.asFloatBuffer().put(values);
+    out.position(out.position() + 4 * values.length);
+  }
+
+  /** What {@link #read} found: floats, or doubles, or neither (absent). */
+  record Read(float[] floats, double[] doubles) {}
+
+  /** Reads either form, floats kept as floats (no widened copy). */
+  static Read read(ByteBuffer in) throws IOException {
     byte form = in.get();
     if (form == ABSENT) {
-      return null;
+      return new Read(null, null);
     }
     int n = in.getInt();
-    double[] values = new double[n];
     if (form == FLOATS) {
       float[] floats = new float[n];
       in.asFloatBuffer().get(floats);
-      for (int k = 0; k < n; k++) {
-        values[k] = floats[k];
-      }
       in.position(in.position() + 4 * n);
-    } else if (form == DOUBLES) {
+      return new Read(floats, null);
+    }
+    if (form == DOUBLES) {
+      double[] values = new double[n];
       in.asDoubleBuffer().get(values);
       in.position(in.position() + 8 * n);
-    } else {
-      throw new IOException("unknown form " + form + " of gradient sums");
+      return new Read(null, values);
+    }
+    throw new IOException("unknown form " + form + " of gradient sums");
+  }
+
+  /** Reads either form as doubles (floats widened, exactly). */
+  static double[] get(ByteBuffer in) throws IOException {
+    Read r = read(in);
+    if (r.floats() == null) {
+      return r.doubles();
+    }
+    double[] values = new double[r.floats().length];
+    for (int k = 0; k < values.length; k++) {
+      values[k] = r.floats()[k];
     }
     return values;
   }

@@ -41,6 +41,18 @@ public final class ExactSum implements Serializable {
   }
 
   /**
+   * Float values (a task's float sums, each exactly a float) rounded as {@link #of(double[],
+   * double)}.
+   */
+  static ExactSum of(float[] values, double unit) {
+    long[] units = new long[values.length];
+    for (int k = 0; k < values.length; k++) {
+      units[k] = toUnits(values[k], unit);
+    }
+    return new ExactSum(unit, units);
+  }
+
+  /**
    * {@code value} in units, rounded to the nearest (half to even: rint is one instruction,
    * Math.round a dozen bit operations; measured 0.29 against 0.63 ms for the MLP's 203,530 sums).
    */
@@ -69,6 +81,19 @@ public final class ExactSum implements Serializable {
    * add(of(values, unit))} without the intermediate array (one pass per user's contribution).
    */
   ExactSum addRounded(double[] values) {
+    if (values.length != units.length) {
+      throw new IllegalStateException(values.length + " values for a sum of " + units.length);
+    }
+    for (int k = 0; k < values.length; k++) {
+      units[k] = Math.addExact(units[k], toUnits(values[k], unit));
+    }
+    return this;
+  }
+
+  /**
+   * As {@link #addRounded(double[])} for float values: the same as {@code add(of(values, unit))}.
+   */
+  ExactSum addRounded(float[] values) {
     if (values.length != units.length) {
       throw new IllegalStateException(values.length + " values for a sum of " + units.length);
     }

@@ -206,6 +206,38 @@ final class Arrays2 {
     return (s0 + s1) + (s2 + s3);
   }
 
+  /**
+   * x[i, :] *= c[i], in place, for a dense row-major float matrix x of m rows and a float c of m
+   * values: each product one float multiplication, as ND4J's broadcast computes it, in a Java loop
+   * over a scratch copy (ND4J's mulColumnVector took 0.25 ms for the MLP's 512 × 256 deltas).
+   * Returns false, doing nothing, for any other array (the caller uses ND4J then).
+   */
+  static boolean scaleRowsInPlace(INDArray x, INDArray c) {
+    if (x.dataType() != DataType.FLOAT || c.dataType() != DataType.FLOAT || !dense(x)) {
+      return false;
+    }
+    int m = (int) x.size(0);
+    int n = (int) (x.length() / Math.max(1, m));
+    float[] factors = floats(c);
+    float[] f = scratchFloats(x);
+    for (int i = 0; i < m; i++) {
+      float ci = factors[i];
+      for (int k = i * n, end = k + n; k < end; k++) {
+        f[k] *= ci;
+      }
+    }
+    copyFrom(f, 0, x);
+    return true;
+  }
+
+  /** Copies a dense row-major float array's elements into out[off ..], in bulk. */
+  static void copyTo(INDArray x, float[] out, int off) {
+    if (x.dataType() != DataType.FLOAT || !dense(x)) {
+      throw new IllegalArgumentException("not a dense row-major float array");
+    }
+    new FloatPointer(x.data().addressPointer()).get(out, off, (int) x.length());
+  }
+
   /** The elements of a float array in row-major order, without a copy when it is not a view. */
   static float[] floats(INDArray x) {
     return floats(x, new float[(int) x.length()]);

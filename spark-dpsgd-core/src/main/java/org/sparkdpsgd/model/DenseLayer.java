@@ -98,7 +98,8 @@ final class DenseLayer implements Layer {
      */
     @Override
     public void addWeightedSum(INDArray c, INDArray[] sums) {
-      INDArray scaled = c == null ? d : d.mulColumnVector(c);
+      // Scaled in place: d is not read again.
+      INDArray scaled = c == null || Arrays2.scaleRowsInPlace(d, c) ? d : d.muliColumnVector(c);
       Nd4j.gemm(a, scaled, sums[0], true, false, 1.0, 1.0);
       INDArray ones = Nd4j.ones(scaled.dataType(), 1, scaled.size(0));
       Nd4j.gemm(ones, scaled, sums[1].reshape(1, sums[1].length()), false, false, 1.0, 1.0);

@@ -54,6 +54,17 @@ public final class GradientSums {
     return this;
   }
 
+  /** Copies float sums into {@code out} (flat parameter layout), as they are. */
+  public void copyTo(float[] out) {
+    int off = 0;
+    for (INDArray[] arrays : parts) {
+      for (INDArray a : arrays) {
+        Arrays2.copyTo(a, out, off);
+        off += (int) a.length();
+      }
+    }
+  }
+
   /** Adds the sums into {@code out} (flat parameter layout). */
   public void addTo(double[] out) {
     int off = 0;

@@ -67,8 +67,10 @@ final class SecureGaussianNoise implements NoiseSource {
       return;
     }
     double granularity = granularity(stddev);
+    // A power of two: multiplying by its inverse is exactly dividing by it, without a division.
+    double inverse = 1.0 / granularity;
     for (int k = 0; k < values.length; k++) {
-      values[k] = Math.rint(values[k] / granularity) * granularity + noise[k];
+      values[k] = Math.rint(values[k] * inverse) * granularity + noise[k];
     }
   }
 

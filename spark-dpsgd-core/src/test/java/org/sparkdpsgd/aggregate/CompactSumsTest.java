@@ -41,6 +41,46 @@ class CompactSumsTest {
     assertNull(read(write(null)));
   }
 
+  /** A task's float sums go as they are, and come back as floats (or widened, exactly). */
+  @Test
+  void floatArraysTravelAsTheyAre() throws Exception {
+    float[] sums = {1f, -0f, Float.MIN_VALUE, Float.MAX_VALUE, 0.1f, Float.NaN};
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(CompactSums.size(sums));
+    CompactSums.put(sums, b);
+    assertEquals(0, b.remaining(), "size() is exact");
+    CompactSums.Read back = CompactSums.read(java.nio.ByteBuffer.wrap(b.array()));
+    assertNull(back.doubles());
+    for (int k = 0; k < sums.length; k++) {
+      assertEquals(Float.floatToRawIntBits(sums[k]), Float.floatToRawIntBits(back.floats()[k]));
+    }
+    double[] wide = read(b.array());
+    for (int k = 0; k < sums.length; k++) {
+      assertEquals(Double.doubleToRawLongBits(sums[k]), Double.doubleToRawLongBits(wide[k]));
+    }
+  }
+
+  /** Rounding floats into existing sums gives the integers of rounding them alone and adding. */
+  @Test
+  void floatsRoundedIntoSumsEqualTheirRoundedCopyAdded() {
+    SplittableRandom rng = new SplittableRandom(8);
+    double unit = StepContext.fixedPointUnit(1.0, 60_000);
+    float[] a = new float[1000];
+    float[] b = new float[1000];
+    for (int k = 0; k < a.length; k++) {
+      a[k] = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-60, 8)));
+      b[k] = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-60, 8)));
+    }
+    double[] fused = ExactSum.of(a, unit).addRounded(b).toDoubles();
+    double[] separate = ExactSum.of(a, unit).add(ExactSum.of(b, unit)).toDoubles();
+    double[] widened = new double[b.length];
+    for (int k = 0; k < b.length; k++) {
+      widened[k] = b[k];
+    }
+    assertArrayEquals(separate, fused, 0.0);
+    assertArrayEquals(
+        ExactSum.of(widened, unit).toDoubles(), ExactSum.of(b, unit).toDoubles(), 0.0);
+  }
+
   /** The form as a byte array; its size is what {@code size} said it would be. */
   private static byte[] write(double[] values) {
     boolean narrow = values != null && CompactSums.allFloats(values);

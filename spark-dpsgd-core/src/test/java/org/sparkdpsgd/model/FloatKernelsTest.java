@@ -16,6 +16,42 @@ import org.nd4j.linalg.factory.Nd4j;
  * infinite deltas and NaN or infinite inputs.
  */
 class FloatKernelsTest {
+  /**
+   * Scaling the rows of a float matrix in Java gives ND4J's broadcast product bit for bit (one
+   * float multiplication each), specials included; other arrays are left to ND4J.
+   */
+  @Test
+  void rowScalingInJavaMatchesNd4jBitForBit() {
+    SplittableRandom rng = new SplittableRandom(5);
+    int m = 37;
+    int n = 29;
+    float[] x = new float[m * n];
+    float[] c = new float[m];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(-40, 38)));
+    }
+    x[0] = Float.POSITIVE_INFINITY;
+    x[1] = Float.NaN;
+    x[2] = Float.MIN_VALUE;
+    for (int i = 0; i < m; i++) {
+      c[i] = (float) rng.nextDouble();
+    }
+    c[3] = 0f;
+    c[4] = Float.MIN_NORMAL;
+    INDArray mine = Nd4j.create(x, new long[] {m, n}, 'c');
+    INDArray factors = Nd4j.create(c, new long[] {m, 1}, 'c');
+    INDArray expected = mine.mulColumnVector(factors);
+    assertTrue(Arrays2.scaleRowsInPlace(mine, factors));
+    float[] got = Arrays2.floats(mine);
+    float[] want = Arrays2.floats(expected);
+    for (int k = 0; k < x.length; k++) {
+      assertEquals(
+          Float.floatToRawIntBits(want[k]), Float.floatToRawIntBits(got[k]), "element " + k);
+    }
+    INDArray view = Nd4j.create(x, new long[] {m, n}, 'c').transpose();
+    assertTrue(!Arrays2.scaleRowsInPlace(view, Nd4j.ones(n, 1).castTo(view.dataType())));
+  }
+
   @Test
   void im2colAndCol2imMatchLoops() {
     int[][] geometries = { // C, H, W, k, stride, padding
