@@ -1,6 +1,7 @@
 package org.sparkdpsgd.canaries;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -10,6 +11,8 @@ import org.sparkdpsgd.audit.ExposureReport;
 import org.sparkdpsgd.audit.ModelExposures;
 import org.sparkdpsgd.audit.SkewNormalFit;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.data.UserBlocks;
+import org.sparkdpsgd.text.TextCorpus;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
 import org.sparkdpsgd.train.Evaluation;
@@ -47,6 +50,7 @@ public final class SecretSharer {
   private int candidates = DEFAULT_CANDIDATES;
   private Long seed = null;
   private SecretSharerListener listener = SecretSharerListener.NONE;
+  private UserBlocks.Grouping records = null;
 
   /**
    * @param plan the canaries and how often each is inserted
@@ -77,6 +81,17 @@ public final class SecretSharer {
    */
   public SecretSharer seed(long seed) {
     this.seed = seed;
+    return this;
+  }
+
+  /**
+   * Record-level privacy for the DP model: its examples grouped by {@code grouping}'s column (the
+   * windows must come from {@link TextCorpus#loadWithRecords}), so that a record and its exact
+   * copies are one unit, and a canary's k copies one person's secret. The non-private model trains
+   * on the same windows one by one, as before.
+   */
+  public SecretSharer records(UserBlocks.Grouping grouping) {
+    this.records = grouping;
     return this;
   }
 
@@ -116,27 +131,27 @@ public final class SecretSharer {
               + " value: both "
               + dp.checkpointDir());
     }
+    if (records != null && !Arrays.asList(trainingWindows.columns()).contains(records.userCol())) {
+      throw new InvalidInputException(
+          "record-level privacy needs each window's record in column '"
+              + records.userCol()
+              + "' (TextCorpus.loadWithRecords); available columns: "
+              + Arrays.toString(trainingWindows.columns()));
+    }
     Dataset<Row> windows = CanaryWindows.addTo(trainingWindows, plan, window).cache();
+    String source = "training windows with " + plan.trainingRecords().size() + " canary records";
     boolean returned = false;
-    try (TrainingBlocks blocks =
-        TrainingBlocks.prepare(
-            windows,
-            "features",
-            "label",
-            0,
-            0,
-            dp.blockRows(),
-            "training windows with " + plan.trainingRecords().size() + " canary records",
-            dp.featureScale(),
-            dp.featureShift())) {
+    try (TrainingBlocks blocks = blocks(windows, dp, source, null);
+        TrainingBlocks dpBlocks = records == null ? null : blocks(windows, dp, source, records)) {
+      TrainingBlocks dpData = dpBlocks == null ? blocks : dpBlocks;
       DpSgdTrainer dpTrainer = new DpSgdTrainer(dp);
       DpSgdTrainer npTrainer = new DpSgdTrainer(nonPrivate);
-      TrainingPlan dpPlan = dpTrainer.plan(blocks);
+      TrainingPlan dpPlan = dpTrainer.plan(dpData);
       TrainingPlan npPlan = npTrainer.plan(blocks);
       dp.modelSpec(blocks.dim(), blocks.numClasses());
       nonPrivate.modelSpec(blocks.dim(), blocks.numClasses());
 
-      TrainingResult dpRun = train(PRIVATE, dpTrainer, dpPlan, blocks);
+      TrainingResult dpRun = train(PRIVATE, dpTrainer, dpPlan, dpData);
       TrainingResult npRun = train(NON_PRIVATE, npTrainer, npPlan, blocks);
       Evaluation dpTest = evaluate(PRIVATE, test, dpRun);
       Evaluation npTest = evaluate(NON_PRIVATE, test, npRun);
@@ -155,6 +170,24 @@ public final class SecretSharer {
         windows.unpersist();
       }
     }
+  }
+
+  /** The windows packed one by one ({@code grouping} null) or grouped by record. */
+  private static TrainingBlocks blocks(
+      Dataset<Row> windows, DpSgdConfig c, String source, UserBlocks.Grouping grouping) {
+    return TrainingBlocks.prepare(
+        grouping == null && Arrays.asList(windows.columns()).contains(TextCorpus.RECORD_COL)
+            ? windows.drop(TextCorpus.RECORD_COL)
+            : windows,
+        "features",
+        "label",
+        0,
+        0,
+        c.blockRows(),
+        source,
+        c.featureScale(),
+        c.featureShift(),
+        grouping);
   }
 
   private TrainingResult train(

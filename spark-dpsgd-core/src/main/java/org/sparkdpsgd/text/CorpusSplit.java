@@ -20,9 +20,13 @@ public enum CorpusSplit {
   public static final int TEST_PERCENT = 10;
 
   public static CorpusSplit of(String record) {
+    return Long.remainderUnsigned(head(record), 100) < TEST_PERCENT ? TEST : TRAIN;
+  }
+
+  /** The first 8 bytes of the SHA-256 of the record's UTF-8 bytes, big-endian. */
+  static long head(String record) {
     byte[] digest = sha256().digest(record.getBytes(StandardCharsets.UTF_8));
-    long head = ByteBuffer.wrap(digest).getLong();
-    return Long.remainderUnsigned(head, 100) < TEST_PERCENT ? TEST : TRAIN;
+    return ByteBuffer.wrap(digest).getLong();
   }
 
   private static MessageDigest sha256() {

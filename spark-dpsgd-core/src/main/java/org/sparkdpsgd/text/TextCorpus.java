@@ -3,7 +3,6 @@ package org.sparkdpsgd.text;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -21,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
@@ -33,11 +33,20 @@ import org.sparkdpsgd.util.UserErrors;
  * data. The files are read on the executors by Hadoop's {@code TextInputFormat}, cut into records
  * by a {@link RecordSeparator}; blank records are dropped; each record goes to the training or the
  * test side by its own text ({@link CorpusSplit}). The privacy unit is one window: a record of k
- * windows is protected as k examples, not as one.
+ * windows is protected as k examples, not as one; with {@link #loadWithRecords} each row also
+ * carries its record's id, and record-level DP (grouping by it) protects a record, with its exact
+ * copies, as one unit.
  */
 public final class TextCorpus {
   /** Where Debian's {@code fortunes} package puts its fortune files. */
   public static final String FORTUNES_DIR = "/usr/share/games/fortunes";
+
+  /**
+   * The column of each window's record ({@link #recordId}) in {@link #schemaWithRecords()}'s rows:
+   * the privacy unit of record-level DP ({@code data.user-col = record}), where all the windows of
+   * a record, and of its exact copies, count as one unit.
+   */
+  public static final String RECORD_COL = "record";
 
   private TextCorpus() {}
 
@@ -51,7 +60,20 @@ public final class TextCorpus {
       RecordSeparator separator,
       int window,
       CorpusSplit split) {
-    return load(spark, location, separator, window, split, 0);
+    return load(spark, location, separator, window, split, 0, false);
+  }
+
+  /**
+   * As {@link #load(SparkSession, String, RecordSeparator, int, CorpusSplit)}, each row with its
+   * record's id in {@link #RECORD_COL} ({@link #schemaWithRecords()}), for record-level privacy.
+   */
+  public static Dataset<Row> loadWithRecords(
+      SparkSession spark,
+      String location,
+      RecordSeparator separator,
+      int window,
+      CorpusSplit split) {
+    return load(spark, location, separator, window, split, 0, true);
   }
 
   /** As above; {@code maxSplitBytes > 0} cuts the files into input splits of at most that size. */
@@ -62,6 +84,17 @@ public final class TextCorpus {
       int window,
       CorpusSplit split,
       long maxSplitBytes) {
+    return load(spark, location, separator, window, split, maxSplitBytes, false);
+  }
+
+  private static Dataset<Row> load(
+      SparkSession spark,
+      String location,
+      RecordSeparator separator,
+      int window,
+      CorpusSplit split,
+      long maxSplitBytes,
+      boolean withRecords) {
     if (window < 2) {
       throw Checks.fail("window", ">= 2", window);
     }
@@ -76,8 +109,10 @@ public final class TextCorpus {
               + ")");
     }
     JavaRDD<Row> rows =
-        records.filter(r -> CorpusSplit.of(r) == split).flatMap(r -> windowRows(r, window));
-    return spark.createDataFrame(rows, schema());
+        records
+            .filter(r -> CorpusSplit.of(r) == split)
+            .flatMap(r -> windowRows(r, window, withRecords).iterator());
+    return spark.createDataFrame(rows, withRecords ? schemaWithRecords() : schema());
   }
 
   /** Every non-blank record of the corpus, both sides. */
@@ -120,10 +155,31 @@ public final class TextCorpus {
                 .toStructField());
   }
 
-  private static Iterator<Row> windowRows(String record, int window) {
-    return Arrays.stream(TextWindows.of(record, window))
-        .map(ids -> RowFactory.create(Vectors.dense(toDoubles(ids)), 0.0))
-        .iterator();
+  /** {@link #schema()} and the record id ({@link #RECORD_COL}, a long). */
+  public static StructType schemaWithRecords() {
+    return schema().add(RECORD_COL, DataTypes.LongType, false);
+  }
+
+  /**
+   * A record's id: the first 8 bytes of the SHA-256 of its text (as {@link CorpusSplit} reads
+   * them). A function of the text alone, so a record and its exact copies share one id, and so one
+   * privacy unit: a text repeated k times is protected as one record, not as k.
+   */
+  public static long recordId(String record) {
+    return CorpusSplit.head(record);
+  }
+
+  /** The rows of one record: its windows, and its id when {@code withRecord}. */
+  public static List<Row> windowRows(String record, int window, boolean withRecord) {
+    List<Row> rows = new java.util.ArrayList<>();
+    Long id = withRecord ? recordId(record) : null;
+    for (int[] ids : TextWindows.of(record, window)) {
+      rows.add(
+          withRecord
+              ? RowFactory.create(Vectors.dense(toDoubles(ids)), 0.0, id)
+              : RowFactory.create(Vectors.dense(toDoubles(ids)), 0.0));
+    }
+    return rows;
   }
 
   private static double[] toDoubles(int[] ids) {

@@ -67,6 +67,28 @@ class CanaryWindowsTest {
     assertEquals(CharVocabulary.SIZE, ((NominalAttribute) label).getNumValues().get());
   }
 
+  /**
+   * Added to windows with record ids, every copy of a canary carries the id of its text: one unit
+   * for record-level privacy, as one person's repeated secret.
+   */
+  @Test
+  void withRecordIdsTheCopiesOfACanaryShareOne() {
+    List<Row> corpus = new ArrayList<>();
+    corpus.addAll(TextCorpus.windowRows("hello world", 20, true));
+    Dataset<Row> df =
+        SparkTestSession.get().createDataFrame(corpus, TextCorpus.schemaWithRecords());
+    Dataset<Row> with = CanaryWindows.addTo(df, PLAN, 20);
+    assertEquals(TextCorpus.schemaWithRecords(), with.schema());
+    Map<Long, Long> windowsPerId = new HashMap<>();
+    for (Row r : with.collectAsList()) {
+      windowsPerId.merge(r.getLong(2), 1L, Long::sum);
+    }
+    assertEquals(1 + PLAN.canaries().size(), windowsPerId.size(), "one id per distinct text");
+    for (Canary c : PLAN.canaries()) {
+      assertEquals((long) c.insertions(), windowsPerId.get(TextCorpus.recordId(c.text())));
+    }
+  }
+
   private static int[] ids(Row r) {
     return Arrays.stream(((Vector) r.get(0)).toArray()).mapToInt(d -> (int) d).toArray();
   }

@@ -112,6 +112,43 @@ class TextCorpusTest {
     assertEquals(CharVocabulary.SIZE, label.getNumValues().get());
   }
 
+  /**
+   * With records: every window carries its record's id, a function of the text alone (the first 8
+   * bytes of its SHA-256), so the windows of one record share it and exact copies collide into one
+   * unit; the windows themselves are the same as without ids.
+   */
+  @Test
+  void windowsCarryTheirRecordsId() throws java.security.NoSuchAlgorithmException {
+    Dataset<Row> plain =
+        TextCorpus.load(spark, dir.toString(), RecordSeparator.FORTUNES, 4, CorpusSplit.TRAIN);
+    Dataset<Row> withIds =
+        TextCorpus.loadWithRecords(
+            spark, dir.toString(), RecordSeparator.FORTUNES, 4, CorpusSplit.TRAIN);
+    assertEquals(TextCorpus.schemaWithRecords(), withIds.schema());
+    List<int[]> a = ids(plain);
+    List<int[]> b = ids(withIds.drop(TextCorpus.RECORD_COL));
+    assertEquals(a.size(), b.size());
+    for (int k = 0; k < a.size(); k++) {
+      assertArrayEquals(a.get(k), b.get(k));
+    }
+    // "record 12" has three windows of 4 characters ("reco", "rd 1", "2\n" padded): one id.
+    long expected =
+        java.nio.ByteBuffer.wrap(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest("record 12".getBytes(StandardCharsets.UTF_8)))
+            .getLong();
+    assertEquals(expected, TextCorpus.recordId("record 12"));
+    assertEquals(CorpusSplit.TRAIN, CorpusSplit.of("record 12"), "a training record");
+    long windowsOf12 =
+        withIds.filter(org.apache.spark.sql.functions.col("record").equalTo(expected)).count();
+    assertEquals(3, windowsOf12);
+    assertEquals(
+        withIds.select("record").distinct().count(),
+        side(CorpusSplit.TRAIN, 0).size(),
+        "one id per training record");
+    assertEquals(TextCorpus.recordId("same text"), TextCorpus.recordId(new String("same text")));
+  }
+
   @Test
   void trainAndTestAreDisjointAndHoldEveryRecordOnce() {
     List<String> train = side(CorpusSplit.TRAIN, 0);

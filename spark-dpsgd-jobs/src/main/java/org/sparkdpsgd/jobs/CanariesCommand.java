@@ -115,8 +115,12 @@ final class CanariesCommand implements Callable<Integer> {
             CanaryPlan.STANDARD_INSERTIONS,
             CanaryPlan.STANDARD_CANARIES_PER_COUNT,
             seed);
+    UserSettings users = UserSettings.of(c);
     SecretSharer experiment =
-        new SecretSharer(plan, text.window()).seed(seed).candidates(candidates);
+        new SecretSharer(plan, text.window())
+            .seed(seed)
+            .candidates(candidates)
+            .records(users.grouping());
     OutputWriter.OutputDir out = OutputWriter.prepare(output, overwrite);
     if (!verbose) {
       SparkLogRouting.toFile(OutputWriter.localLogFile(out, "spark-tasks.log"));
@@ -125,7 +129,16 @@ final class CanariesCommand implements Callable<Integer> {
     System.out.println("loading " + fmt + " training data from " + paths.train());
     Dataset<Row> corpus =
         DataLoader.load(
-            spark, fmt, paths.train(), true, "features", "label", c.integer("data.limit"), 0, text);
+            spark,
+            fmt,
+            paths.train(),
+            true,
+            "features",
+            "label",
+            c.integer("data.limit"),
+            0,
+            text,
+            users);
     System.out.printf(
         Locale.ROOT,
         "inserting %d canary records (%d windows) into the training data%n",
@@ -304,6 +317,7 @@ final class CanariesCommand implements Callable<Integer> {
     n.put("steps", p.steps());
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());
+    n.put("privacy_unit", p.nonPrivate() ? "none" : p.privacyUnit());
     if (eval != null) {
       n.put("test_perplexity", eval.perplexity());
       n.put("test_bits_per_character", eval.bitsPerCharacter());

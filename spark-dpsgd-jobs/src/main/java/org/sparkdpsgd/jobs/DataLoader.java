@@ -126,12 +126,16 @@ public final class DataLoader {
               read(
                   path,
                   () ->
-                      TextCorpus.load(
-                          spark,
-                          path,
-                          text.separatorFor(f),
-                          text.window(),
-                          train ? CorpusSplit.TRAIN : CorpusSplit.TEST));
+                      train && users.userCol() != null
+                          // record-level privacy: each window with its record's id
+                          ? TextCorpus.loadWithRecords(
+                              spark, path, text.separatorFor(f), text.window(), CorpusSplit.TRAIN)
+                          : TextCorpus.load(
+                              spark,
+                              path,
+                              text.separatorFor(f),
+                              text.window(),
+                              train ? CorpusSplit.TRAIN : CorpusSplit.TEST));
           case "parquet" -> read(path, () -> spark.read().parquet(path));
           case "libsvm" -> libsvm(spark, path, numFeatures);
           case "csv" ->

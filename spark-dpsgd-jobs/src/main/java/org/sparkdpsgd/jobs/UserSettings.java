@@ -3,6 +3,7 @@ package org.sparkdpsgd.jobs;
 import java.util.Locale;
 import org.sparkdpsgd.data.FashionMnist;
 import org.sparkdpsgd.data.UserBlocks;
+import org.sparkdpsgd.text.TextCorpus;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /**
@@ -10,7 +11,8 @@ import org.sparkdpsgd.util.InvalidInputException;
  * (null: example-level privacy), {@code data.max-examples-per-user} caps the rows a user keeps (0 =
  * all), and {@code data.synthetic-users} gives Fashion-MNIST a fixed public assignment of its
  * images to that many users (image i to user i mod U), in the column {@code user}, for
- * demonstrations.
+ * demonstrations. Text corpora take {@code data.user-col = record}: record-level privacy, each
+ * record (with its exact copies) one unit.
  */
 record UserSettings(String userCol, int maxExamplesPerUser, int syntheticUsers) {
   static final UserSettings NONE = new UserSettings(null, 0, 0);
@@ -35,11 +37,21 @@ record UserSettings(String userCol, int maxExamplesPerUser, int syntheticUsers) 
     if (synthetic > 0 && col == null) {
       col = FashionMnist.USER_COL;
     }
-    if (col != null
-        && (format.equals("libsvm") || format.equals("text") || format.equals("fortunes"))) {
+    boolean text = format.equals("text") || format.equals("fortunes");
+    if (col != null && text && !col.equals(TextCorpus.RECORD_COL)) {
       throw new InvalidInputException(
-          "data.user-col needs a format with named columns (parquet, csv, or fashion-mnist with"
-              + " data.synthetic-users); provided format: "
+          "data.user-col for data.format = "
+              + format
+              + " can only be '"
+              + TextCorpus.RECORD_COL
+              + "' (record-level privacy: each record with its exact copies is one unit);"
+              + " provided value: "
+              + col);
+    }
+    if (col != null && format.equals("libsvm")) {
+      throw new InvalidInputException(
+          "data.user-col needs a format with named columns (parquet, csv, text or fortunes with"
+              + " 'record', or fashion-mnist with data.synthetic-users); provided format: "
               + format);
     }
     if (col != null && format.equals("fashion-mnist") && synthetic == 0) {
