@@ -173,21 +173,15 @@ public final class ClippedGradientAggregator implements Serializable {
     finish();
     other.finish();
     round();
-    if (gradientSum != null && other.gradientSum == null) {
-      // The other's task sum rounded straight into ours (a driver receiving task results): the same
-      // integers as rounding it on its own and adding, without the intermediate sums.
-      if (other.unroundedFloats != null) {
-        gradientSum.addRounded(other.unroundedFloats);
-      } else if (other.unrounded != null) {
-        gradientSum.addRounded(other.unrounded);
-      }
-    } else {
-      other.round();
-      if (other.gradientSum != null) {
-        gradientSum =
-            gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
-      }
+    if (other.gradientSum != null) {
+      gradientSum =
+          gradientSum == null ? other.gradientSum.copy() : gradientSum.add(other.gradientSum);
     }
+    // The other's task sum, not yet on the grid, rounded straight into ours: the same integers as
+    // rounding it on its own and adding (a driver receiving task results skips that copy).
+    unroundedFloats = other.unroundedFloats;
+    unrounded = other.unrounded;
+    round();
     if (other.microbatches != null) {
       microbatches =
           microbatches == null
@@ -256,19 +250,21 @@ public final class ClippedGradientAggregator implements Serializable {
   }
 
   /**
-   * Rounds the unrounded sum into fixed point and adds it to the exact sums (in one pass when there
-   * are sums already: the same integers as adding its rounded copy).
+   * Rounds the unrounded sum into fixed point, each value on its own, and adds it to the exact sums
+   * in the same pass.
    */
   private void round() {
-    double unit = context.fixedPointUnit();
+    if (unroundedFloats == null && unrounded == null) {
+      return;
+    }
+    if (gradientSum == null) {
+      int n = unroundedFloats != null ? unroundedFloats.length : unrounded.length;
+      gradientSum = ExactSum.zeros(n, context.fixedPointUnit());
+    }
     if (unroundedFloats != null) {
-      gradientSum =
-          gradientSum == null
-              ? ExactSum.of(unroundedFloats, unit)
-              : gradientSum.addRounded(unroundedFloats);
-    } else if (unrounded != null) {
-      gradientSum =
-          gradientSum == null ? ExactSum.of(unrounded, unit) : gradientSum.addRounded(unrounded);
+      gradientSum.addRounded(unroundedFloats);
+    } else {
+      gradientSum.addRounded(unrounded);
     }
     unroundedFloats = null;
     unrounded = null;

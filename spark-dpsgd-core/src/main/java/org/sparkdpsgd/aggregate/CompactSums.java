@@ -97,17 +97,4 @@ final class CompactSums {
     }
     throw new IOException("unknown form " + form + " of gradient sums");
   }
-
-  /** Reads either form as doubles (floats widened, exactly). */
-  static double[] get(ByteBuffer in) throws IOException {
-    Read r = read(in);
-    if (r.floats() == null) {
-      return r.doubles();
-    }
-    double[] values = new double[r.floats().length];
-    for (int k = 0; k < values.length; k++) {
-      values[k] = r.floats()[k];
-    }
-    return values;
-  }
 }

@@ -33,23 +33,7 @@ public final class ExactSum implements Serializable {
 
   /** The values rounded to the nearest multiple of {@code unit} (ties to even). */
   public static ExactSum of(double[] values, double unit) {
-    long[] units = new long[values.length];
-    for (int k = 0; k < values.length; k++) {
-      units[k] = toUnits(values[k], unit);
-    }
-    return new ExactSum(unit, units);
-  }
-
-  /**
-   * Float values (a task's float sums, each exactly a float) rounded as {@link #of(double[],
-   * double)}.
-   */
-  static ExactSum of(float[] values, double unit) {
-    long[] units = new long[values.length];
-    for (int k = 0; k < values.length; k++) {
-      units[k] = toUnits(values[k], unit);
-    }
-    return new ExactSum(unit, units);
+    return zeros(values.length, unit).addRounded(values);
   }
 
   /**

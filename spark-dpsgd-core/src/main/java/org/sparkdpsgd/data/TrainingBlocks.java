@@ -189,14 +189,14 @@ public final class TrainingBlocks implements AutoCloseable {
     JavaRDD<ExampleBlock> packed = BlockPacker.pack(df, spec);
     // One partition per task slot: each extra task costs scheduling and a serialised gradient sum,
     // more partitions than slots buys nothing, and resident tasks need them all running at once.
-    int cores = taskSlots(packed.context());
+    int slots = taskSlots(packed.context());
     if (RowsInTasks.largestPartitionBytes(packed.rdd()) > RowsInTasks.LIMIT_BYTES) {
-      return fromDriverMemory(packed, spec, cores);
+      return fromDriverMemory(packed, spec, slots);
     }
     // Rows read from files (or tasks that carry little): a block lost with its executor is
     // recomputed from its lineage.
     JavaRDD<ExampleBlock> blocks =
-        packed.getNumPartitions() > cores ? packed.coalesce(cores) : packed;
+        packed.getNumPartitions() > slots ? packed.coalesce(slots) : packed;
     return persisted(blocks, spec, null);
   }
 
@@ -206,14 +206,14 @@ public final class TrainingBlocks implements AutoCloseable {
    * is survived. The rows were in the driver's memory already; the packed floats are smaller.
    */
   private static TrainingBlocks fromDriverMemory(
-      JavaRDD<ExampleBlock> packed, BlockPacker.Spec spec, int cores) {
+      JavaRDD<ExampleBlock> packed, BlockPacker.Spec spec, int slots) {
     java.util.List<ExampleBlock> local = UserErrors.unwrapping(packed::collect);
     if (local.isEmpty()) {
       throw new InvalidInputException(
           spec.sourceName() + " is empty: no rows to train or evaluate on");
     }
     DriverBlocks served =
-        DriverBlocks.distribute(JavaSparkContext.fromSparkContext(packed.context()), local, cores);
+        DriverBlocks.distribute(JavaSparkContext.fromSparkContext(packed.context()), local, slots);
     return persisted(served.rdd(), spec, served);
   }
 

@@ -248,10 +248,9 @@ final class Arrays2 {
    * in a new array, returned): only the first x.length() values are meaningful.
    */
   static float[] floats(INDArray x, float[] scratch) {
-    INDArray c = dense(x) ? x : x.dup('c');
-    int n = (int) c.length();
+    int n = (int) x.length();
     float[] out = scratch.length >= n ? scratch : new float[n];
-    new FloatPointer(c.data().addressPointer()).get(out, 0, n);
+    copyTo(dense(x) ? x : x.dup('c'), out, 0);
     return out;
   }
 

@@ -2,6 +2,7 @@ package org.sparkdpsgd.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ObjIntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -56,21 +57,20 @@ public final class GradientSums {
 
   /** Copies float sums into {@code out} (flat parameter layout), as they are. */
   public void copyTo(float[] out) {
-    int off = 0;
-    for (INDArray[] arrays : parts) {
-      for (INDArray a : arrays) {
-        Arrays2.copyTo(a, out, off);
-        off += (int) a.length();
-      }
-    }
+    forEachPart((a, off) -> Arrays2.copyTo(a, out, off));
   }
 
   /** Adds the sums into {@code out} (flat parameter layout). */
   public void addTo(double[] out) {
+    forEachPart((a, off) -> Arrays2.addTo(a, out, off));
+  }
+
+  /** Each sum array with its offset in the flat parameter layout. */
+  private void forEachPart(ObjIntConsumer<INDArray> action) {
     int off = 0;
     for (INDArray[] arrays : parts) {
       for (INDArray a : arrays) {
-        Arrays2.addTo(a, out, off);
+        action.accept(a, off);
         off += (int) a.length();
       }
     }

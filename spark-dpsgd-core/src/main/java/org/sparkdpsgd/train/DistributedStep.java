@@ -13,8 +13,8 @@ import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.aggregate.StepWeights;
 import org.sparkdpsgd.data.ExampleBlock;
 import scala.collection.Iterator;
+import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
-import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
@@ -105,14 +105,7 @@ public final class DistributedStep {
       // zero arrives deserialised, a fresh copy per task.
       if (task.cpus() > 1) { // a task with several cores splits its blocks over them
         List<ExampleBlock> blocks = new ArrayList<>();
-        it.foreach(
-            new AbstractFunction1<ExampleBlock, BoxedUnit>() {
-              @Override
-              public BoxedUnit apply(ExampleBlock b) {
-                blocks.add(b);
-                return BoxedUnit.UNIT;
-              }
-            });
+        JavaConverters.asJavaIterator(it).forEachRemaining(blocks::add);
         return zero.addAll(blocks, task.cpus());
       }
       return it.foldLeft(zero, new AddBlock());

@@ -70,15 +70,14 @@ class CompactSumsTest {
       a[k] = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-60, 8)));
       b[k] = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-60, 8)));
     }
-    double[] fused = ExactSum.of(a, unit).addRounded(b).toDoubles();
-    double[] separate = ExactSum.of(a, unit).add(ExactSum.of(b, unit)).toDoubles();
+    double[] fused = rounded(a, unit).addRounded(b).toDoubles();
+    double[] separate = rounded(a, unit).add(rounded(b, unit)).toDoubles();
     double[] widened = new double[b.length];
     for (int k = 0; k < b.length; k++) {
       widened[k] = b[k];
     }
     assertArrayEquals(separate, fused, 0.0);
-    assertArrayEquals(
-        ExactSum.of(widened, unit).toDoubles(), ExactSum.of(b, unit).toDoubles(), 0.0);
+    assertArrayEquals(ExactSum.of(widened, unit).toDoubles(), rounded(b, unit).toDoubles(), 0.0);
   }
 
   /** The form as a byte array; its size is what {@code size} said it would be. */
@@ -90,8 +89,21 @@ class CompactSumsTest {
     return b.array();
   }
 
+  /** Either form read back as doubles (floats widened, exactly). */
   private static double[] read(byte[] wire) throws Exception {
-    return CompactSums.get(java.nio.ByteBuffer.wrap(wire));
+    CompactSums.Read r = CompactSums.read(java.nio.ByteBuffer.wrap(wire));
+    if (r.floats() == null) {
+      return r.doubles();
+    }
+    double[] wide = new double[r.floats().length];
+    for (int k = 0; k < wide.length; k++) {
+      wide[k] = r.floats()[k];
+    }
+    return wide;
+  }
+
+  private static ExactSum rounded(float[] values, double unit) {
+    return ExactSum.zeros(values.length, unit).addRounded(values);
   }
 
   /** An aggregator through the wire: a task's (unrounded) and a merged one (exact sums). */

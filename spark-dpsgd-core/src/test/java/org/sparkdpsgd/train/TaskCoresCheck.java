@@ -2,6 +2,7 @@ package org.sparkdpsgd.train;
 
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.TestData;
@@ -47,7 +48,9 @@ public final class TaskCoresCheck {
       try (ResidentSteps r = ResidentSteps.start(two, s, 30_000)) {
         resident = r.run(s, weights, new StepTimings()).gradientSum();
       }
-      ok = check("task cpus", two.context().getConf().getInt("spark.task.cpus", 1) == 2);
+      // What the tasks themselves were given (not what this JVM asked for).
+      List<Integer> cores = two.map(b -> TaskContext.get().cpus()).distinct().collect();
+      ok = check("task cpus", cores.equals(List.of(2)));
       ok &=
           check("partitions with several blocks", partitions.stream().allMatch(p -> p.size() > 1));
       ok &= check("split differs from whole", !Arrays.equals(split, whole));
