@@ -24,6 +24,18 @@ public sealed interface RowSubset extends Serializable {
     return new Half(seed);
   }
 
+  /**
+   * A random fraction: each row is in it with probability {@code fraction}, independently, by 53
+   * bits of a stream keyed by SHA-256 of (seed, block id) per row, as in {@link #half}. A fixed,
+   * public seed gives a split that does not depend on the rows' contents (a validation split).
+   */
+  static RowSubset fraction(long seed, double fraction) {
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException("fraction must be in (0, 1): " + fraction);
+    }
+    return new Fraction(seed, fraction);
+  }
+
   /** Exactly the listed rows: block id to the rows' indices within that block. */
   static RowSubset listed(Map<Long, int[]> rowsByBlock) {
     Map<Long, int[]> copy = new HashMap<>();
@@ -60,6 +72,28 @@ public sealed interface RowSubset extends Serializable {
     @Override
     public String toString() {
       return "half(" + seed + ")";
+    }
+  }
+
+  /** See {@link #fraction}. */
+  record Fraction(long seed, double fraction) implements RowSubset {
+    private static final String DOMAIN = "spark-dpsgd random fraction of the rows";
+
+    @Override
+    public boolean[] rowsOf(long blockId, int rows) {
+      CryptoRandom bits = CryptoRandom.derived(DOMAIN, new byte[0], seed, blockId);
+      long[] words = new long[rows];
+      bits.nextLongs(words);
+      boolean[] in = new boolean[rows];
+      for (int r = 0; r < rows; r++) {
+        in[r] = (words[r] >>> 11) * 0x1.0p-53 < fraction;
+      }
+      return in;
+    }
+
+    @Override
+    public String toString() {
+      return "fraction " + fraction + " (" + seed + ")";
     }
   }
 

@@ -36,6 +36,22 @@ class RowSubsetTest {
   }
 
   @Test
+  void aFractionHoldsThatShareOfTheRowsTheSameWayEveryTime() {
+    // Binomial(1e5, 0.1): sd 94.9; 5 sd fails falsely with probability 6e-7 per fraction.
+    double n = (double) BLOCKS * ROWS;
+    for (double f : new double[] {0.1, 0.75}) {
+      assertEquals(n * f, count(RowSubset.fraction(5, f)), 5 * Math.sqrt(n * f * (1 - f)), "" + f);
+    }
+    assertTrue(
+        java.util.Arrays.equals(
+            RowSubset.fraction(5, 0.1).rowsOf(3, 500), RowSubset.fraction(5, 0.1).rowsOf(3, 500)));
+    assertFalse(
+        java.util.Arrays.equals(
+            RowSubset.fraction(5, 0.1).rowsOf(3, 500), RowSubset.fraction(6, 0.1).rowsOf(3, 500)));
+    assertThrows(IllegalArgumentException.class, () -> RowSubset.fraction(5, 1.0));
+  }
+
+  @Test
   void twoHalvesAreIndependent() {
     // Two independent halves share a quarter of the rows: Binomial(1e5, 1/4), sd 136.9; 5 sd.
     double n = (double) BLOCKS * ROWS;

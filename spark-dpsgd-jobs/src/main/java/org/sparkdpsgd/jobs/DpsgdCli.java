@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     description = "Differentially private SGD on Apache Spark.",
     subcommands = {
       TrainCommand.class,
+      RepeatCommand.class,
       BenchCommand.class,
       PrivacyCommand.class,
       CalibrateCommand.class,

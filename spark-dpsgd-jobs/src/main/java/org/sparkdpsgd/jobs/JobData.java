@@ -11,6 +11,14 @@ import org.sparkdpsgd.train.DpSgdConfig;
  */
 record JobData(TrainingBlocks train, TrainingBlocks test) implements AutoCloseable {
   static JobData load(SparkSession spark, JobConfig c, DataPaths paths, DpSgdConfig dp) {
+    return load(spark, c, paths, dp, true);
+  }
+
+  /**
+   * As {@link #load(SparkSession, JobConfig, DataPaths, DpSgdConfig)}; the test side only if asked.
+   */
+  static JobData load(
+      SparkSession spark, JobConfig c, DataPaths paths, DpSgdConfig dp, boolean withTest) {
     String fmt = c.string("data.format");
     String featuresCol = c.string("data.features-col");
     String labelCol = c.string("data.label-col");
@@ -51,7 +59,7 @@ record JobData(TrainingBlocks train, TrainingBlocks test) implements AutoCloseab
               + users.userCol()
               + "'; each step samples users");
     }
-    if (paths.test() == null) {
+    if (paths.test() == null || !withTest) {
       return new JobData(train, null);
     }
     try {

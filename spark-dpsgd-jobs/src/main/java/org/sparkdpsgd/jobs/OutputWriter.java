@@ -40,7 +40,7 @@ final class OutputWriter {
 
   /** The files a finished run leaves; a directory holding any of them holds another run. */
   static final java.util.List<String> RUN_FILES =
-      java.util.List.of("report.json", "model.json", "metrics.csv");
+      java.util.List.of("report.json", "model.json", "metrics.csv", "repeat.json");
 
   /**
    * Creates the directory and checks that it can be written, before any privacy is spent. A

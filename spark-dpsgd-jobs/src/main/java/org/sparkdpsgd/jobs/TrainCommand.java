@@ -146,8 +146,14 @@ final class TrainCommand implements Callable<Integer> {
         trainer.snapshots(reportEvaluations, curves);
       }
       TrainingResult result = trainer.fit(trainData);
-      Evaluation eval =
-          testData == null ? null : Evaluation.of(testData, result.spec(), result.params());
+      Evaluation eval = null;
+      List<RunCurves.Point> points = List.of();
+      if (testData != null) {
+        try (TrainableInput scoring = TrainableInput.of(trainer, testData, result.spec())) {
+          eval = Evaluation.of(scoring.blocks(), scoring.spec(), result.params());
+          points = curves.score(scoring.blocks(), scoring.spec());
+        }
+      }
       double wall = (System.nanoTime() - wallStart) / 1e9;
       OutputWriter.writeModel(out, result);
       OutputWriter.writeMetrics(out, result, dp.leakTrainingLoss());
@@ -162,12 +168,7 @@ final class TrainCommand implements Callable<Integer> {
         warnings.add("the training loss in metrics.csv was stored WITHOUT noise: it is outside ε");
       }
       RunReportFiles.write(
-          out,
-          result,
-          eval,
-          testData == null ? List.of() : curves.score(testData, result.spec()),
-          warnings,
-          ledger == null ? null : ledgerPosition(ledger));
+          out, result, eval, points, warnings, ledger == null ? null : ledgerPosition(ledger));
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;

@@ -256,6 +256,51 @@ class CliTrainTest {
     return Files.writeString(dir.resolve(name), sb.toString());
   }
 
+  /**
+   * A model with a fixed scattering network: its features are computed once for the training rows
+   * and once for the test rows, however many snapshots the report scores.
+   */
+  @Test
+  void fixedLayersAreComputedOnceForTheTestSetToo() throws IOException {
+    Path train = imageCsv(dir, "strain.csv", 1500, 5);
+    Path test = imageCsv(dir, "stest.csv", 400, 6);
+    Path out = dir.resolve("scatter");
+    CliRunner.Result r =
+        CliRunner.run(
+            "train",
+            "--format",
+            "csv",
+            "--train",
+            train.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "data.num-classes=2",
+            "--set",
+            "model.type=cnn",
+            "--set",
+            "model.input-shape=[1,4,4]",
+            "--set",
+            "model.layers=[{type=scattering,scales=1,angles=2}]",
+            "--set",
+            "training.expected-batch-size=150",
+            "--set",
+            "training.epochs=3",
+            "--set",
+            "report-evaluations=10",
+            "--set",
+            "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(1, r.out().split("once for 1500 examples", -1).length - 1, r.out());
+    assertEquals(1, r.out().split("once for 400 examples", -1).length - 1, r.out());
+    JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    assertEquals(400, report.get("test_examples").asLong());
+    assertTrue(report.get("test_accuracy").asDouble() > 0.8, report.toString());
+    assertTrue(report.get("model").asText().contains("scattering"), report.toString());
+  }
+
   @Test
   void trainsAConvolutionalNetworkFromConfigAndSavesItsLayers() throws IOException {
     Path train = imageCsv(dir, "itrain.csv", 2000, 3);
