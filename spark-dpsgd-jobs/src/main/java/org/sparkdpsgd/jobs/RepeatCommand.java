@@ -66,6 +66,14 @@ final class RepeatCommand implements Callable<Integer> {
   List<String> sets = new ArrayList<>();
 
   @Option(
+      names = "--grid",
+      description =
+          "try each of these values of a training.* or privacy.* setting, e.g. --grid"
+              + " training.learning-rate=8,16,32 (repeatable: every combination is a variant, each"
+              + " trained --seeds times on the same data and fixed features)")
+  List<String> grid = new ArrayList<>();
+
+  @Option(
       names = "--no-privacy",
       description = "train without clipping and noise: NO privacy guarantee (baseline)")
   boolean noPrivacy;
@@ -106,7 +114,14 @@ final class RepeatCommand implements Callable<Integer> {
                 + " and train the model you keep with dpsgd train");
       }
     }
-    DpSgdConfig dp = TrainerSettings.from(c);
+    List<Variant> variants = new ArrayList<>();
+    for (List<String> settings : RepeatGrid.combinations(grid)) {
+      List<String> all = new ArrayList<>(overrides);
+      all.addAll(settings);
+      JobConfig vc = settings.isEmpty() ? c : JobConfig.load(config, all);
+      variants.add(new Variant(variants.size() + 1, settings, TrainerSettings.from(vc)));
+    }
+    DpSgdConfig dp = variants.get(0).dp();
     DataPaths paths = DataPaths.of(c);
     TextSettings.of(c);
     if (validation == 0 && paths.test() == null) {
@@ -124,7 +139,11 @@ final class RepeatCommand implements Callable<Integer> {
         Sides sides = Sides.of(data, validation)) {
       DpSgdTrainer probe = new DpSgdTrainer(dp);
       ModelSpec spec = dp.modelSpec(sides.train().dim(), sides.train().numClasses());
-      TrainingPlan plan = probe.plan(sides.train());
+      // Every variant's plan (and its calibrated σ) before the first step: a bad one fails now.
+      List<TrainingPlan> plans = new ArrayList<>();
+      for (Variant v : variants) {
+        plans.add(new DpSgdTrainer(v.dp()).plan(sides.train()));
+      }
       System.out.println(
           sides.train().numExamples()
               + " training examples; scoring on "
@@ -133,42 +152,88 @@ final class RepeatCommand implements Callable<Integer> {
               + sides.score().numExamples()
               + " examples)");
       ConsoleProgress progress =
-          new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta())
-              .units(plan.userLevel() ? "users" : "examples");
+          new ConsoleProgress(System.out, c.number("progress-seconds"), plans.get(0).delta())
+              .units(plans.get(0).userLevel() ? "users" : "examples");
       probe.listener(progress);
       try (TrainableInput train = TrainableInput.of(probe, sides.train(), spec);
           TrainableInput score = TrainableInput.of(probe, sides.score(), spec)) {
-        List<Run> runs = new ArrayList<>();
-        long firstSeed = dp.initSeed();
-        for (int i = 0; i < seeds; i++) {
-          long seed = firstSeed + i;
-          System.out.printf(Locale.ROOT, "run %d of %d (init seed %d)%n", i + 1, seeds, seed);
-          dp.initSeed(seed);
-          DpSgdTrainer trainer = new DpSgdTrainer(dp).listener(progress);
-          TrainingResult r =
-              trainer.fit(train.blocks(), plan, train.spec(), train.spec().initialParams(seed));
-          Evaluation eval = Evaluation.of(score.blocks(), score.spec(), r.params());
-          Run run = new Run(i + 1, seed, r.withSpec(spec), eval);
-          runs.add(run);
-          System.out.println("run " + run.index() + ": " + run.describe());
-          writeRunReport(out, run, c.string("data.format"));
+        List<ObjectNode> reports = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (Variant v : variants) {
+          TrainingPlan plan = plans.get(v.index() - 1);
+          if (!v.settings().isEmpty()) {
+            System.out.printf(
+                Locale.ROOT, "variant %d of %d: %s%n", v.index(), variants.size(), v.name());
+          }
+          List<Run> runs = new ArrayList<>();
+          long firstSeed = v.dp().initSeed();
+          for (int i = 0; i < seeds; i++) {
+            long seed = firstSeed + i;
+            System.out.printf(Locale.ROOT, "run %d of %d (init seed %d)%n", i + 1, seeds, seed);
+            v.dp().initSeed(seed);
+            DpSgdTrainer trainer = new DpSgdTrainer(v.dp()).listener(progress);
+            TrainingResult r =
+                trainer.fit(train.blocks(), plan, train.spec(), train.spec().initialParams(seed));
+            Evaluation eval = Evaluation.of(score.blocks(), score.spec(), r.params());
+            Run run = new Run(i + 1, seed, r.withSpec(spec), eval);
+            runs.add(run);
+            System.out.println("run " + run.index() + ": " + run.describe());
+            writeRunReport(out, v, run, c.string("data.format"));
+          }
+          Summary s = Summary.of(runs.stream().mapToDouble(Run::score).toArray());
+          ObjectNode report = report(runs, s, sides, plan);
+          if (!v.settings().isEmpty()) {
+            report.putPOJO("settings", v.settings());
+          }
+          reports.add(report);
+          lines.add(summaryLine(runs, s, sides, v));
         }
-        Summary s = Summary.of(runs.stream().mapToDouble(Run::score).toArray());
         double wall = (System.nanoTime() - wallStart) / 1e9;
-        ObjectNode report = report(runs, s, sides, plan, wall);
-        try (OutputStream o = out.fs().create(out.file("repeat.json"), true)) {
-          OutputWriter.JSON.writeValue(o, report);
+        ObjectNode all = reports.get(0);
+        if (variants.size() > 1 || !variants.get(0).settings().isEmpty()) {
+          all = OutputWriter.JSON.createObjectNode();
+          all.put("scored_on", sides.scoreName());
+          all.put("runs_per_variant", seeds);
+          all.putArray("variants").addAll(reports);
         }
-        printSummary(runs, s, sides, plan, wall, out);
+        all.put("wall_seconds", wall);
+        try (OutputStream o = out.fs().create(out.file("repeat.json"), true)) {
+          OutputWriter.JSON.writeValue(o, all);
+        }
+        lines.forEach(System.out::println);
+        TrainingPlan plan = plans.get(0);
+        if (plan.nonPrivate()) {
+          System.out.println("NO PRIVACY: these runs were trained without clipping and noise");
+        } else {
+          System.out.println(
+              "every run is a separate release of the same data: together, the "
+                  + variants.size() * seeds
+                  + " runs spend up to "
+                  + variants.size() * seeds
+                  + " times one run's ε");
+        }
+        System.out.printf(
+            Locale.ROOT, "done in %.1f s; repeat.json and reports per run in %s%n", wall, out);
       }
     }
     return 0;
   }
 
-  private static void writeRunReport(OutputWriter.OutputDir out, Run run, String format)
+  /** One combination of the grid's settings (none without a grid), with its trainer settings. */
+  private record Variant(int index, List<String> settings, DpSgdConfig dp) {
+    String name() {
+      return String.join(" ", settings);
+    }
+
+    String dir() {
+      return settings.isEmpty() ? "" : "variant-" + index + "/";
+    }
+  }
+
+  private static void writeRunReport(OutputWriter.OutputDir out, Variant v, Run run, String format)
       throws IOException {
     OutputWriter.OutputDir dir =
-        new OutputWriter.OutputDir(out.fs(), new Path(out.dir(), "run-" + run.index()));
+        new OutputWriter.OutputDir(out.fs(), new Path(out.dir(), v.dir() + "run-" + run.index()));
     out.fs().mkdirs(dir.dir());
     ObjectNode n =
         TrainCommand.report(run.result(), run.eval(), run.result().wallSeconds(), format);
@@ -176,8 +241,7 @@ final class RepeatCommand implements Callable<Integer> {
     OutputWriter.writeReport(dir, n);
   }
 
-  private static ObjectNode report(
-      List<Run> runs, Summary s, Sides sides, TrainingPlan plan, double wall) {
+  private static ObjectNode report(List<Run> runs, Summary s, Sides sides, TrainingPlan plan) {
     ObjectNode n = OutputWriter.JSON.createObjectNode();
     boolean lm = runs.get(0).eval().languageModel();
     n.put("metric", sides.scoreKey() + (lm ? "_perplexity" : "_accuracy"));
@@ -217,23 +281,17 @@ final class RepeatCommand implements Callable<Integer> {
       o.put("epsilon", r.result().privacy().epsilon());
       o.put("training_seconds", r.result().wallSeconds());
     }
-    n.put("wall_seconds", wall);
     return n;
   }
 
-  private static void printSummary(
-      List<Run> runs,
-      Summary s,
-      Sides sides,
-      TrainingPlan plan,
-      double wall,
-      OutputWriter.OutputDir out) {
+  private static String summaryLine(List<Run> runs, Summary s, Sides sides, Variant v) {
     boolean lm = runs.get(0).eval().languageModel();
     double k = lm ? 1 : 100;
     String unit = lm ? "" : "%";
-    System.out.printf(
+    return String.format(
         Locale.ROOT,
-        "%s %s over %d runs: mean %.2f%s ± %.2f (sd), min %.2f%s, max %.2f%s%n",
+        "%s%s %s over %d runs: mean %.2f%s ± %.2f (sd), min %.2f%s, max %.2f%s; %s",
+        v.settings().isEmpty() ? "" : v.name() + ": ",
         sides.scoreName(),
         lm ? "perplexity" : "accuracy",
         runs.size(),
@@ -243,20 +301,10 @@ final class RepeatCommand implements Callable<Integer> {
         k * s.min(),
         unit,
         k * s.max(),
-        unit);
-    if (plan.nonPrivate()) {
-      System.out.println("NO PRIVACY: these runs were trained without clipping and noise");
-    } else {
-      System.out.println(
-          runs.get(0).result().privacy().summary()
-              + " per run; the "
-              + runs.size()
-              + " runs together are "
-              + runs.size()
-              + " releases of the same data");
-    }
-    System.out.printf(
-        Locale.ROOT, "done in %.1f s; repeat.json and run-*/report.json in %s%n", wall, out);
+        unit,
+        runs.get(0).result().privacy().nonPrivate()
+            ? "NO privacy"
+            : runs.get(0).result().privacy().summary());
   }
 
   /** One run: its index, seed, result and score. */

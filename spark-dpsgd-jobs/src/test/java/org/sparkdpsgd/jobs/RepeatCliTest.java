@@ -146,6 +146,68 @@ class RepeatCliTest {
   }
 
   @Test
+  void aGridTrainsEveryCombinationOnTheSameData() throws IOException {
+    Path train = CliTrainTest.csv(dir, "gtrain.csv", 1500, 7);
+    Path test = CliTrainTest.csv(dir, "gtest.csv", 300, 8);
+    Path out = dir.resolve("grid");
+    CliRunner.Result r =
+        CliRunner.run(
+            "repeat",
+            "--seeds",
+            "1",
+            "--grid",
+            "training.learning-rate=0.2,0.5",
+            "--grid",
+            "privacy.target-epsilon=1,4",
+            "--output",
+            out.toString(),
+            "--set",
+            "data.format=csv",
+            "--set",
+            "data.train=" + train,
+            "--set",
+            "data.test=" + test,
+            "--set",
+            "data.num-classes=3",
+            "--set",
+            "training.expected-batch-size=150",
+            "--set",
+            "training.epochs=2",
+            "--set",
+            "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(1, count(r.out(), "loading csv training data"), r.out());
+    JsonNode variants = JSON.readTree(out.resolve("repeat.json").toFile()).get("variants");
+    assertEquals(4, variants.size());
+    String[][] expected = {
+      {"training.learning-rate=0.2", "privacy.target-epsilon=1"},
+      {"training.learning-rate=0.2", "privacy.target-epsilon=4"},
+      {"training.learning-rate=0.5", "privacy.target-epsilon=1"},
+      {"training.learning-rate=0.5", "privacy.target-epsilon=4"}
+    };
+    for (int v = 0; v < 4; v++) {
+      JsonNode variant = variants.get(v);
+      assertEquals(expected[v][0], variant.get("settings").get(0).asText());
+      assertEquals(expected[v][1], variant.get("settings").get(1).asText());
+      double eps = Double.parseDouble(expected[v][1].split("=")[1]);
+      assertEquals(eps, variant.get("epsilon_per_run").asDouble(), 1e-6);
+      JsonNode own =
+          JSON.readTree(
+              out.resolve("variant-" + (v + 1)).resolve("run-1").resolve("report.json").toFile());
+      assertEquals(eps, own.get("epsilon").asDouble(), 1e-6);
+    }
+    // more noise at ε = 1 than at ε = 4, for the same learning rate
+    assertTrue(
+        variants.get(0).get("noise_multiplier").asDouble()
+            > variants.get(1).get("noise_multiplier").asDouble());
+    CliRunner.Result bad =
+        CliRunner.run(
+            "repeat", "--grid", "data.limit=1,2", "--output", dir.resolve("bad").toString());
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("training.* or privacy.*"), bad.err());
+  }
+
+  @Test
   void badSeedsAndALedgerAreRefusedInOneLineBeforeSparkStarts() {
     CliRunner.Result seeds =
         CliRunner.run("repeat", "--seeds", "0", "--output", dir.resolve("a").toString());
