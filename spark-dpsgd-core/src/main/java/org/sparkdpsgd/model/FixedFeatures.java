@@ -3,6 +3,8 @@ package org.sparkdpsgd.model;
 import java.io.Serializable;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The fixed leading layers of a model ({@link ModelSpec#fixedLayers}) as a function of feature
@@ -35,8 +37,18 @@ public final class FixedFeatures implements Serializable {
   /** m rows of {@link #inputDim} values → m rows of {@link #outputDim} values. */
   public float[] apply(float[] rows, int m) {
     float[] x = rows;
-    for (Layer layer : layers()) {
-      x = ((ScatteringLayer) layer).apply(x, m);
+    List<Shape> shapes = spec.inputShapes();
+    List<Layer> fixed = layers();
+    for (int l = 0; l < fixed.size(); l++) {
+      if (fixed.get(l) instanceof ScatteringLayer scattering) {
+        x = scattering.apply(x, m);
+      } else {
+        // a parameter-free normalisation: one forward pass over the block's rows
+        Shape in = shapes.get(l);
+        INDArray input =
+            Nd4j.create(x, new long[] {m, in.channels(), in.height(), in.width()}, 'c');
+        x = fixed.get(l).forward(input).castTo(DataType.FLOAT).dup('c').data().asFloat();
+      }
     }
     return x;
   }

@@ -9,7 +9,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Group normalisation, y = γ_c · x̂ + β_c with x̂ normalised over each example's group of channels
- * and positions (ε = 1e-5 inside the square root).
+ * and positions (ε = 1e-5 inside the square root); without the affine part, y = x̂ and no
+ * parameters.
  *
  * <p>Per-example norms: MATERIALISED. Example i's gradients are γ: Σ_hw dY ⊙ x̂ and β: Σ_hw dY, two
  * [m × C] arrays that cost no more than the forward pass; a ghost form would need the same
@@ -18,6 +19,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class GroupNormLayer implements Layer {
   static final double EPS = 1e-5;
   private final int groups;
+  private final boolean affine;
   private final Shape shape;
   private final INDArray gamma;
   private final INDArray beta;
@@ -25,7 +27,12 @@ final class GroupNormLayer implements Layer {
   private INDArray inverseStd;
 
   GroupNormLayer(int groups, Shape shape, DataType dtype) {
+    this(groups, true, shape, dtype);
+  }
+
+  GroupNormLayer(int groups, boolean affine, Shape shape, DataType dtype) {
     this.groups = groups;
+    this.affine = affine;
     this.shape = shape;
     try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       gamma = Nd4j.create(dtype, shape.channels());
@@ -35,7 +42,7 @@ final class GroupNormLayer implements Layer {
 
   @Override
   public INDArray[] params() {
-    return new INDArray[] {gamma, beta};
+    return affine ? new INDArray[] {gamma, beta} : new INDArray[0];
   }
 
   @Override
@@ -50,6 +57,9 @@ final class GroupNormLayer implements Layer {
         centred
             .muli(inverseStd)
             .reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
+    if (!affine) {
+      return normalised.dup('c').reshape('c', m, shape.channels(), shape.height(), shape.width());
+    }
     return normalised
         .mul(gamma.reshape(1, shape.channels(), 1))
         .addi(beta.reshape(1, shape.channels(), 1))
@@ -61,14 +71,17 @@ final class GroupNormLayer implements Layer {
     long m = dOut.size(0);
     INDArray dy =
         dOut.dup('c').reshape('c', m, shape.channels(), (long) shape.height() * shape.width());
-    grads.add(new PerChannel(dy.mul(normalised).sum(2), dy.sum(2)));
+    if (affine) {
+      grads.add(new PerChannel(dy.mul(normalised).sum(2), dy.sum(2)));
+    }
     if (!needInputGradient) {
       return null;
     }
     // dx = (1/σ) (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), means over the example's group.
     long perGroup = shape.size() / groups;
     INDArray dxHat =
-        dy.muli(gamma.reshape(1, shape.channels(), 1)).reshape('c', m, groups, perGroup);
+        (affine ? dy.muli(gamma.reshape(1, shape.channels(), 1)) : dy)
+            .reshape('c', m, groups, perGroup);
     INDArray xHat = normalised.reshape('c', m, groups, perGroup);
     INDArray meanD = dxHat.mean(2).reshape(m, groups, 1);
     INDArray meanDx = dxHat.mul(xHat).mean(2).reshape(m, groups, 1);

@@ -96,8 +96,9 @@ public final class LayerConfig {
           yield new LayerSpec.Flatten();
         }
         case "groupnorm" -> {
-          keys(m, where, "groups");
-          yield new LayerSpec.GroupNorm(integer(m, "groups", null, where));
+          keys(m, where, "groups", "affine");
+          yield new LayerSpec.GroupNorm(
+              integer(m, "groups", null, where), bool(m, "affine", true, where));
         }
         case "scattering" -> {
           keys(m, where, "scales", "angles");
@@ -171,6 +172,18 @@ public final class LayerConfig {
     }
     throw new InvalidInputException(
         where + ": " + key + " must be an integer; provided value: " + v);
+  }
+
+  private static boolean bool(Map<String, ?> m, String key, boolean fallback, String where) {
+    Object v = m.get(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    throw new InvalidInputException(
+        where + ": " + key + " must be true or false; provided value: " + v);
   }
 
   private static double number(Map<String, ?> m, String key, double fallback, String where) {

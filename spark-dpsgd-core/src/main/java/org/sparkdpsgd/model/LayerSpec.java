@@ -203,12 +203,19 @@ public sealed interface LayerSpec extends Serializable {
 
   /**
    * Group normalisation (Wu and He 2018): each example's channels are split into groups and
-   * normalised over (channels of the group, H, W), then scaled and shifted per channel. It uses one
-   * example's statistics only, so per-example gradients stay per-example.
+   * normalised over (channels of the group, H, W), then, if {@code affine}, scaled and shifted per
+   * channel. It uses one example's statistics only, so per-example gradients stay per-example.
+   * Without the affine part it has no parameters: right after a scattering network it is a fixed
+   * layer, computed once per example with it (Tramèr and Boneh's ScatterNet + linear normalises
+   * so).
    */
-  record GroupNorm(int groups) implements LayerSpec {
+  record GroupNorm(int groups, boolean affine) implements LayerSpec {
     public GroupNorm {
       Checks.positive("groupnorm groups", groups);
+    }
+
+    public GroupNorm(int groups) {
+      this(groups, true);
     }
 
     @Override
@@ -225,12 +232,15 @@ public sealed interface LayerSpec extends Serializable {
 
     @Override
     public long[][] paramShapes(Shape in) {
-      return new long[][] {{in.channels()}, {in.channels()}};
+      return affine ? new long[][] {{in.channels()}, {in.channels()}} : new long[0][];
     }
 
     /** Scale 1, shift 0: the identity after normalisation. */
     @Override
     public void initialise(Shape in, double[] p, int off, SplittableRandom rng) {
+      if (!affine) {
+        return;
+      }
       for (int c = 0; c < in.channels(); c++) {
         p[off + c] = 1.0;
       }
@@ -238,17 +248,21 @@ public sealed interface LayerSpec extends Serializable {
 
     @Override
     public Layer create(Shape in, DataType dtype) {
-      return new GroupNormLayer(groups, outputShape(in), dtype);
+      return new GroupNormLayer(groups, affine, outputShape(in), dtype);
     }
 
     @Override
     public Map<String, Object> toMap() {
-      return map("groupnorm", "groups", groups);
+      Map<String, Object> m = map("groupnorm", "groups", groups);
+      if (!affine) {
+        m.put("affine", false);
+      }
+      return m;
     }
 
     @Override
     public String describe() {
-      return "groupnorm(" + groups + ")";
+      return affine ? "groupnorm(" + groups + ")" : "groupnorm(" + groups + ", no affine)";
     }
   }
 

@@ -135,12 +135,19 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
   }
 
   /**
-   * How many leading layers are fixed feature extractors ({@link LayerSpec.Scattering}): no
-   * parameters, nothing learned, so the trainer computes them once per example instead of once per
-   * step.
+   * How many leading layers are fixed feature extractors: a {@link LayerSpec.Scattering} network
+   * and the parameter-free group normalisations right after it. No parameters, nothing learned, so
+   * the trainer computes them once per example instead of once per step.
    */
   public int fixedLayers() {
-    return !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Scattering ? 1 : 0;
+    if (layers.isEmpty() || !(layers.get(0) instanceof LayerSpec.Scattering)) {
+      return 0;
+    }
+    int k = 1;
+    while (k < layers.size() && layers.get(k) instanceof LayerSpec.GroupNorm g && !g.affine()) {
+      k++;
+    }
+    return k;
   }
 
   /** The network after the fixed layers, on their output; its parameters are all of this one's. */

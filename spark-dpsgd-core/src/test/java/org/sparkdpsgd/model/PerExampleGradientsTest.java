@@ -28,6 +28,7 @@ class PerExampleGradientsTest {
         Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)),
         Arguments.of(cnn()),
         Arguments.of(groupNormCnn()),
+        Arguments.of(plainGroupNormCnn()),
         Arguments.of(flatGroupNorm()),
         Arguments.of(scatteringCnn()),
         Arguments.of(tutorialCnn()),
@@ -189,6 +190,17 @@ class PerExampleGradientsTest {
             new LayerSpec.GroupNorm(2),
             LayerSpec.Activate.tanh(),
             new LayerSpec.Pool(false, 2, 1)),
+        3);
+  }
+
+  /** GroupNorm without scale and shift between trained layers: only its input gradient. */
+  static ModelSpec plainGroupNormCnn() {
+    return new ModelSpec(
+        new Shape(2, 5, 5),
+        List.of(
+            new LayerSpec.Conv2D(4, 3, 1, 0),
+            new LayerSpec.GroupNorm(2, false),
+            LayerSpec.Activate.tanh()),
         3);
   }
 
