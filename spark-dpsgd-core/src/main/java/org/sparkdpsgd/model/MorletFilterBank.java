@@ -31,6 +31,14 @@ final class MorletFilterBank {
   /** φ̂_J, interleaved complex. */
   final double[] phiHat;
 
+  /**
+   * φ_J in space is separable (an isotropic Gaussian, periodised along each axis): φ_J(y, x) =
+   * phiRows[y]·phiCols[x], y and x grid indices.
+   */
+  final double[] phiRows;
+
+  final double[] phiCols;
+
   private MorletFilterBank(int nh, int nw, int scales, int angles) {
     this.nh = nh;
     this.nw = nw;
@@ -50,7 +58,14 @@ final class MorletFilterBank {
       }
     }
     double sigmaLow = 0.8 * Math.pow(2, scales - 1);
-    phiHat = gabor(sigmaLow, 0, 0, 1);
+    phiRows = gaussian(sigmaLow, nh);
+    phiCols = gaussian(sigmaLow, nw);
+    phiHat = new double[2 * nh * nw];
+    for (int y = 0; y < nh; y++) {
+      for (int x = 0; x < nw; x++) {
+        phiHat[2 * (y * nw + x)] = phiRows[y] * phiCols[x];
+      }
+    }
     fft.complexForward(phiHat);
   }
 
@@ -106,6 +121,21 @@ final class MorletFilterBank {
             out[k + 1] += e * Math.sin(xi * along);
           }
         }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The 1-D Gaussian of width σ (unit sum on the line), summed over the periods of an n-point grid
+   * as {@link #gabor} does.
+   */
+  private static double[] gaussian(double sigma, int n) {
+    double[] out = new double[n];
+    for (int p = -2; p <= 2; p++) {
+      for (int i = 0; i < n; i++) {
+        double u = wrap(i, n) + p * n;
+        out[i] += Math.exp(-u * u / (2 * sigma * sigma)) / (Math.sqrt(2 * Math.PI) * sigma);
       }
     }
     return out;

@@ -1,7 +1,5 @@
 package org.sparkdpsgd.model;
 
-import org.jtransforms.fft.DoubleFFT_2D;
-
 /**
  * The scattering transform of one image channel up to order 2 (Bruna and Mallat 2013, as used for
  * DP learning by Tramèr and Boneh 2021):
@@ -13,11 +11,13 @@ import org.jtransforms.fft.DoubleFFT_2D;
  * </pre>
  *
  * each sampled every 2^J pixels: 1 + J·L + L²·J(J−1)/2 maps of (H/2^J) × (W/2^J) (81 maps of 7 × 7
- * for a 28 × 28 image with J = 2, L = 8). Convolutions are products in the Fourier domain of the
- * image reflect-padded by 3·2^(J−1) pixels (so the periodic convolution does not wrap one edge onto
- * the other); the low-pass and the subsampling are one step, by folding the spectrum onto the
- * coarse grid. Output samples sit at pixels i·2^J + 2^(J−1) (half a pixel from the centres of the
- * 2^J × 2^J cells). Not thread-safe (scratch buffers); one instance per thread.
+ * for a 28 × 28 image with J = 2, L = 8). Convolutions with wavelets are products in the Fourier
+ * domain ({@link GridFft}) of the image reflect-padded by 3·2^(J−1) pixels (so the periodic
+ * convolution does not wrap one edge onto the other). The low-pass is computed in space, and only
+ * at the output samples: φ_J is separable, so that costs two small matrix products per map, and the
+ * order-2 moduli (four maps in five) need no forward FFT at all. Output samples sit at pixels i·2^J
+ * + 2^(J−1) (half a pixel from the centres of the 2^J × 2^J cells). Not thread-safe (scratch
+ * buffers); one instance per thread.
  */
 final class ScatteringTransform {
   private final int height;
@@ -28,13 +28,29 @@ final class ScatteringTransform {
   private final int sub;
   private final int nh;
   private final int nw;
-  private final MorletFilterBank bank;
-  private final DoubleFFT_2D full;
-  private final DoubleFFT_2D coarse;
-  private final double[] xHat;
-  private final double[] u1Hat;
-  private final double[] work;
-  private final double[] folded;
+  private final GridFft fft;
+
+  /** ψ̂ for (j, l) at index j·angles + l, in {@link GridFft}'s spectrum layout. */
+  private final double[][] psiRe;
+
+  private final double[][] psiIm;
+
+  /**
+   * The low-pass at the output samples: φ_J(y_i − v, ·) at [i·nh + v] and φ_J(·, x_j − u) at [j·nw
+   * + u] (row and column factors of the separable φ_J, y_i and x_j the padded grid's sample rows
+   * and columns, differences taken modulo the grid).
+   */
+  private final double[] lowRows;
+
+  private final double[] lowCols;
+
+  private final double[] xRe;
+  private final double[] xIm;
+  private final double[] u1Re;
+  private final double[] u1Im;
+  private final double[] zRe;
+  private final double[] zIm;
+  private final double[] rowsDone;
 
   ScatteringTransform(int height, int width, int scales, int angles) {
     this.height = height;
@@ -45,13 +61,23 @@ final class ScatteringTransform {
     this.pad = padding(scales);
     this.nh = height + 2 * pad;
     this.nw = width + 2 * pad;
-    this.bank = MorletFilterBank.of(nh, nw, scales, angles);
-    this.full = new DoubleFFT_2D(nh, nw);
-    this.coarse = new DoubleFFT_2D(nh / sub, nw / sub);
-    this.xHat = new double[2 * nh * nw];
-    this.u1Hat = new double[2 * nh * nw];
-    this.work = new double[2 * nh * nw];
-    this.folded = new double[2 * (nh / sub) * (nw / sub)];
+    MorletFilterBank bank = MorletFilterBank.of(nh, nw, scales, angles);
+    this.fft = new GridFft(nh, nw);
+    int n = nh * nw;
+    this.psiRe = new double[scales * angles][n];
+    this.psiIm = new double[scales * angles][n];
+    for (int f = 0; f < scales * angles; f++) {
+      fft.toSpectrumLayout(bank.psiHat[f], psiRe[f], psiIm[f]);
+    }
+    this.lowRows = samplingWeights(bank.phiRows, outHeight());
+    this.lowCols = samplingWeights(bank.phiCols, outWidth());
+    this.xRe = new double[n];
+    this.xIm = new double[n];
+    this.u1Re = new double[n];
+    this.u1Im = new double[n];
+    this.zRe = new double[n];
+    this.zIm = new double[n];
+    this.rowsDone = new double[outHeight() * nw];
   }
 
   /**
@@ -79,89 +105,105 @@ final class ScatteringTransform {
    * #mapsPerChannel} maps written at {@code out[outOff..]} (map-major, then row-major).
    */
   void transform(float[] in, int inOff, float[] out, int outOff) {
-    padReflect(in, inOff, work);
-    full.complexForward(work);
-    System.arraycopy(work, 0, xHat, 0, work.length);
+    padReflect(in, inOff, xRe);
+    java.util.Arrays.fill(xIm, 0);
     int mapSize = outHeight() * outWidth();
-    lowPass(xHat, out, outOff);
+    lowPass(xRe, out, outOff);
+    fft.forward(xRe, xIm);
     int first = 1;
     int second = 1 + scales * angles;
     for (int j1 = 0; j1 < scales; j1++) {
       for (int l1 = 0; l1 < angles; l1++) {
-        modulusOfFiltered(xHat, bank.psiHat[j1 * angles + l1], work);
-        lowPass(work, out, outOff + mapSize * first++);
+        int f1 = j1 * angles + l1;
+        modulusOfFiltered(xRe, xIm, psiRe[f1], psiIm[f1], u1Re);
+        lowPass(u1Re, out, outOff + mapSize * first++);
         if (j1 == scales - 1) {
           continue;
         }
-        System.arraycopy(work, 0, u1Hat, 0, work.length);
+        java.util.Arrays.fill(u1Im, 0);
+        fft.forward(u1Re, u1Im);
         for (int j2 = j1 + 1; j2 < scales; j2++) {
           for (int l2 = 0; l2 < angles; l2++) {
-            modulusOfFiltered(u1Hat, bank.psiHat[j2 * angles + l2], work);
-            lowPass(work, out, outOff + mapSize * second++);
+            int f2 = j2 * angles + l2;
+            modulusOfFiltered(u1Re, u1Im, psiRe[f2], psiIm[f2], zRe);
+            lowPass(zRe, out, outOff + mapSize * second++);
           }
         }
       }
     }
   }
 
-  /** dst = FFT(|IFFT(spectrum · filter)|). */
-  private void modulusOfFiltered(double[] spectrum, double[] filter, double[] dst) {
-    for (int k = 0; k < spectrum.length; k += 2) {
-      double a = spectrum[k];
-      double b = spectrum[k + 1];
-      double c = filter[k];
-      double d = filter[k + 1];
-      dst[k] = a * c - b * d;
-      dst[k + 1] = a * d + b * c;
+  /** dst = |IFFT(spectrum · filter)|, a real grid [y][x]. */
+  private void modulusOfFiltered(
+      double[] specRe, double[] specIm, double[] filterRe, double[] filterIm, double[] dst) {
+    for (int k = 0; k < specRe.length; k++) {
+      double a = specRe[k];
+      double b = specIm[k];
+      double c = filterRe[k];
+      double d = filterIm[k];
+      zRe[k] = a * c - b * d;
+      zIm[k] = a * d + b * c;
     }
-    full.complexInverse(dst, true);
-    for (int k = 0; k < dst.length; k += 2) {
-      dst[k] = Math.hypot(dst[k], dst[k + 1]);
-      dst[k + 1] = 0;
+    fft.inverse(zRe, zIm);
+    // Not Math.hypot: its overflow guard costs more than the rest of this loop, and |z| is O(1).
+    for (int k = 0; k < dst.length; k++) {
+      dst[k] = Math.sqrt(zRe[k] * zRe[k] + zIm[k] * zIm[k]);
     }
-    full.complexForward(dst);
   }
 
   /**
-   * (signal ⋆ φ_J) sampled every 2^J pixels: the spectrum times φ̂ folded onto the coarse grid
-   * (subsampling by 2^J aliases the frequencies k + r·n/2^J onto k), one small inverse FFT, and the
-   * samples inside the image.
+   * (signal ⋆ φ_J) at the output samples, signal a real grid [y][x]: the periodic convolution
+   * evaluated only there, first along y (for every column), then along x.
    */
-  private void lowPass(double[] spectrum, float[] out, int outOff) {
-    int mh = nh / sub;
-    int mw = nw / sub;
-    java.util.Arrays.fill(folded, 0);
-    double[] phi = bank.phiHat;
-    for (int y = 0; y < nh; y++) {
-      int fy = y % mh;
-      for (int x = 0; x < nw; x++) {
-        int k = 2 * (y * nw + x);
-        int f = 2 * (fy * mw + x % mw);
-        // φ̂ is real up to rounding (φ is an even Gaussian)
-        folded[f] += spectrum[k] * phi[k] - spectrum[k + 1] * phi[k + 1];
-        folded[f + 1] += spectrum[k] * phi[k + 1] + spectrum[k + 1] * phi[k];
+  private void lowPass(double[] signal, float[] out, int outOff) {
+    int oh = outHeight();
+    int ow = outWidth();
+    java.util.Arrays.fill(rowsDone, 0);
+    for (int i = 0; i < oh; i++) {
+      int t = i * nw;
+      for (int v = 0; v < nh; v++) {
+        double weight = lowRows[i * nh + v];
+        int s = v * nw;
+        for (int u = 0; u < nw; u++) {
+          rowsDone[t + u] += weight * signal[s + u];
+        }
       }
     }
-    coarse.complexInverse(folded, true);
-    double scale = 1.0 / (sub * sub);
-    int first = (pad + sub / 2) / sub;
     int o = outOff;
-    for (int i = 0; i < outHeight(); i++) {
-      for (int j = 0; j < outWidth(); j++) {
-        out[o++] = (float) (folded[2 * ((first + i) * mw + first + j)] * scale);
+    for (int i = 0; i < oh; i++) {
+      for (int j = 0; j < ow; j++) {
+        double sum = 0;
+        for (int u = 0; u < nw; u++) {
+          sum += lowCols[j * nw + u] * rowsDone[i * nw + u];
+        }
+        out[o++] = (float) sum;
       }
     }
   }
 
-  /** The channel, mirrored at its edges (without repeating the edge pixel), as a complex array. */
+  /**
+   * A factor of φ_J (length n) → its weights at the count output samples: [i·n + v] = factor[(c_i −
+   * v) mod n], c_i = pad + 2^(J−1) + i·2^J.
+   */
+  private double[] samplingWeights(double[] factor, int count) {
+    int n = factor.length;
+    double[] out = new double[count * n];
+    for (int i = 0; i < count; i++) {
+      int centre = pad + sub / 2 + i * sub;
+      for (int v = 0; v < n; v++) {
+        out[i * n + v] = factor[Math.floorMod(centre - v, n)];
+      }
+    }
+    return out;
+  }
+
+  /** The channel, mirrored at its edges (without repeating the edge pixel), as a real grid. */
   private void padReflect(float[] in, int inOff, double[] dst) {
     for (int y = 0; y < nh; y++) {
       int sy = reflect(y - pad, height);
       for (int x = 0; x < nw; x++) {
         int sx = reflect(x - pad, width);
-        int k = 2 * (y * nw + x);
-        dst[k] = in[inOff + sy * width + sx];
-        dst[k + 1] = 0;
+        dst[y * nw + x] = in[inOff + sy * width + sx];
       }
     }
   }
