@@ -1,5 +1,7 @@
 package org.sparkdpsgd.model;
 
+import org.jtransforms.fft.DoubleFFT_2D;
+
 /**
  * The scattering transform of one image channel up to order 2 (Bruna and Mallat 2013, as used for
  * DP learning by Tramèr and Boneh 2021):
@@ -12,11 +14,11 @@ package org.sparkdpsgd.model;
  *
  * each sampled every 2^J pixels: 1 + J·L + L²·J(J−1)/2 maps of (H/2^J) × (W/2^J) (81 maps of 7 × 7
  * for a 28 × 28 image with J = 2, L = 8). Convolutions with wavelets are products in the Fourier
- * domain ({@link GridFft}) of the image reflect-padded by 3·2^(J−1) pixels (so the periodic
- * convolution does not wrap one edge onto the other). The low-pass is computed in space, and only
- * at the output samples: φ_J is separable, so that costs two small matrix products per map, and the
- * order-2 moduli (four maps in five) need no forward FFT at all. Output samples sit at pixels i·2^J
- * + 2^(J−1) (half a pixel from the centres of the 2^J × 2^J cells). Not thread-safe (scratch
+ * domain (JTransforms) of the image reflect-padded by 3·2^(J−1) pixels (so the periodic convolution
+ * does not wrap one edge onto the other). The low-pass is computed in space, and only at the output
+ * samples: φ_J is separable, so that costs two small matrix products per map, and the order-2
+ * moduli (four maps in five) need no forward FFT at all. Output samples sit at pixels i·2^J +
+ * 2^(J−1) (half a pixel from the centres of the 2^J × 2^J cells). Not thread-safe (scratch
  * buffers); one instance per thread.
  */
 final class ScatteringTransform {
@@ -28,12 +30,10 @@ final class ScatteringTransform {
   private final int sub;
   private final int nh;
   private final int nw;
-  private final GridFft fft;
+  private final DoubleFFT_2D fft;
 
-  /** ψ̂ for (j, l) at index j·angles + l, in {@link GridFft}'s spectrum layout. */
-  private final double[][] psiRe;
-
-  private final double[][] psiIm;
+  /** ψ̂ for (j, l) at index j·angles + l, interleaved (re, im) as JTransforms lays spectra out. */
+  private final double[][] psiHat;
 
   /**
    * The low-pass at the output samples: φ_J(y_i − v, ·) at [i·nh + v] and φ_J(·, x_j − u) at [j·nw
@@ -44,12 +44,15 @@ final class ScatteringTransform {
 
   private final double[] lowCols;
 
-  private final double[] xRe;
-  private final double[] xIm;
-  private final double[] u1Re;
-  private final double[] u1Im;
-  private final double[] zRe;
-  private final double[] zIm;
+  /** Spectra and complex grids, interleaved (re, im). */
+  private final double[] xHat;
+
+  private final double[] u1Hat;
+  private final double[] z;
+
+  /** Real grids [y][x]. */
+  private final double[] real;
+
   private final double[] rowsDone;
 
   ScatteringTransform(int height, int width, int scales, int angles) {
@@ -62,21 +65,15 @@ final class ScatteringTransform {
     this.nh = height + 2 * pad;
     this.nw = width + 2 * pad;
     MorletFilterBank bank = MorletFilterBank.of(nh, nw, scales, angles);
-    this.fft = new GridFft(nh, nw);
+    this.fft = new DoubleFFT_2D(nh, nw);
     int n = nh * nw;
-    this.psiRe = new double[scales * angles][n];
-    this.psiIm = new double[scales * angles][n];
-    for (int f = 0; f < scales * angles; f++) {
-      fft.toSpectrumLayout(bank.psiHat[f], psiRe[f], psiIm[f]);
-    }
+    this.psiHat = bank.psiHat;
     this.lowRows = samplingWeights(bank.phiRows, outHeight());
     this.lowCols = samplingWeights(bank.phiCols, outWidth());
-    this.xRe = new double[n];
-    this.xIm = new double[n];
-    this.u1Re = new double[n];
-    this.u1Im = new double[n];
-    this.zRe = new double[n];
-    this.zIm = new double[n];
+    this.xHat = new double[2 * n];
+    this.u1Hat = new double[2 * n];
+    this.z = new double[2 * n];
+    this.real = new double[n];
     this.rowsDone = new double[outHeight() * nw];
   }
 
@@ -105,28 +102,26 @@ final class ScatteringTransform {
    * #mapsPerChannel} maps written at {@code out[outOff..]} (map-major, then row-major).
    */
   void transform(float[] in, int inOff, float[] out, int outOff) {
-    padReflect(in, inOff, xRe);
-    java.util.Arrays.fill(xIm, 0);
+    padReflect(in, inOff, real);
     int mapSize = outHeight() * outWidth();
-    lowPass(xRe, out, outOff);
-    fft.forward(xRe, xIm);
+    lowPass(real, out, outOff);
+    spectrumOfReal(real, xHat);
     int first = 1;
     int second = 1 + scales * angles;
     for (int j1 = 0; j1 < scales; j1++) {
       for (int l1 = 0; l1 < angles; l1++) {
         int f1 = j1 * angles + l1;
-        modulusOfFiltered(xRe, xIm, psiRe[f1], psiIm[f1], u1Re);
-        lowPass(u1Re, out, outOff + mapSize * first++);
+        modulusOfFiltered(xHat, psiHat[f1], real);
+        lowPass(real, out, outOff + mapSize * first++);
         if (j1 == scales - 1) {
           continue;
         }
-        java.util.Arrays.fill(u1Im, 0);
-        fft.forward(u1Re, u1Im);
+        spectrumOfReal(real, u1Hat);
         for (int j2 = j1 + 1; j2 < scales; j2++) {
           for (int l2 = 0; l2 < angles; l2++) {
             int f2 = j2 * angles + l2;
-            modulusOfFiltered(u1Re, u1Im, psiRe[f2], psiIm[f2], zRe);
-            lowPass(zRe, out, outOff + mapSize * second++);
+            modulusOfFiltered(u1Hat, psiHat[f2], real);
+            lowPass(real, out, outOff + mapSize * second++);
           }
         }
       }
@@ -134,21 +129,29 @@ final class ScatteringTransform {
   }
 
   /** dst = |IFFT(spectrum · filter)|, a real grid [y][x]. */
-  private void modulusOfFiltered(
-      double[] specRe, double[] specIm, double[] filterRe, double[] filterIm, double[] dst) {
-    for (int k = 0; k < specRe.length; k++) {
-      double a = specRe[k];
-      double b = specIm[k];
-      double c = filterRe[k];
-      double d = filterIm[k];
-      zRe[k] = a * c - b * d;
-      zIm[k] = a * d + b * c;
+  private void modulusOfFiltered(double[] spectrum, double[] filter, double[] dst) {
+    for (int k = 0; k < spectrum.length; k += 2) {
+      double a = spectrum[k];
+      double b = spectrum[k + 1];
+      double c = filter[k];
+      double d = filter[k + 1];
+      z[k] = a * c - b * d;
+      z[k + 1] = a * d + b * c;
     }
-    fft.inverse(zRe, zIm);
+    fft.complexInverse(z, true);
     // Not Math.hypot: its overflow guard costs more than the rest of this loop, and |z| is O(1).
     for (int k = 0; k < dst.length; k++) {
-      dst[k] = Math.sqrt(zRe[k] * zRe[k] + zIm[k] * zIm[k]);
+      double re = z[2 * k];
+      double im = z[2 * k + 1];
+      dst[k] = Math.sqrt(re * re + im * im);
     }
+  }
+
+  /** The full (interleaved) spectrum of a real grid: JTransforms' real FFT, about half the work. */
+  private void spectrumOfReal(double[] grid, double[] spectrum) {
+    System.arraycopy(grid, 0, spectrum, 0, grid.length);
+    java.util.Arrays.fill(spectrum, grid.length, spectrum.length, 0);
+    fft.realForwardFull(spectrum);
   }
 
   /**
