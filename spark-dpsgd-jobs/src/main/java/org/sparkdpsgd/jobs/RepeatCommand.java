@@ -304,7 +304,13 @@ final class RepeatCommand implements Callable<Integer> {
         unit,
         runs.get(0).result().privacy().nonPrivate()
             ? "NO privacy"
-            : runs.get(0).result().privacy().summary());
+            : String.format(
+                Locale.ROOT,
+                "ε = %.3f at δ = %.0e, σ = %.4f, %d steps",
+                runs.get(0).result().privacy().epsilon(),
+                runs.get(0).result().privacy().delta(),
+                runs.get(0).result().privacy().noiseMultiplier(),
+                runs.get(0).result().privacy().steps()));
   }
 
   /** One run: its index, seed, result and score. */

@@ -47,6 +47,27 @@ class ShippedConfigsTest {
     assertEquals(spec, defaults.modelSpec(784, 10));
   }
 
+  /** The README's first command: ScatterNet + linear, everything before the classifier fixed. */
+  @Test
+  void fashionMnistScatterConfigIsPrivateAtEpsilon3AndTrainsOnlyALinearLayer() throws Exception {
+    JobConfig c = JobConfig.load(conf("fashion-mnist-scatter.conf"), List.of());
+    DpSgdConfig d = TrainerSettings.from(c);
+    assertEquals(3.0, c.number("privacy.target-epsilon"));
+    assertEquals(1e-5, d.delta());
+    assertEquals("rdp", c.string("privacy.accountant"));
+    assertFalse(d.isNonPrivate());
+    ModelSpec spec = d.modelSpec(784, 10);
+    assertEquals(2, spec.fixedLayers(), spec.describe());
+    assertTrue(spec.trainable().layers().isEmpty(), spec.describe());
+    assertEquals(81 * 7 * 7 * 10 + 10, spec.numParams());
+    String readme =
+        java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"))
+            .lines()
+            .limit(8)
+            .reduce("", String::concat);
+    assertTrue(readme.contains("--config conf/fashion-mnist-scatter.conf"), readme);
+  }
+
   @Test
   void overridesWinAndNameTheirOrigin() {
     JobConfig c =
