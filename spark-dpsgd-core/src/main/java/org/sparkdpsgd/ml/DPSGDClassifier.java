@@ -61,6 +61,7 @@ public final class DPSGDClassifier
   private final Param<String> layers;
   private final IntArrayParam inputShape;
   private final Param<String> activation;
+  private final Param<String> inputNorm;
   private final Param<String> accountant;
   private final LongParam seed;
   private final IntParam aggregationDepth;
@@ -102,6 +103,7 @@ public final class DPSGDClassifier
           java.util.Map.entry("layers", ""),
           java.util.Map.entry("inputShape", new int[0]),
           java.util.Map.entry("activation", "tanh"),
+          java.util.Map.entry("inputNorm", "none"),
           java.util.Map.entry("accountant", "rdp"),
           java.util.Map.entry("seed", 1L),
           java.util.Map.entry("aggregationDepth", 2),
@@ -151,6 +153,7 @@ public final class DPSGDClassifier
         withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SHIFT), Knobs.FEATURE_SHIFT);
     blockRows = withDefault(KnobParams.intParam(this, Knobs.BLOCK_ROWS), Knobs.BLOCK_ROWS);
     activation = withDefault(KnobParams.stringParam(this, Knobs.ACTIVATION), Knobs.ACTIVATION);
+    inputNorm = withDefault(KnobParams.stringParam(this, Knobs.INPUT_NORM), Knobs.INPUT_NORM);
     accountant = withDefault(KnobParams.stringParam(this, Knobs.ACCOUNTANT), Knobs.ACCOUNTANT);
     seed = withDefault(KnobParams.longParam(this, Knobs.INIT_SEED), Knobs.INIT_SEED);
     aggregationDepth =
@@ -312,6 +315,10 @@ public final class DPSGDClassifier
     return activation;
   }
 
+  public Param<String> inputNorm() {
+    return inputNorm;
+  }
+
   public Param<String> accountant() {
     return accountant;
   }
@@ -434,6 +441,10 @@ public final class DPSGDClassifier
 
   public DPSGDClassifier setActivation(String v) {
     return put(Knobs.ACTIVATION, activation, v);
+  }
+
+  public DPSGDClassifier setInputNorm(String v) {
+    return put(Knobs.INPUT_NORM, inputNorm, v);
   }
 
   public DPSGDClassifier setAccountant(String v) {
@@ -577,6 +588,7 @@ public final class DPSGDClassifier
         .blockRows((Integer) getOrDefault(blockRows))
         .hiddenLayers(getOrDefault(hiddenLayers))
         .activation(Activation.parse(getOrDefault(activation), "activation"))
+        .inputNorm(getOrDefault(inputNorm))
         .layers(
             getOrDefault(layers).isBlank()
                 ? null

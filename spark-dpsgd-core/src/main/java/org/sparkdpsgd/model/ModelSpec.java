@@ -126,7 +126,21 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
 
   /** Dense hidden layers, each followed by the activation. */
   public static ModelSpec mlp(int inputDim, int[] hidden, Activation activation, int numClasses) {
+    return mlp(inputDim, hidden, activation, false, numClasses);
+  }
+
+  /**
+   * The same, first standardising each example's features with its own mean and standard deviation
+   * when {@code inputNorm}: a group normalisation of one group without parameters, which uses no
+   * statistics of other examples (so no privacy) and makes the model blind to an image's brightness
+   * and contrast.
+   */
+  public static ModelSpec mlp(
+      int inputDim, int[] hidden, Activation activation, boolean inputNorm, int numClasses) {
     List<LayerSpec> layers = new ArrayList<>();
+    if (inputNorm) {
+      layers.add(new LayerSpec.GroupNorm(1, false));
+    }
     for (int h : hidden) {
       layers.add(new LayerSpec.Dense(h));
       layers.add(LayerSpec.Activate.of(activation == null ? Activation.TANH : activation));

@@ -44,6 +44,8 @@ public final class DpSgdConfig implements Serializable {
   Activation activation =
       Activation.parse(Knobs.ACTIVATION.defaultString(), Knobs.ACTIVATION.param());
 
+  boolean inputNormPerExample = Knobs.INPUT_NORM.defaultString().equals("per-example");
+
   /** The network body as a list of layers; null means the MLP given by hiddenLayers/activation. */
   List<LayerSpec> layers = null;
 
@@ -151,6 +153,25 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
+  /**
+   * {@code per-example}: the MLP (or logistic regression) standardises each row with its own mean
+   * and standard deviation first; {@code none}: it does not. Only for networks given by
+   * hiddenLayers: a list of layers says it with a first {@code groupnorm} of one group.
+   */
+  public DpSgdConfig inputNorm(String mode) {
+    inputNormPerExample =
+        Knobs.INPUT_NORM
+            .check(mode)
+            .trim()
+            .toLowerCase(java.util.Locale.ROOT)
+            .equals("per-example");
+    return this;
+  }
+
+  public boolean inputNormPerExample() {
+    return inputNormPerExample;
+  }
+
   /** The network body (a dense output layer with one unit per class is appended). */
   public DpSgdConfig layers(List<LayerSpec> body) {
     layers = body == null ? null : List.copyOf(body);
@@ -210,8 +231,13 @@ public final class DpSgdConfig implements Serializable {
         layers == null || layers.isEmpty() || !(layers.get(0) instanceof LayerSpec.Embedding),
         "an embedding layer starts a language model (model.type = charlm), not a classifier");
     if (layers == null) {
-      return ModelSpec.mlp(dim, hiddenLayers, activation, numClasses);
+      return ModelSpec.mlp(dim, hiddenLayers, activation, inputNormPerExample, numClasses);
     }
+    Checks.require(
+        !inputNormPerExample,
+        "model.input-norm (MLlib inputNorm) = per-example applies to mlp and logreg only: a network"
+            + " given as a list of layers standardises its input with {type = groupnorm, groups = 1,"
+            + " affine = false} as its first layer");
     Shape shape =
         inputShape == null
             ? Shape.flat(dim)

@@ -305,6 +305,15 @@ public final class Knobs {
           "tanh",
           oneOf("tanh", "relu"),
           "hidden-layer activation of the MLP: tanh or relu");
+  public static final Knob INPUT_NORM =
+      new Knob(
+          "model.input-norm",
+          "inputNorm",
+          Type.STRING,
+          "none",
+          oneOf("none", "per-example"),
+          "mlp and logreg: per-example standardises each row's features with the row's own mean and"
+              + " standard deviation before the first layer (no statistics of the data set, no parameters); none keeps them");
   public static final Knob INIT_SEED =
       new Knob(
           "model.init-seed",
@@ -348,6 +357,7 @@ public final class Knobs {
           FEATURE_SHIFT,
           BLOCK_ROWS,
           ACTIVATION,
+          INPUT_NORM,
           INIT_SEED);
 
   private static final Map<String, Knob> BY_PARAM = index();

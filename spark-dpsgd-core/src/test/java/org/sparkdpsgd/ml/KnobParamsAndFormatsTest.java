@@ -68,6 +68,7 @@ class KnobParamsAndFormatsTest {
     m.put("featureShift", -1.0);
     m.put("blockRows", 512);
     m.put("activation", "relu");
+    m.put("inputNorm", "per-example");
     m.put("seed", 42L);
     m.put("numClasses", 3);
     m.put("userCol", "person");
@@ -147,6 +148,7 @@ class KnobParamsAndFormatsTest {
     assertEquals(3, d.aggregationDepth());
     assertFalse(d.residentTasks());
     assertEquals("relu", d.activation().name().toLowerCase());
+    assertTrue(d.inputNormPerExample());
     assertEquals("pld", d.accountant().name().toLowerCase());
     assertEquals(42L, d.initSeed());
     assertEquals(16, d.numMicrobatches());

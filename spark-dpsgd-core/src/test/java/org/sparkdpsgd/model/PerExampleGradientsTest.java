@@ -26,6 +26,8 @@ class PerExampleGradientsTest {
         Arguments.of(ModelSpec.mlp(6, new int[] {5}, Activation.TANH, 3)),
         Arguments.of(ModelSpec.mlp(6, new int[] {8, 4}, Activation.RELU, 3)),
         Arguments.of(ModelSpec.mlp(5, new int[] {6, 3}, Activation.TANH, 4)),
+        // model.input-norm = per-example: a parameter-free GroupNorm of one group on the raw row
+        Arguments.of(ModelSpec.mlp(6, new int[] {5}, Activation.TANH, true, 3)),
         Arguments.of(cnn()),
         Arguments.of(groupNormCnn()),
         Arguments.of(plainGroupNormCnn()),

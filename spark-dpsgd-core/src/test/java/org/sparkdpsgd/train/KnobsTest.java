@@ -43,6 +43,7 @@ public class KnobsTest {
     m.put("featureShift", Double.POSITIVE_INFINITY);
     m.put("blockRows", 0);
     m.put("activation", "sigmoid");
+    m.put("inputNorm", "batch");
     m.put("numClasses", -1);
     m.put("userCol", " ");
     m.put("maxExamplesPerUser", -1);
@@ -120,6 +121,7 @@ public class KnobsTest {
     actual.put(Knobs.FEATURE_SHIFT, c.featureShift);
     actual.put(Knobs.BLOCK_ROWS, c.blockRows);
     actual.put(Knobs.ACTIVATION, c.activation.name().toLowerCase());
+    actual.put(Knobs.INPUT_NORM, c.inputNormPerExample ? "per-example" : "none");
     actual.put(Knobs.INIT_SEED, c.initSeed);
     actual.put(Knobs.DEBUG_LEAK_TRAINING_LOSS, c.leakTrainingLoss);
     actual.put(Knobs.RESIDENT_TASKS, c.residentTasks);

@@ -171,6 +171,18 @@ public final class TrainerSettings {
                   + ")");
     }
     d.activation(Activation.parse(c.string(Knobs.ACTIVATION.key()), Knobs.ACTIVATION.key()));
+    d.inputNorm(c.string(Knobs.INPUT_NORM.key()));
+    if (d.inputNormPerExample() && !type.equals("mlp") && !type.equals("logreg")) {
+      throw new InvalidInputException(
+          Knobs.INPUT_NORM.key()
+              + " = per-example applies to model.type mlp and logreg only; a network given by"
+              + " model.layers standardises its input with {type = groupnorm, groups = 1, affine ="
+              + " false} as its first layer (model.type = "
+              + type
+              + "; input-norm from "
+              + c.origin(Knobs.INPUT_NORM.key())
+              + ")");
+    }
     d.initSeed(c.longValue(Knobs.INIT_SEED.key()));
     return d;
   }

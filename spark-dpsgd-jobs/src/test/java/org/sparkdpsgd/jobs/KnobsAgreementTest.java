@@ -110,7 +110,31 @@ class KnobsAgreementTest {
     assertEquals(table.featureShift(), cli.featureShift());
     assertEquals(table.accountant(), cli.accountant());
     assertEquals(table.activation(), cli.activation());
+    assertEquals(table.inputNormPerExample(), cli.inputNormPerExample());
     assertEquals(table.initSeed(), cli.initSeed());
+  }
+
+  /** Per-example input normalisation is for mlp and logreg; a list of layers says it itself. */
+  @Test
+  void inputNormIsRefusedForALayerListNamingWhereItWasSet() {
+    DpSgdConfig mlp =
+        TrainerSettings.from(JobConfig.load(null, List.of("model.input-norm=per-example")));
+    assertEquals(
+        new org.sparkdpsgd.model.LayerSpec.GroupNorm(1, false),
+        mlp.modelSpec(784, 10).layers().get(0));
+    String msg =
+        assertThrows(
+                InvalidInputException.class,
+                () ->
+                    TrainerSettings.from(
+                        JobConfig.load(
+                            null, List.of("model.type=cnn", "model.input-norm=per-example"))))
+            .getMessage();
+    assertTrue(
+        msg.startsWith("model.input-norm = per-example applies to model.type mlp and logreg only")
+            && msg.contains("{type = groupnorm, groups = 1, affine = false}")
+            && msg.contains("--set model.input-norm=per-example"),
+        msg);
   }
 
   /** A bad value of a knob fails with the table's message, naming the key and the --set origin. */
@@ -129,6 +153,7 @@ class KnobsAgreementTest {
             Map.entry(Knobs.CHECKPOINT_EVERY, "0"),
             Map.entry(Knobs.BLOCK_ROWS, "-4"),
             Map.entry(Knobs.ACTIVATION, "sigmoid"),
+            Map.entry(Knobs.INPUT_NORM, "batch"),
             Map.entry(Knobs.ACCOUNTANT, "gdp"),
             Map.entry(Knobs.OPTIMIZER, "rmsprop"),
             Map.entry(Knobs.LEARNING_RATE, "-0.1"),
