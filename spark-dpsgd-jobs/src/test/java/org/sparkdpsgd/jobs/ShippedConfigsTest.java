@@ -24,6 +24,10 @@ class ShippedConfigsTest {
     assertEquals("fashion-mnist", c.string("data.format"));
     assertEquals(List.of(256), c.integers("model.hidden"));
     assertEquals("tanh", c.string("model.activation"));
+    // each image standardised by its own statistics before the 784-256-10 network
+    assertTrue(d.inputNormPerExample());
+    assertEquals(new LayerSpec.GroupNorm(1, false), d.modelSpec(784, 10).layers().get(0));
+    assertEquals(784 * 256 + 256 + 256 * 10 + 10, d.modelSpec(784, 10).numParams());
     assertEquals(3.0, c.number("privacy.target-epsilon"));
     assertEquals(1e-5, d.delta());
     assertEquals("rdp", c.string("privacy.accountant"));

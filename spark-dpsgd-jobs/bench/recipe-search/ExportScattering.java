@@ -1,0 +1,47 @@
+// Writes the engine's scattering features (J = 2, L = 8: 81 maps of 7 x 7, before the groupnorm)
+// of the Fashion-MNIST training and test images to /tmp/s19/{train,t10k}.f32 (little-endian float32,
+// image-major), for sweep.py. A research aid, not part of the build. Run from the checkout:
+//   mvn -B -q dependency:build-classpath -pl spark-dpsgd-core -Dmdep.outputFile=/tmp/cp.txt
+//   CP=$(cat /tmp/cp.txt):spark-dpsgd-core/target/classes
+//   javac -cp $CP -d /tmp/export spark-dpsgd-jobs/bench/recipe-search/ExportScattering.java
+//   java -cp $CP:/tmp/export ExportScattering
+import java.io.*;
+import java.nio.*;
+import java.nio.channels.FileChannel;
+import java.nio.file.*;
+import java.util.*;
+import java.util.zip.GZIPInputStream;
+import org.sparkdpsgd.model.*;
+
+public class ExportScattering {
+  static float[] images(String f, int[] n) throws IOException {
+    try (DataInputStream in = new DataInputStream(new BufferedInputStream(new GZIPInputStream(new FileInputStream(f))))) {
+      in.readInt(); int c = in.readInt(); int h = in.readInt(); int w = in.readInt();
+      n[0] = c; float[] x = new float[c * h * w];
+      for (int i = 0; i < x.length; i++) x[i] = in.readUnsignedByte() / 255f;
+      return x;
+    }
+  }
+  public static void main(String[] a) throws Exception {
+    String dir = "/usr/share/datasets/fashion-mnist/";
+    ModelSpec spec = new ModelSpec(new Shape(1, 28, 28), List.of(new LayerSpec.Scattering(2, 8)), 10);
+    FixedFeatures ff = new FixedFeatures(spec);
+    for (String part : new String[] {"t10k", "train"}) {
+      int[] n = new int[1];
+      float[] x = images(dir + part + "-images-idx3-ubyte.gz", n);
+      int d = ff.outputDim();
+      float[] out = new float[n[0] * d];
+      int block = 500;
+      java.util.stream.IntStream.range(0, n[0] / block).parallel().forEach(b -> {
+        float[] rows = Arrays.copyOfRange(x, b * block * 784, (b + 1) * block * 784);
+        float[] f = ff.apply(rows, block);
+        System.arraycopy(f, 0, out, b * block * d, f.length);
+      });
+      try (FileChannel ch = FileChannel.open(Paths.get("/tmp/s19/" + part + ".f32"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer bb = ByteBuffer.allocate(out.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bb.asFloatBuffer().put(out); ch.write(bb);
+      }
+      System.out.println(part + " " + n[0] + " x " + d);
+    }
+  }
+}

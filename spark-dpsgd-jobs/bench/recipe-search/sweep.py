@@ -1,0 +1,113 @@
+"""DP-SGD of a linear classifier on exported scattering features (ExportScattering.java), in NumPy:
+a fast stand-in for `dpsgd repeat --validation` when trying feature maps and clipping rules that the
+engine does not have yet. Same recipe as conf/fashion-mnist-scatter.conf (Poisson sampling at
+q = batch / n, per-example clipping to C, Gaussian noise sigma * C on the sum, momentum 0.9, division
+by the expected batch); sigma is given, not calibrated (`dpsgd calibrate` gives it). The noise comes
+from NumPy's PRNG: a search tool, NOT a private release. Scores on a fixed 6,000-image validation
+split of the training set unless --test. Needs numpy.
+
+  python sweep.py --seeds 2                      # the shipped recipe
+  python sweep.py --seeds 2 --flip aug           # k = 2 augmentation multiplicity (image and mirror)
+  python sweep.py --seeds 1 --nonpriv --batch 1024 --lr 0.01 --epochs 40   # no clipping, no noise
+"""
+import numpy as np, gzip, sys, time, argparse
+p = argparse.ArgumentParser()
+p.add_argument('--transform', default='none')  # none | log | sqrt | pow
+p.add_argument('--groups', type=int, default=27)
+p.add_argument('--sigma', type=float, default=4.05)
+p.add_argument('--clip', type=float, default=0.1)
+p.add_argument('--lr', type=float, default=16)
+p.add_argument('--batch', type=int, default=8192)
+p.add_argument('--epochs', type=float, default=50)
+p.add_argument('--seeds', type=int, default=2)
+p.add_argument('--test', action='store_true')
+p.add_argument('--flip', default='none')  # none | aug | tie
+p.add_argument('--eps', type=float, default=1e-3)
+p.add_argument('--nonpriv', action='store_true')
+p.add_argument('--auto', type=float, default=0)
+p.add_argument('--adam', action='store_true')
+p.add_argument('--maps', type=int, default=81)
+p.add_argument('--pool', type=int, default=1)
+a = p.parse_args()
+D = 3969
+def load(part, n):
+    return np.fromfile(f'/tmp/s19/{part}.f32', dtype='<f4').reshape(n, 81, 7, 7)
+def labels(part):
+    with gzip.open(f'/usr/share/datasets/fashion-mnist/{part}-labels-idx1-ubyte.gz') as f:
+        return np.frombuffer(f.read()[8:], dtype=np.uint8).astype(np.int64)
+Xtr, ytr = load('train', 60000), labels('train')
+if a.test:
+    Xva, yva = load('t10k', 10000), labels('t10k')
+else:
+    rng = np.random.default_rng(12345); perm = rng.permutation(60000)
+    va, tr = perm[:6000], perm[6000:]
+    Xva, yva, Xtr, ytr = Xtr[va], ytr[va], Xtr[tr], ytr[tr]
+# flip permutation of the 81 maps: orientation l -> (L - l) mod L, and mirror x
+L = 8
+def flipmap():
+    idx = [0]
+    for j in range(2):
+        for l in range(L): idx.append(1 + j * L + (L - l) % L)
+    base = 1 + 2 * L
+    for l1 in range(L):
+        for l2 in range(L): idx.append(base + ((L - l1) % L) * L + (L - l2) % L)
+    return np.array(idx)
+FM = flipmap()
+def flip(X): return X[:, FM, :, ::-1]
+def feat(X):
+    if a.transform == 'log': X = np.log(X + a.eps)
+    elif a.transform == 'sqrt': X = np.sqrt(X)
+    X = X[:, :a.maps]
+    if a.pool == 2: X = np.pad(X, ((0,0),(0,0),(0,1),(0,1)), mode='edge').reshape(X.shape[0], X.shape[1], 4, 2, 4, 2).mean((3,5))
+    n = X.shape[0]; g = X.reshape(n, a.groups, -1)
+    g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
+    return g.reshape(n, -1).astype(np.float32)
+Ftr, Fva = feat(Xtr), feat(Xva)
+if a.flip != 'none':
+    Ftr2 = feat(flip(Xtr)); Fva2 = feat(flip(Xva))
+if a.flip == 'tie':
+    Ftr = (Ftr + Ftr2) / 2; Fva = (Fva + Fva2) / 2
+N = Ftr.shape[0]
+def softmax(z):
+    z = z - z.max(1, keepdims=True); e = np.exp(z); return e / e.sum(1, keepdims=True)
+accs = []
+for seed in range(a.seeds):
+    rng = np.random.default_rng(seed + 1)
+    W = np.zeros((Ftr.shape[1], 10), np.float32); b = np.zeros(10, np.float32)
+    vW = np.zeros_like(W); vb = np.zeros_like(b)
+    steps = int(round(a.epochs * N / a.batch)); q = a.batch / N
+    t0 = time.time()
+    for s in range(steps):
+        if a.nonpriv:
+            idx = rng.choice(N, a.batch, replace=False)
+        else:
+            idx = np.nonzero(rng.random(N) < q)[0]
+        X = Ftr[idx]; Y = np.eye(10, dtype=np.float32)[ytr[idx]]
+        G = softmax(X @ W + b) - Y
+        if a.flip == 'aug':
+            X2 = Ftr2[idx]; G2 = softmax(X2 @ W + b) - Y
+            # per-example gradient = 0.5 (x g^T + x2 g2^T); norm^2 via Gram
+            n2 = 0.25 * ((X * X).sum(1) * (G * G).sum(1) + (X2 * X2).sum(1) * (G2 * G2).sum(1)
+                         + 2 * (X * X2).sum(1) * (G * G2).sum(1) + 0 ) + 0.25 * ((G + G2) ** 2).sum(1)
+            norm = np.sqrt(n2)
+            f = 1 if a.nonpriv else np.minimum(1, a.clip / (norm + 1e-12))[:, None]
+            gW = 0.5 * (X.T @ (G * f) + X2.T @ (G2 * f)); gb = (0.5 * (G + G2) * f).sum(0)
+        else:
+            norm = np.sqrt((X * X).sum(1) * (G * G).sum(1) + (G * G).sum(1))
+            f = 1 if a.nonpriv else (a.clip / (norm + a.auto))[:, None] if a.auto > 0 else np.minimum(1, a.clip / (norm + 1e-12))[:, None]
+            gW = X.T @ (G * f); gb = (G * f).sum(0)
+        if not a.nonpriv:
+            gW = gW + rng.normal(0, a.sigma * a.clip, gW.shape); gb = gb + rng.normal(0, a.sigma * a.clip, 10)
+        gW /= a.batch; gb /= a.batch
+        if a.adam:
+            if s == 0: mW, sW, mb, sb = 0*W, 0*W, 0*b, 0*b
+            mW = 0.9*mW + 0.1*gW; sW = 0.999*sW + 0.001*gW*gW; mb = 0.9*mb + 0.1*gb; sb = 0.999*sb + 0.001*gb*gb
+            c1 = 1 - 0.9**(s+1); c2 = 1 - 0.999**(s+1)
+            W -= a.lr * (mW/c1) / (np.sqrt(sW/c2) + 1e-8); b -= a.lr * (mb/c1) / (np.sqrt(sb/c2) + 1e-8)
+        else:
+            vW = 0.9 * vW + gW; vb = 0.9 * vb + gb
+            W -= a.lr * vW; b -= a.lr * vb
+    acc = ((Fva @ W + b).argmax(1) == yva).mean()
+    accs.append(acc)
+    print(f'seed {seed+1}: {100*acc:.2f}%  ({steps} steps, {time.time()-t0:.0f} s)', flush=True)
+print(f'{vars(a)} mean {100*np.mean(accs):.2f}')
