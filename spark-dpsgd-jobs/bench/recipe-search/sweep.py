@@ -26,6 +26,8 @@ p.add_argument('--eps', type=float, default=1e-3)
 p.add_argument('--nonpriv', action='store_true')
 p.add_argument('--auto', type=float, default=0)
 p.add_argument('--adam', action='store_true')
+p.add_argument('--j1', action='store_true')
+p.add_argument('--seed0', type=int, default=0)
 p.add_argument('--maps', type=int, default=81)
 p.add_argument('--pool', type=int, default=1)
 a = p.parse_args()
@@ -63,6 +65,17 @@ def feat(X):
     g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
     return g.reshape(n, -1).astype(np.float32)
 Ftr, Fva = feat(Xtr), feat(Xva)
+if a.j1:
+    def load1(part, n):
+        return np.fromfile(f'/tmp/s19/{part}-j1.f32', dtype='<f4').reshape(n, 9, 14, 14)
+    Y1 = load1('train', 60000)
+    if a.test: Yva1 = load1('t10k', 10000); Ytr1 = Y1
+    else: Yva1, Ytr1 = Y1[va], Y1[tr]
+    def feat1(X):
+        n = X.shape[0]; g = X.reshape(n, 3, -1)
+        g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
+        return g.reshape(n, -1).astype(np.float32)
+    Ftr = np.concatenate([Ftr, feat1(Ytr1)], 1); Fva = np.concatenate([Fva, feat1(Yva1)], 1)
 if a.flip != 'none':
     Ftr2 = feat(flip(Xtr)); Fva2 = feat(flip(Xva))
 if a.flip == 'tie':
@@ -71,7 +84,7 @@ N = Ftr.shape[0]
 def softmax(z):
     z = z - z.max(1, keepdims=True); e = np.exp(z); return e / e.sum(1, keepdims=True)
 accs = []
-for seed in range(a.seeds):
+for seed in range(a.seed0, a.seed0 + a.seeds):
     rng = np.random.default_rng(seed + 1)
     W = np.zeros((Ftr.shape[1], 10), np.float32); b = np.zeros(10, np.float32)
     vW = np.zeros_like(W); vb = np.zeros_like(b)
