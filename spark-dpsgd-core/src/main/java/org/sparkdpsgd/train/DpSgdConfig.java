@@ -159,12 +159,7 @@ public final class DpSgdConfig implements Serializable {
    * hiddenLayers: a list of layers says it with a first {@code groupnorm} of one group.
    */
   public DpSgdConfig inputNorm(String mode) {
-    inputNormPerExample =
-        Knobs.INPUT_NORM
-            .check(mode)
-            .trim()
-            .toLowerCase(java.util.Locale.ROOT)
-            .equals("per-example");
+    inputNormPerExample = Knobs.INPUT_NORM.isOption(mode, "per-example");
     return this;
   }
 
@@ -321,12 +316,7 @@ public final class DpSgdConfig implements Serializable {
 
   /** {@code constant} or {@code cosine} (see {@link #cosineSchedule}). */
   public DpSgdConfig lrSchedule(String schedule) {
-    cosineSchedule =
-        Knobs.LR_SCHEDULE
-            .check(schedule)
-            .trim()
-            .toLowerCase(java.util.Locale.ROOT)
-            .equals("cosine");
+    cosineSchedule = Knobs.LR_SCHEDULE.isOption(schedule, "cosine");
     return this;
   }
 

@@ -64,6 +64,14 @@ public record Knob(
     return value;
   }
 
+  /**
+   * Whether {@code value}, one of a string knob's options (validated, then compared ignoring case
+   * and surrounding spaces as the validator does), is {@code option}.
+   */
+  public boolean isOption(String value, String option) {
+    return check(value).trim().toLowerCase(Locale.ROOT).equals(option);
+  }
+
   /** Whether {@code value} passes the validator (for MLlib's boolean param validators). */
   public boolean accepts(Object value) {
     try {
