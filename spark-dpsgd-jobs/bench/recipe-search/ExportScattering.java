@@ -1,5 +1,5 @@
 // Writes the engine's scattering features (J = 2, L = 8: 81 maps of 7 x 7, before the groupnorm)
-// of the Fashion-MNIST training and test images to /tmp/s19/{train,t10k}.f32, little-endian
+// of the Fashion-MNIST training and test images to target/recipe-search/{train,t10k}.f32, little-endian
 // float32, image-major, for sweep.py; with the argument 1, the J = 1 features (9 maps of 14 x 14)
 // to {train,t10k}-j1.f32 for sweep.py --j1. A research aid, not part of the build. From the checkout:
 //   mvn -B -q dependency:build-classpath -pl spark-dpsgd-core -Dmdep.outputFile=/tmp/cp.txt
@@ -25,6 +25,7 @@ public class ExportScattering {
   }
   public static void main(String[] a) throws Exception {
     String dir = "/usr/share/datasets/fashion-mnist/";
+    Files.createDirectories(Paths.get("target/recipe-search"));
     int scales = a.length > 0 ? Integer.parseInt(a[0]) : 2;
     String suffix = scales == 2 ? "" : "-j" + scales;
     ModelSpec spec = new ModelSpec(new Shape(1, 28, 28), List.of(new LayerSpec.Scattering(scales, 8)), 10);
@@ -40,7 +41,7 @@ public class ExportScattering {
         float[] f = ff.apply(rows, block);
         System.arraycopy(f, 0, out, b * block * d, f.length);
       });
-      try (FileChannel ch = FileChannel.open(Paths.get("/tmp/s19/" + part + suffix + ".f32"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch = FileChannel.open(Paths.get("target/recipe-search/" + part + suffix + ".f32"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer bb = ByteBuffer.allocate(out.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bb.asFloatBuffer().put(out); ch.write(bb);
       }

@@ -12,7 +12,7 @@ split of the training set unless --test. Needs numpy.
 """
 import numpy as np, gzip, sys, time, argparse
 p = argparse.ArgumentParser()
-p.add_argument('--transform', default='none')  # none | log | sqrt | pow
+p.add_argument('--transform', default='none', choices=['none', 'log', 'sqrt'])
 p.add_argument('--groups', type=int, default=27)
 p.add_argument('--sigma', type=float, default=4.05)
 p.add_argument('--clip', type=float, default=0.1)
@@ -21,9 +21,10 @@ p.add_argument('--batch', type=int, default=8192)
 p.add_argument('--epochs', type=float, default=50)
 p.add_argument('--seeds', type=int, default=2)
 p.add_argument('--test', action='store_true')
-p.add_argument('--flip', default='none')  # none | aug | tie
+p.add_argument('--flip', default='none', choices=['none', 'aug', 'tie'])
 p.add_argument('--eps', type=float, default=1e-3)
 p.add_argument('--nonpriv', action='store_true')
+p.add_argument('--features', default='target/recipe-search', help='where ExportScattering wrote its files')
 p.add_argument('--auto', type=float, default=0)
 p.add_argument('--adam', action='store_true')
 p.add_argument('--j1', action='store_true')
@@ -33,7 +34,7 @@ p.add_argument('--pool', type=int, default=1)
 a = p.parse_args()
 D = 3969
 def load(part, n):
-    return np.fromfile(f'/tmp/s19/{part}.f32', dtype='<f4').reshape(n, 81, 7, 7)
+    return np.fromfile(f'{a.features}/{part}.f32', dtype='<f4').reshape(n, 81, 7, 7)
 def labels(part):
     with gzip.open(f'/usr/share/datasets/fashion-mnist/{part}-labels-idx1-ubyte.gz') as f:
         return np.frombuffer(f.read()[8:], dtype=np.uint8).astype(np.int64)
@@ -67,7 +68,7 @@ def feat(X):
 Ftr, Fva = feat(Xtr), feat(Xva)
 if a.j1:
     def load1(part, n):
-        return np.fromfile(f'/tmp/s19/{part}-j1.f32', dtype='<f4').reshape(n, 9, 14, 14)
+        return np.fromfile(f'{a.features}/{part}-j1.f32', dtype='<f4').reshape(n, 9, 14, 14)
     Y1 = load1('train', 60000)
     if a.test: Yva1 = load1('t10k', 10000); Ytr1 = Y1
     else: Yva1, Ytr1 = Y1[va], Y1[tr]
@@ -101,7 +102,7 @@ for seed in range(a.seed0, a.seed0 + a.seeds):
             X2 = Ftr2[idx]; G2 = softmax(X2 @ W + b) - Y
             # per-example gradient = 0.5 (x g^T + x2 g2^T); norm^2 via Gram
             n2 = 0.25 * ((X * X).sum(1) * (G * G).sum(1) + (X2 * X2).sum(1) * (G2 * G2).sum(1)
-                         + 2 * (X * X2).sum(1) * (G * G2).sum(1) + 0 ) + 0.25 * ((G + G2) ** 2).sum(1)
+                         + 2 * (X * X2).sum(1) * (G * G2).sum(1)) + 0.25 * ((G + G2) ** 2).sum(1)
             norm = np.sqrt(n2)
             f = 1 if a.nonpriv else np.minimum(1, a.clip / (norm + 1e-12))[:, None]
             gW = 0.5 * (X.T @ (G * f) + X2.T @ (G2 * f)); gb = (0.5 * (G + G2) * f).sum(0)

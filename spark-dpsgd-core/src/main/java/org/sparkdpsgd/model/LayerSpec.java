@@ -205,9 +205,9 @@ public sealed interface LayerSpec extends Serializable {
    * Group normalisation (Wu and He 2018): each example's channels are split into groups and
    * normalised over (channels of the group, H, W), then, if {@code affine}, scaled and shifted per
    * channel. It uses one example's statistics only, so per-example gradients stay per-example.
-   * Without the affine part it has no parameters: right after a scattering network it is a fixed
-   * layer, computed once per example with it (Tramèr and Boneh's ScatterNet + linear normalises
-   * so).
+   * Without the affine part it has no parameters: first in a network, or right after a scattering
+   * network, it is a fixed layer, computed once per example (Tramèr and Boneh's ScatterNet + linear
+   * normalises so; model.input-norm puts one of one group in front of an MLP).
    */
   record GroupNorm(int groups, boolean affine) implements LayerSpec {
     public GroupNorm {

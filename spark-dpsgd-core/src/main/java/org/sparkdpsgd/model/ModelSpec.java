@@ -150,14 +150,13 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
 
   /**
    * How many leading layers are fixed feature extractors: a {@link LayerSpec.Scattering} network
-   * and the parameter-free group normalisations right after it. No parameters, nothing learned, so
-   * the trainer computes them once per example instead of once per step.
+   * first, if any, and the parameter-free group normalisations after it (such as the MLP's
+   * per-example input normalisation). No parameters, nothing learned, each a function of one
+   * example only, so the trainer computes them once per example instead of once per step (and the
+   * first trained layer then needs no input gradient).
    */
   public int fixedLayers() {
-    if (layers.isEmpty() || !(layers.get(0) instanceof LayerSpec.Scattering)) {
-      return 0;
-    }
-    int k = 1;
+    int k = !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Scattering ? 1 : 0;
     while (k < layers.size() && layers.get(k) instanceof LayerSpec.GroupNorm g && !g.affine()) {
       k++;
     }

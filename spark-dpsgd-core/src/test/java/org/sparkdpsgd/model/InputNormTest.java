@@ -19,6 +19,10 @@ class InputNormTest {
     assertEquals(new LayerSpec.GroupNorm(1, false), normed.layers().get(0));
     assertEquals(plain.layers(), normed.layers().subList(1, normed.layers().size()));
     assertEquals(plain.numParams(), normed.numParams());
+    // computed once per example when the data is cached; the steps train the plain MLP on it
+    assertEquals(1, normed.fixedLayers());
+    assertEquals(plain.layers(), normed.trainable().layers());
+    assertEquals(0, plain.fixedLayers());
   }
 
   /**
