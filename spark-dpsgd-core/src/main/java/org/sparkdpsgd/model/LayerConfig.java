@@ -101,9 +101,11 @@ public final class LayerConfig {
               integer(m, "groups", null, where), bool(m, "affine", true, where));
         }
         case "scattering" -> {
-          keys(m, where, "scales", "angles");
+          keys(m, where, "scales", "angles", "multiscale");
           yield new LayerSpec.Scattering(
-              integer(m, "scales", 2, where), integer(m, "angles", 8, where));
+              integer(m, "scales", 2, where),
+              integer(m, "angles", 8, where),
+              bool(m, "multiscale", false, where));
         }
         case "tanh" -> {
           keys(m, where);

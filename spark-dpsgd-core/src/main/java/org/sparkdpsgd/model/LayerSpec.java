@@ -335,8 +335,14 @@ public sealed interface LayerSpec extends Serializable {
    * W/2^J. No parameters, and its filters depend on nothing but the shape, so its features cost no
    * privacy; DP-SGD then trains only what follows (Tramèr and Boneh 2021). It must be the first
    * layer: it passes no gradient back.
+   *
+   * <p>{@code multiscale} also appends, per channel, the transforms with fewer scales J' = J−1 … 1
+   * (finer maps, each H/2^J' × W/2^J'), folded onto the H/2^J × W/2^J grid: the map of J' whose
+   * pixel (i·f + a, j·f + b) is at (i, j) of output map (a·f + b)·M' + k, f = 2^(J−J'), M' =
+   * mapsPerChannel(J', L), k its map index. So each polyphase block of M' maps is a coarse image of
+   * its own, and the total is the same number of values as the finer maps themselves.
    */
-  record Scattering(int scales, int angles) implements LayerSpec {
+  record Scattering(int scales, int angles, boolean multiscale) implements LayerSpec {
     public Scattering {
       Checks.require(
           scales >= 1 && scales <= 4,
@@ -344,6 +350,19 @@ public sealed interface LayerSpec extends Serializable {
       Checks.require(
           angles >= 1 && angles <= 16,
           "scattering angles must be in 1..16; provided value: " + angles);
+    }
+
+    public Scattering(int scales, int angles) {
+      this(scales, angles, false);
+    }
+
+    /** Output maps per input channel, the folded finer transforms included. */
+    public int mapsPerChannel() {
+      int maps = ScatteringTransform.mapsPerChannel(scales, angles);
+      for (int finer = multiscale ? scales - 1 : 0; finer >= 1; finer--) {
+        maps += ScatteringTransform.mapsPerChannel(finer, angles) << (2 * (scales - finer));
+      }
+      return maps;
     }
 
     @Override
@@ -363,10 +382,7 @@ public sealed interface LayerSpec extends Serializable {
                 + "; provided input: "
                 + in);
       }
-      return new Shape(
-          in.channels() * ScatteringTransform.mapsPerChannel(scales, angles),
-          in.height() / cell,
-          in.width() / cell);
+      return new Shape(in.channels() * mapsPerChannel(), in.height() / cell, in.width() / cell);
     }
 
     @Override
@@ -378,12 +394,16 @@ public sealed interface LayerSpec extends Serializable {
     public Map<String, Object> toMap() {
       Map<String, Object> m = map("scattering", "scales", scales);
       m.put("angles", angles);
+      // only when set, so that layer lists saved before the option read back unchanged
+      if (multiscale) {
+        m.put("multiscale", true);
+      }
       return m;
     }
 
     @Override
     public String describe() {
-      return "scattering(J" + scales + ",L" + angles + ")";
+      return "scattering(J" + scales + ",L" + angles + (multiscale ? ",multiscale" : "") + ")";
     }
   }
 

@@ -89,6 +89,14 @@ final class ScatteringTransform {
     return 1 + scales * angles + angles * angles * scales * (scales - 1) / 2;
   }
 
+  int scales() {
+    return scales;
+  }
+
+  int angles() {
+    return angles;
+  }
+
   int outHeight() {
     return height / sub;
   }

@@ -130,9 +130,9 @@ class DPSGDClassifierTest {
   }
 
   /**
-   * A scattering front end from the layers param: trained on features computed once, scored by
-   * transform() through the whole network row by row; both paths must agree for the accuracy to
-   * hold, and the saved model scores identically.
+   * A (multiscale) scattering front end from the layers param: trained on features computed once,
+   * scored by transform() through the whole network row by row; both paths must agree for the
+   * accuracy to hold, and the saved model scores identically.
    */
   @Test
   void scatteringNetworkFromTheLayersParamFitsSavesAndLoads() throws Exception {
@@ -142,14 +142,18 @@ class DPSGDClassifierTest {
             .setNumClasses(2)
             .setInputShape(new int[] {1, 8, 8})
             .setLayers(
-                "[{\"type\":\"scattering\",\"scales\":1,\"angles\":4},{\"type\":\"groupnorm\",\"groups\":5}]")
+                "[{\"type\":\"scattering\",\"scales\":2,\"angles\":4,\"multiscale\":true},"
+                    + "{\"type\":\"groupnorm\",\"groups\":5}]")
             .setExpectedBatchSize(100)
             .setEpochs(4)
             .setLearningRate(2.0)
             .setL2NormClip(0.5)
             .setTargetEpsilon(3.0);
     DPSGDClassificationModel model = dp.fit(bars(2000, 5));
-    assertEquals(new org.sparkdpsgd.model.LayerSpec.Scattering(1, 4), model.spec().layers().get(0));
+    // 25 maps of 2 × 2 (J = 2) and the 5 maps of J = 1 folded: 45 maps, 180 features
+    assertEquals(
+        new org.sparkdpsgd.model.LayerSpec.Scattering(2, 4, true), model.spec().layers().get(0));
+    assertEquals(180 * 2 + 2 + 2 * 45, model.spec().numParams());
     Dataset<Row> test = bars(400, 6);
     List<Row> before = model.transform(test).select("rawPrediction", "prediction").collectAsList();
     String path = dir.resolve("scattering").toString();

@@ -204,6 +204,78 @@ class ScatteringTransformTest {
   }
 
   /**
+   * Multiscale: per channel, the J = 3 maps, then the J = 2 maps folded 2 × 2 and the J = 1 maps
+   * folded 4 × 4 onto the 2 × 2 grid, each finer pixel (i·f + a, j·f + b) of map k at (i, j) of map
+   * (a·f + b)·M' + k; every value of each transform appears exactly once.
+   */
+  @Test
+  void multiscaleAppendsTheFinerTransformsFoldedOntoTheCoarseGrid() {
+    int channels = 2;
+    int side = 16;
+    int angles = 2;
+    LayerSpec.Scattering spec = new LayerSpec.Scattering(3, angles, true);
+    Shape in = new Shape(channels, side, side);
+    int[] maps = new int[4];
+    for (int j = 1; j <= 3; j++) {
+      maps[j] = ScatteringTransform.mapsPerChannel(j, angles);
+    }
+    assertEquals(19, maps[3]);
+    assertEquals(19 + 9 * 4 + 3 * 16, spec.mapsPerChannel());
+    assertEquals(new Shape(channels * 103, 2, 2), spec.outputShape(in));
+    assertEquals(
+        new Shape(117, 7, 7),
+        new LayerSpec.Scattering(2, 8, true).outputShape(new Shape(1, 28, 28)));
+
+    SplittableRandom rng = new SplittableRandom(5);
+    int m = 2;
+    float[] x = new float[m * in.size()];
+    for (int k = 0; k < x.length; k++) {
+      x[k] = (float) rng.nextDouble();
+    }
+    Shape outShape = spec.outputShape(in);
+    float[] actual =
+        ((ScatteringLayer) spec.create(in, org.nd4j.linalg.api.buffer.DataType.FLOAT)).apply(x, m);
+    assertEquals(m * outShape.size(), actual.length);
+    int perChannel = spec.mapsPerChannel() * 4;
+    for (int i = 0; i < m; i++) {
+      for (int c = 0; c < channels; c++) {
+        int inOff = i * in.size() + c * side * side;
+        int outOff = i * outShape.size() + c * perChannel;
+        int block = 0;
+        for (int j = 3; j >= 1; j--) {
+          ScatteringTransform t = new ScatteringTransform(side, side, j, angles);
+          int fine = t.outHeight();
+          float[] own = new float[maps[j] * fine * fine];
+          t.transform(x, inOff, own, 0);
+          int f = fine / 2;
+          for (int k = 0; k < maps[j]; k++) {
+            for (int yy = 0; yy < fine; yy++) {
+              for (int xx = 0; xx < fine; xx++) {
+                int folded = ((yy % f) * f + xx % f) * maps[j] + k;
+                int at = outOff + block + folded * 4 + (yy / f) * 2 + xx / f;
+                assertEquals(
+                    own[k * fine * fine + yy * fine + xx],
+                    actual[at],
+                    0f,
+                    "row " + i + " channel " + c + " J " + j + " map " + k);
+              }
+            }
+          }
+          block += maps[j] * fine * fine;
+        }
+        assertEquals(perChannel, block);
+      }
+    }
+    assertEquals("scattering(J3,L2,multiscale)", spec.describe());
+    assertEquals(
+        java.util.Map.of("type", "scattering", "scales", 3, "angles", 2, "multiscale", true),
+        spec.toMap());
+    assertEquals(
+        java.util.Map.of("type", "scattering", "scales", 3, "angles", 2),
+        new LayerSpec.Scattering(3, 2).toMap());
+  }
+
+  /**
    * Training sees the fixed features computed once; scoring runs the whole network: same logits.
    */
   @org.junit.jupiter.params.ParameterizedTest
