@@ -72,6 +72,8 @@ public final class DpSgdConfig implements Serializable {
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
   String checkpointDir = null;
 
+  String initFrom = null;
+
   String ledger = null;
 
   int checkpointEvery = Knobs.CHECKPOINT_EVERY.defaultInt();
@@ -278,6 +280,29 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig initSeed(long seed) {
     initSeed = seed;
     return this;
+  }
+
+  /**
+   * Start from the weights of a model {@code dpsgd train} wrote ({@link InitialModel}; null = a
+   * random initialisation from the init seed). That model's data must be public: it is not charged.
+   */
+  public DpSgdConfig initFrom(String location) {
+    if (location != null && location.isBlank()) {
+      throw new InvalidInputException(
+          "model.init-from must name a model.json; provided value: \"\"");
+    }
+    initFrom = location;
+    return this;
+  }
+
+  public String initFrom() {
+    return initFrom;
+  }
+
+  /** The weights a run starts from: {@link #initFrom}'s, or a random initialisation from seed. */
+  public double[] initialParams(
+      org.sparkdpsgd.model.ModelSpec spec, long seed, org.apache.hadoop.conf.Configuration hadoop) {
+    return initFrom == null ? spec.initialParams(seed) : InitialModel.read(initFrom, spec, hadoop);
   }
 
   /**

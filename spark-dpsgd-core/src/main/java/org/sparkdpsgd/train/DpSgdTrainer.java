@@ -133,7 +133,11 @@ public final class DpSgdTrainer {
   public TrainingResult fit(TrainingBlocks data) {
     TrainingPlan plan = plan(data);
     ModelSpec spec = config.modelSpec(data.dim(), data.numClasses());
-    return fit(data, plan, spec, spec.initialParams(config.initSeed));
+    return fit(
+        data,
+        plan,
+        spec,
+        config.initialParams(spec, config.initSeed, data.rdd().context().hadoopConfiguration()));
   }
 
   /**

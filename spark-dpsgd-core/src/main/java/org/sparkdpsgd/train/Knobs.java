@@ -22,8 +22,9 @@ import org.sparkdpsgd.util.InvalidInputException;
  * <p>Not in the table, because only one face has them: the network's structure (CLI {@code
  * model.type}/{@code hidden}/{@code layers}/{@code input-shape}/{@code window}; MLlib {@code
  * hiddenLayers}/{@code layers}/{@code inputShape}), where the data comes from (CLI {@code data.*}
- * paths, columns and format; MLlib's column params), {@code training.no-privacy} (CLI only), {@code
- * spark.*}, {@code progress-seconds} and {@code report-evaluations}.
+ * paths, columns and format; MLlib's column params), {@code training.no-privacy} and {@code
+ * model.init-from} (CLI only), {@code spark.*}, {@code progress-seconds} and {@code
+ * report-evaluations}.
  */
 public final class Knobs {
   private Knobs() {}

@@ -172,8 +172,14 @@ final class RepeatCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "run %d of %d (init seed %d)%n", i + 1, seeds, seed);
             v.dp().initSeed(seed);
             DpSgdTrainer trainer = new DpSgdTrainer(v.dp()).listener(progress);
-            TrainingResult r =
-                trainer.fit(train.blocks(), plan, train.spec(), train.spec().initialParams(seed));
+            // model.init-from holds the whole network; its fixed layers have no parameters
+            double[] initial =
+                v.dp().initFrom() == null
+                    ? train.spec().initialParams(seed)
+                    : v.dp()
+                        .initialParams(
+                            spec, seed, train.blocks().rdd().context().hadoopConfiguration());
+            TrainingResult r = trainer.fit(train.blocks(), plan, train.spec(), initial);
             Evaluation eval = Evaluation.of(score.blocks(), score.spec(), r.params());
             Run run = new Run(i + 1, seed, r.withSpec(spec), eval);
             runs.add(run);

@@ -184,6 +184,12 @@ final class TrainCommand implements Callable<Integer> {
     if (p.warning() != null) {
       System.out.println("WARNING: " + p.warning());
     }
+    if (dp.initFrom() != null) {
+      System.out.println(
+          "starting from the weights in "
+              + dp.initFrom()
+              + " (model.init-from): that model's training data must be public; ε covers only this run's data");
+    }
     if (p.nonPrivate()) {
       System.out.printf(
           Locale.ROOT,

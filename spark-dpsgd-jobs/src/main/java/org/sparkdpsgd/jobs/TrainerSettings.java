@@ -128,6 +128,7 @@ public final class TrainerSettings {
     d.blockRows(c.integer(Knobs.BLOCK_ROWS.key()));
     d.featureTransform(c.number(Knobs.FEATURE_SCALE.key()), c.number(Knobs.FEATURE_SHIFT.key()));
     d.nonPrivate(c.bool("training.no-privacy"));
+    d.initFrom(c.isSet("model.init-from") ? c.string("model.init-from") : null);
     d.leakTrainingLoss(c.bool(Knobs.DEBUG_LEAK_TRAINING_LOSS.key()));
     String dirKey = Knobs.CHECKPOINT_DIR.key();
     d.checkpoints(

@@ -40,6 +40,7 @@ class KnobsAgreementTest {
           "model.layers",
           "model.input-shape",
           "model.window",
+          "model.init-from",
           "training.no-privacy",
           "spark.master",
           "spark.app-name",
