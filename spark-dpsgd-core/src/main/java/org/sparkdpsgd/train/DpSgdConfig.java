@@ -289,7 +289,7 @@ public final class DpSgdConfig implements Serializable {
   public DpSgdConfig initFrom(String location) {
     if (location != null && location.isBlank()) {
       throw new InvalidInputException(
-          "model.init-from must name a model.json; provided value: \"\"");
+          "model.init-from must name a model.json; provided value: \"" + location + "\"");
     }
     initFrom = location;
     return this;
