@@ -144,6 +144,12 @@ final class RepeatCommand implements Callable<Integer> {
       for (Variant v : variants) {
         plans.add(new DpSgdTrainer(v.dp()).plan(sides.train()));
       }
+      // model.init-from (not a grid key: the same for every variant), read once and checked before
+      // any run; it holds the whole network, whose fixed layers have no parameters
+      double[] savedStart =
+          dp.initFrom() == null
+              ? null
+              : dp.initialParams(spec, dp.initSeed(), spark.sparkContext().hadoopConfiguration());
       System.out.println(
           sides.train().numExamples()
               + " training examples; scoring on "
@@ -172,13 +178,8 @@ final class RepeatCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "run %d of %d (init seed %d)%n", i + 1, seeds, seed);
             v.dp().initSeed(seed);
             DpSgdTrainer trainer = new DpSgdTrainer(v.dp()).listener(progress);
-            // model.init-from holds the whole network; its fixed layers have no parameters
             double[] initial =
-                v.dp().initFrom() == null
-                    ? train.spec().initialParams(seed)
-                    : v.dp()
-                        .initialParams(
-                            spec, seed, train.blocks().rdd().context().hadoopConfiguration());
+                savedStart == null ? train.spec().initialParams(seed) : savedStart.clone();
             TrainingResult r = trainer.fit(train.blocks(), plan, train.spec(), initial);
             Evaluation eval = Evaluation.of(score.blocks(), score.spec(), r.params());
             Run run = new Run(i + 1, seed, r.withSpec(spec), eval);
