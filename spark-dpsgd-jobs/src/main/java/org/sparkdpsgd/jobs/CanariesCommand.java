@@ -177,6 +177,7 @@ final class CanariesCommand implements Callable<Integer> {
               privacy(npRun.privacy(), result.nonPrivateTest()),
               console.hooks.get(SecretSharer.NON_PRIVATE)));
       json.put("recipe", dpRun.spec().describe());
+      RunDisclosures.putInitFrom(json, dp.initFrom());
       try (OutputStream o = out.fs().create(out.file("canaries.json"), true)) {
         OutputWriter.JSON.writeValue(o, json);
       }

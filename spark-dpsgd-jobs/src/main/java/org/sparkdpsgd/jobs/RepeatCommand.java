@@ -204,6 +204,7 @@ final class RepeatCommand implements Callable<Integer> {
           all.putArray("variants").addAll(reports);
         }
         all.put("wall_seconds", wall);
+        RunDisclosures.putInitFrom(all, dp.initFrom());
         try (OutputStream o = out.fs().create(out.file("repeat.json"), true)) {
           OutputWriter.JSON.writeValue(o, all);
         }
@@ -245,6 +246,7 @@ final class RepeatCommand implements Callable<Integer> {
     ObjectNode n =
         TrainCommand.report(run.result(), run.eval(), run.result().wallSeconds(), format);
     n.put("init_seed", run.seed());
+    RunDisclosures.putInitFrom(n, v.dp().initFrom());
     OutputWriter.writeReport(dir, n);
   }
 

@@ -11,7 +11,11 @@ final class RunDisclosures {
   private RunDisclosures() {}
 
   static void add(
-      ObjectNode report, DataPaths paths, boolean leaksTrainingLoss, String sameDataWarning) {
+      ObjectNode report,
+      DataPaths paths,
+      boolean leaksTrainingLoss,
+      String sameDataWarning,
+      String initFrom) {
     ArrayNode pub = report.putArray("treated_as_public");
     pub.add(
         "the number of training examples N (train_examples; it sets q = batch / N and is printed)");
@@ -21,6 +25,10 @@ final class RunDisclosures {
       pub.add(
           "the test set " + paths.test() + " (test accuracy and loss are computed without noise)");
     }
+    if (initFrom != null) {
+      pub.add(startingModel(initFrom));
+    }
+    putInitFrom(report, initFrom);
     ArrayNode leaks = report.putArray("leaks");
     if (leaksTrainingLoss) {
       leaks.add(
@@ -30,5 +38,22 @@ final class RunDisclosures {
     if (sameDataWarning != null) {
       report.put("warning", sameDataWarning);
     }
+  }
+
+  /**
+   * Names the model a fine-tuning run started from (model.init-from), in every JSON a run writes:
+   * its training data is outside this run's ε, so the reader must know it was used.
+   */
+  static void putInitFrom(ObjectNode json, String initFrom) {
+    if (initFrom != null) {
+      json.put("init_from", initFrom);
+      json.put("init_from_note", startingModel(initFrom));
+    }
+  }
+
+  private static String startingModel(String initFrom) {
+    return "the starting model "
+        + initFrom
+        + " (model.init-from): its training data must be public; ε covers only this run's data";
   }
 }

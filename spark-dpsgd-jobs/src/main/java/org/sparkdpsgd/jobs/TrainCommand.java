@@ -158,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
       OutputWriter.writeModel(out, result);
       OutputWriter.writeMetrics(out, result, dp.leakTrainingLoss());
       ObjectNode report = report(result, eval, wall, fmt);
-      RunDisclosures.add(report, paths, dp.leakTrainingLoss(), sameData);
+      RunDisclosures.add(report, paths, dp.leakTrainingLoss(), sameData, dp.initFrom());
       OutputWriter.writeReport(out, TestingHooks.mark(report, testingHooks));
       List<String> warnings = new ArrayList<>(testingHooks);
       if (sameData != null) {

@@ -49,6 +49,10 @@ class CliInitFromTest {
     return CliRunner.run(args.toArray(String[]::new));
   }
 
+  private static JsonNode json(Path file) throws IOException {
+    return new ObjectMapper().readTree(file.toFile());
+  }
+
   private static double[] params(Path run) throws IOException {
     JsonNode p = new ObjectMapper().readTree(run.resolve("model.json").toFile()).get("params");
     double[] out = new double[p.size()];
@@ -99,6 +103,9 @@ class CliInitFromTest {
     CliRunner.Result r = CliRunner.run(args.toArray(String[]::new));
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("run 2: accuracy"), r.out());
+    String saved = publicRun.resolve("model.json").toString();
+    assertEquals(saved, json(dir.resolve("repeat/repeat.json")).path("init_from").asText());
+    assertEquals(saved, json(dir.resolve("repeat/run-2/report.json")).path("init_from").asText());
     args.set(args.indexOf("model.hidden=[8]"), "model.hidden=[4]");
     args.set(args.indexOf(dir.resolve("repeat").toString()), dir.resolve("wrong").toString());
     CliRunner.Result wrong = CliRunner.run(args.toArray(String[]::new));
@@ -121,6 +128,13 @@ class CliInitFromTest {
         train(data, tuned, "model.hidden=[8]", from, "training.learning-rate=1e-9");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("starting from the weights in " + publicRun), r.out());
+    // the report names the starting model among what the guarantee treats as public
+    JsonNode report = json(tuned.resolve("report.json"));
+    assertEquals(publicRun.resolve("model.json").toString(), report.path("init_from").asText());
+    assertTrue(
+        report.path("treated_as_public").toString().contains("the starting model " + publicRun),
+        report.toString());
+    assertTrue(json(publicRun.resolve("report.json")).path("init_from").isMissingNode());
     double[] after = params(tuned);
     assertEquals(saved.length, after.length);
     double moved = 0;
