@@ -131,19 +131,21 @@ def private_shingles(private_dir):
     return found
 
 
-def cleaned(paragraphs, private, dropped):
-    """The paragraphs as written: ASCII, wrapped, no "%" line, long enough, none sharing a
-    SHINGLE-character run with the private text (each of those counted in dropped[0])."""
+def cleaned(paragraphs, private):
+    """The paragraphs as written (ASCII, wrapped, no "%" line, long enough), and how many were
+    left out because they share a SHINGLE-character run with the private text."""
+    kept, dropped = [], 0
     for p in paragraphs:
         p = wrapped(ascii_text(p).strip('\n').rstrip())
         # a line holding only "%" would end the record early
         p = '\n'.join(line.rstrip() for line in p.split('\n') if line.strip() != '%')
         if len(p) < 40:
             continue
-        if not shingles(p).isdisjoint(private):
-            dropped[0] += 1
-            continue
-        yield p
+        if shingles(p).isdisjoint(private):
+            kept.append(p)
+        else:
+            dropped += 1
+    return kept, dropped
 
 
 def main(out_dir, cache, private_dir=PRIVATE):
@@ -152,15 +154,11 @@ def main(out_dir, cache, private_dir=PRIVATE):
     private = private_shingles(private_dir)
     os.makedirs(out_dir, exist_ok=True)
     for name, where in fetch(cache).items():
-        kept = chars = 0
-        dropped = [0]
+        kept, dropped = cleaned(raw_paragraphs(name, where), private)
         with open(os.path.join(out_dir, name), 'w') as out:
-            for p in cleaned(raw_paragraphs(name, where), private, dropped):
-                out.write(p + '\n%\n')
-                kept += 1
-                chars += len(p)
-        print(f'{name}: {kept} paragraphs, {chars} characters '
-              f'({dropped[0]} left out: they share text with fortunes)')
+            out.writelines(p + '\n%\n' for p in kept)
+        print(f'{name}: {len(kept)} paragraphs, {sum(map(len, kept))} characters '
+              f'({dropped} left out: they share text with fortunes)')
 
 
 if __name__ == '__main__':

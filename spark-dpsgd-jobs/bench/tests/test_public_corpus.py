@@ -24,8 +24,7 @@ def private_dir(tmp_path):
 
 
 def run(paragraphs, private):
-    dropped = [0]
-    return list(english_prose.cleaned(paragraphs, private, dropped)), dropped[0]
+    return english_prose.cleaned(paragraphs, private)
 
 
 def test_text_shared_with_the_private_corpus_is_left_out_whatever_its_case_and_spacing(tmp_path):

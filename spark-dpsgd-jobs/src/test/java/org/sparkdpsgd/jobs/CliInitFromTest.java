@@ -113,42 +113,37 @@ class CliInitFromTest {
     assertTrue(wrong.err().contains("holds the network"), wrong.err());
   }
 
-  /** canaries.json names the public model both of its runs started from. */
+  /** canaries.json names the public model its runs started from. */
   @Test
-  void canariesStartBothModelsFromTheSavedOneAndSaySo() throws IOException {
+  void canariesJsonNamesTheSavedModel() throws IOException {
     Path conf = CanariesCliTest.corpus(dir);
     Path publicRun = dir.resolve("public");
-    CliRunner.Result pre =
-        CliRunner.run(
-            "train",
-            "--config",
-            conf.toString(),
-            "--no-privacy",
-            "--set",
-            "training.epochs=1",
-            "--output",
-            publicRun.toString());
+    CliRunner.Result pre = oneEpoch("train", conf, publicRun, "--no-privacy");
     assertEquals(0, pre.exitCode(), pre.err());
     String saved = publicRun.resolve("model.json").toString();
     Path out = dir.resolve("canaries");
     CliRunner.Result r =
-        CliRunner.run(
-            "canaries",
-            "--config",
-            conf.toString(),
-            "--set",
-            "training.epochs=1",
-            "--set",
-            "model.init-from=" + saved,
-            "--candidates",
-            "200",
-            "--output",
-            out.toString());
+        oneEpoch("canaries", conf, out, "--set", "model.init-from=" + saved, "--candidates", "200");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode report = json(out.resolve("canaries.json"));
     assertEquals(saved, report.path("init_from").asText());
     assertTrue(
         report.path("init_from_note").asText().contains("must be public"), report.toString());
+  }
+
+  private static CliRunner.Result oneEpoch(String command, Path conf, Path out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                command,
+                "--config",
+                conf.toString(),
+                "--set",
+                "training.epochs=1",
+                "--output",
+                out.toString()));
+    args.addAll(List.of(extra));
+    return CliRunner.run(args.toArray(String[]::new));
   }
 
   @Test
