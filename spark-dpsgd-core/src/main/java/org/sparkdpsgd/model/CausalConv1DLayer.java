@@ -64,7 +64,7 @@ final class CausalConv1DLayer implements Layer {
     int m = (int) x.size(0);
     patches = spec.kernel() == 1 ? x.reshape('c', (long) m * positions, channels) : im2col(x, m);
     INDArray z = Nd4j.createUninitialized(weights.dataType(), (long) m * positions, spec.filters());
-    Nd4j.gemm(patches, weights, z, false, true, 1.0, 0.0);
+    Sgemm.into(patches, weights, z, false, true, 1f, 0f);
     return z.addiRowVector(bias).reshape('c', m, positions, spec.filters());
   }
 
@@ -109,7 +109,7 @@ final class CausalConv1DLayer implements Layer {
       return null;
     }
     INDArray dPatches = Nd4j.createUninitialized(d.dataType(), m * positions, patch);
-    Nd4j.gemm(d, weights, dPatches, false, false, 1.0, 0.0);
+    Sgemm.into(d, weights, dPatches, false, false, 1f, 0f);
     return spec.kernel() == 1
         ? dPatches.reshape('c', m, positions, channels)
         : col2im(dPatches, (int) m);

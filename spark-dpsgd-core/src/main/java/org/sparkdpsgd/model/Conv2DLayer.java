@@ -122,7 +122,7 @@ final class Conv2DLayer implements Layer {
         false,
         cols.permute(0, 3, 4, 5, 1, 2));
     patches = cols.reshape('c', m * positions, patch);
-    INDArray z = Nd4j.gemm(patches, weights, false, true).addiRowVector(bias);
+    INDArray z = Sgemm.product(patches, weights, false, true).addiRowVector(bias);
     return z.reshape('c', m, out.height(), out.width(), spec.filters()).permute(0, 3, 1, 2);
   }
 
@@ -136,7 +136,7 @@ final class Conv2DLayer implements Layer {
     int f = spec.filters();
     int mp = m * positions;
     INDArray zt = Nd4j.createUninitialized(DataType.FLOAT, mp, f);
-    Nd4j.gemm(patches, weights, zt, false, true, 1.0, 0.0);
+    Sgemm.into(patches, weights, zt, false, true, 1f, 0f);
     product = Arrays2.floats(zt, product);
     float[] b = Arrays2.floats(bias);
     if (result.length < f * mp) {
@@ -196,7 +196,7 @@ final class Conv2DLayer implements Layer {
       // gemm into a fresh output: INDArray.mmul took 7.5 ms for this product, gemm 3.8 ms (per 512
       // rows, the tutorial CNN's second convolution, one noisy run).
       INDArray dPatches = Nd4j.createUninitialized(DataType.FLOAT, m * positions, patch);
-      Nd4j.gemm(d, weights, dPatches, false, false, 1.0, 0.0);
+      Sgemm.into(d, weights, dPatches, false, false, 1f, 0f);
       return Patches.col2im(dPatches, (int) m, geometry, scratch);
     }
     INDArray dPatches =
@@ -441,7 +441,7 @@ final class Conv2DLayer implements Layer {
         INDArray perRow = c.reshape(m, 1).repeat(1, positions).reshape('c', m * positions, 1);
         scaled = d.mulColumnVector(perRow);
       }
-      Nd4j.gemm(scaled, u, sums[0], true, false, 1.0, 1.0);
+      Sgemm.into(scaled, u, sums[0], true, false, 1f, 1f);
       sums[1].addi(scaled.sum(0));
     }
 

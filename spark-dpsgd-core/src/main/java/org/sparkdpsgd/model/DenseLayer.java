@@ -52,7 +52,7 @@ final class DenseLayer implements Layer {
     input = x.rank() == 2 ? x : x.reshape('c', x.size(0), inputSize);
     // gemm into a fresh output: INDArray.mmul took 3.75 ms around the same 2.5 ms product.
     INDArray z = Nd4j.createUninitialized(weights.dataType(), input.size(0), weights.size(1));
-    Nd4j.gemm(input, weightsColumnMajor, z, false, false, 1.0, 0.0);
+    Sgemm.into(input, weightsColumnMajor, z, false, false, 1f, 0f);
     return z.addiRowVector(bias);
   }
 
@@ -60,7 +60,7 @@ final class DenseLayer implements Layer {
   public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
     INDArray d = dOut.rank() == 2 ? dOut : dOut.reshape('c', dOut.size(0), weights.size(1));
     grads.add(new Ghost(input, d));
-    return needInputGradient ? Nd4j.gemm(d, weights, false, true) : null;
+    return needInputGradient ? Sgemm.product(d, weights, false, true) : null;
   }
 
   /** Ghost-norm form: keeps the layer input A and output delta D. */
@@ -100,9 +100,9 @@ final class DenseLayer implements Layer {
     public void addWeightedSum(INDArray c, INDArray[] sums) {
       // Scaled in place: d is not read again.
       INDArray scaled = c == null || Arrays2.scaleRowsInPlace(d, c) ? d : d.muliColumnVector(c);
-      Nd4j.gemm(a, scaled, sums[0], true, false, 1.0, 1.0);
+      Sgemm.into(a, scaled, sums[0], true, false, 1f, 1f);
       INDArray ones = Nd4j.ones(scaled.dataType(), 1, scaled.size(0));
-      Nd4j.gemm(ones, scaled, sums[1].reshape(1, sums[1].length()), false, false, 1.0, 1.0);
+      Sgemm.into(ones, scaled, sums[1].reshape(1, sums[1].length()), false, false, 1f, 1f);
     }
 
     @Override
