@@ -20,8 +20,10 @@ final class DenseLayer implements Layer {
   private final INDArray weights;
 
   /**
-   * The weights again in column-major order: OpenBLAS multiplies a row-major batch by them about a
-   * third faster than by the row-major original (measured on this project's machine).
+   * The weights again in column-major order, for OpenBLAS: it multiplies a row-major batch by them
+   * about a third faster than by the row-major original (measured on this project's machine).
+   * oneDNN is as fast on the original, so with it ({@link Sgemm#usesOneDnn}) this is the original
+   * and no copy is made per step.
    */
   private final INDArray weightsColumnMajor;
 
@@ -32,7 +34,10 @@ final class DenseLayer implements Layer {
     this.inputSize = in.size();
     try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
       weights = Nd4j.create(dtype, inputSize, units);
-      weightsColumnMajor = Nd4j.create(dtype, new long[] {inputSize, units}, 'f');
+      weightsColumnMajor =
+          Sgemm.usesOneDnn() && dtype == DataType.FLOAT
+              ? weights
+              : Nd4j.create(dtype, new long[] {inputSize, units}, 'f');
       bias = Nd4j.create(dtype, units);
     }
   }
@@ -44,7 +49,9 @@ final class DenseLayer implements Layer {
 
   @Override
   public void paramsLoaded() {
-    Arrays2.copyColumnMajor(weights, weightsColumnMajor);
+    if (weightsColumnMajor != weights) {
+      Arrays2.copyColumnMajor(weights, weightsColumnMajor);
+    }
   }
 
   @Override

@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.commons.math3.stat.descriptive.rank.Median;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.train.DpSgdConfig;
 import org.sparkdpsgd.train.DpSgdTrainer;
+import org.sparkdpsgd.train.StepMetrics;
 import org.sparkdpsgd.train.TrainingResult;
 import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
@@ -99,7 +101,9 @@ final class BenchCommand implements Callable<Integer> {
     overrides.add("model.type=" + model);
     overrides.add("training.expected-batch-size=" + batchSize);
     overrides.add("training.epochs=null");
-    overrides.add("training.steps=" + steps);
+    // One step more than is timed: the first step of a run also waits for the run's tasks to start
+    // and connect, once per run; the rates are those of the steps after it (see steadyRate).
+    overrides.add("training.steps=" + (steps + 1));
     // A fixed σ: calibration is not what is measured here.
     overrides.add("privacy.target-epsilon=null");
     overrides.add("privacy.noise-multiplier=1.0");
@@ -161,6 +165,7 @@ final class BenchCommand implements Callable<Integer> {
     int dpMode = 0;
     int plainMode = modes.size() - 1;
     double[][][] rates = new double[data.size()][modes.size()][rounds];
+    List<Double> startupMillis = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
       for (int s = 0; s < data.size(); s++) {
         String where = data.size() == 1 ? "" : " " + data.get(s).label();
@@ -170,7 +175,8 @@ final class BenchCommand implements Callable<Integer> {
           int m = r % 2 == 0 ? k : modes.size() - 1 - k;
           costs.counting(s == 0 && m == dpMode);
           TrainingResult res = fit(modes.get(m), data.get(s).blocks(), spec);
-          rates[s][m][r] = batchSize * steps / res.wallSeconds();
+          rates[s][m][r] = steadyRate(res, batchSize);
+          startupMillis.add(res.metrics().get(0).elapsedSeconds() * 1e3);
           if (s == 0 && m == dpMode) {
             costs.addResidentResultBytes(res.timings().residentResultBytes());
           }
@@ -257,10 +263,28 @@ final class BenchCommand implements Callable<Integer> {
       perData.add(json);
     }
     double emptyMs = perData.get(0).get("empty_step_ms").asDouble();
-    double aggregated = costs.resultBytesPerStep((long) steps * rounds);
+    double aggregated = costs.resultBytesPerStep((long) (steps + 1) * rounds);
+    double startup =
+        new Median().evaluate(startupMillis.stream().mapToDouble(Double::doubleValue).toArray());
+    System.out.printf(
+        Locale.ROOT,
+        "start of a run to the end of its first step (untimed): median %.1f ms%n",
+        startup);
     System.out.println(
         ClusterCosts.describe(emptyMs, ClusterCosts.broadcastBytes(initial), aggregated));
-    System.out.println(summaryJson(perData, initial, aggregated, costs, data));
+    System.out.println(summaryJson(perData, initial, aggregated, startup, costs, data));
+  }
+
+  /**
+   * Examples/s of a run's steps after its first: from the end of step 1 to the end of the last
+   * step, as the peers time their steps after warming up. The first step also waits for the run's
+   * tasks to start and connect (tens of ms once per run, reported on its own), which would
+   * otherwise weigh on a short run's rate as it never does on a training run of thousands of steps.
+   */
+  static double steadyRate(TrainingResult res, long batchSize) {
+    List<StepMetrics> m = res.metrics();
+    double seconds = m.get(m.size() - 1).elapsedSeconds() - m.get(0).elapsedSeconds();
+    return batchSize * (m.size() - 1) / seconds;
   }
 
   /** The last line: the first data set's results at the top level (as before), then the others. */
@@ -268,6 +292,7 @@ final class BenchCommand implements Callable<Integer> {
       List<ObjectNode> perData,
       double[] initial,
       double aggregated,
+      double startup,
       ClusterCosts costs,
       List<BenchData> data) {
     ObjectNode json = OutputWriter.JSON.createObjectNode();
@@ -277,6 +302,7 @@ final class BenchCommand implements Callable<Integer> {
     json.put("steps_per_round", steps);
     json.put("warmup_steps", warmupSteps == null ? steps : warmupSteps);
     json.put("steps", steps * rounds);
+    json.put("run_start_ms_median", round1(startup));
     json.put("noise_prefetch", noisePrefetch.trim().toLowerCase(Locale.ROOT));
     json.setAll(perData.get(0));
     costs.put(

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.train.StepMetrics;
+import org.sparkdpsgd.train.TrainingResult;
 import org.sparkdpsgd.util.InvalidInputException;
 
 /** `dpsgd bench` on synthetic data: its JSON summary and its one-line errors. */
@@ -38,6 +41,7 @@ class BenchCliTest {
             .count());
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
     assertEquals(3000, json.get("examples").asLong());
+    assertTrue(json.get("run_start_ms_median").asDouble() > 0, json.toString());
     assertEquals("synthetic 3000x5", json.get("data").asText());
     double[] dp = doubles(json.get("dp_examples_per_s_rounds"));
     double[] plain = doubles(json.get("nonprivate_examples_per_s_rounds"));
@@ -66,6 +70,21 @@ class BenchCliTest {
     for (int k = 0; k < 3; k++) {
       assertEquals(first[k] / there[k], slower[k], 0.002, "round " + k);
     }
+  }
+
+  /**
+   * A run's rate counts the steps after its first (whose time includes starting the run's tasks):
+   * steps ending at 50, 60, 72 and 80 ms give 3 steps in 30 ms.
+   */
+  @Test
+  void theRateLeavesOutTheFirstStep() {
+    List<StepMetrics> steps = new ArrayList<>();
+    double[] ends = {0.050, 0.060, 0.072, 0.080};
+    for (int t = 0; t < ends.length; t++) {
+      steps.add(new StepMetrics(t + 1, ends.length, Double.NaN, 1.0, ends[t], 0));
+    }
+    TrainingResult run = new TrainingResult(null, new double[0], null, steps, 0.2, null);
+    assertEquals(1024 * 3 / 0.030, BenchCommand.steadyRate(run, 1024), 1e-6);
   }
 
   @Test
