@@ -51,7 +51,7 @@ final class RunDisclosures {
     }
   }
 
-  private static String startingModel(String initFrom) {
+  static String startingModel(String initFrom) {
     return "the starting model "
         + initFrom
         + " (model.init-from): its training data must be public; ε covers only this run's data";

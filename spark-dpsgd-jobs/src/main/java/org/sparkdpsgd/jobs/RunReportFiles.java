@@ -21,7 +21,8 @@ final class RunReportFiles {
       Evaluation test,
       List<RunCurves.Point> curves,
       List<String> warnings,
-      String ledgerPosition)
+      String ledgerPosition,
+      String initFrom)
       throws IOException {
     boolean lm = test != null ? test.languageModel() : r.spec().numClasses() == 0;
     Map<String, XYChart> charts = RunPlots.charts(r, curves, lm);
@@ -33,7 +34,8 @@ final class RunReportFiles {
       written.add(e.getKey());
     }
     String html =
-        RunReportHtml.page(r, test, warnings, List.copyOf(charts.keySet()), ledgerPosition);
+        RunReportHtml.page(
+            r, test, warnings, List.copyOf(charts.keySet()), ledgerPosition, initFrom);
     try (OutputStream o = out.fs().create(out.file("report.html"), true)) {
       o.write(html.getBytes(StandardCharsets.UTF_8));
     }

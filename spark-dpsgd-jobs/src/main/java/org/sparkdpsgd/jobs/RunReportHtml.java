@@ -21,7 +21,8 @@ final class RunReportHtml {
       Evaluation test,
       List<String> warnings,
       List<String> plots,
-      String ledgerPosition) {
+      String ledgerPosition,
+      String initFrom) {
     PrivacyReport p = r.privacy();
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
@@ -42,6 +43,12 @@ final class RunReportHtml {
     h.append("<p><small>")
         .append(escapeHtml4(p.nonPrivate() ? "No privacy accounting." : p.summary()))
         .append("</small></p>\n");
+    if (initFrom != null) {
+      // Fine-tuning: the starting model's data is outside ε, so the reader of the page must see it.
+      h.append("<p>Trained from ")
+          .append(escapeHtml4(RunDisclosures.startingModel(initFrom)))
+          .append(".</p>\n");
+    }
     if (ledgerPosition != null) {
       h.append("<p>Privacy budget ledger: ").append(escapeHtml4(ledgerPosition)).append("</p>\n");
     }

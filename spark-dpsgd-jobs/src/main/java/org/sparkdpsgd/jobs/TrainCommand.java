@@ -168,7 +168,13 @@ final class TrainCommand implements Callable<Integer> {
         warnings.add("the training loss in metrics.csv was stored WITHOUT noise: it is outside ε");
       }
       RunReportFiles.write(
-          out, result, eval, points, warnings, ledger == null ? null : ledgerPosition(ledger));
+          out,
+          result,
+          eval,
+          points,
+          warnings,
+          ledger == null ? null : ledgerPosition(ledger),
+          dp.initFrom());
       printSummary(result.privacy(), eval, wall, out);
     }
     return 0;

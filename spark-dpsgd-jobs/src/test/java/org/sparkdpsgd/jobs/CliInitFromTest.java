@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,6 +169,11 @@ class CliInitFromTest {
         report.path("treated_as_public").toString().contains("the starting model " + publicRun),
         report.toString());
     assertTrue(json(publicRun.resolve("report.json")).path("init_from").isMissingNode());
+    // and so does the page a person reads (and only there where a start was given)
+    assertTrue(
+        Files.readString(tuned.resolve("report.html"))
+            .contains("Trained from the starting model " + publicRun.resolve("model.json")));
+    assertFalse(Files.readString(publicRun.resolve("report.html")).contains("Trained from"));
     double[] after = params(tuned);
     assertEquals(saved.length, after.length);
     double moved = 0;
