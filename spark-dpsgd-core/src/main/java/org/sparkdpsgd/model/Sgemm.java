@@ -117,6 +117,9 @@ final class Sgemm {
       }
       long rows = x.size(0);
       long cols = x.size(1);
+      if (rows == 0 || cols == 0) {
+        return null; // an empty array may have no buffer: ND4J's gemm handles it
+      }
       long s0 = x.stride(0);
       long s1 = x.stride(1);
       // A view's buffer pointer already starts at its first element (its offset is in data()).
@@ -138,8 +141,10 @@ final class Sgemm {
       return false;
     }
     if (wanted != null && !wanted.isEmpty() && !"onednn".equalsIgnoreCase(wanted)) {
-      throw new IllegalArgumentException(
-          "sparkdpsgd.sgemm must be onednn or openblas, not '" + wanted + "'");
+      // Read where the first product runs (maybe an executor, mid-run): no place to fail cleanly.
+      LOG.warn(
+          "sparkdpsgd.sgemm / SPARKDPSGD_SGEMM is '{}', not onednn or openblas: using onednn",
+          wanted);
     }
     try {
       FloatPointer one = new FloatPointer(1f);

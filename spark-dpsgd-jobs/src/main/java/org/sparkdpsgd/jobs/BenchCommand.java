@@ -39,7 +39,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch-size", description = "expected batch size (default: 1024)")
   long batchSize = 1024;
 
-  @Option(names = "--steps", description = "measured steps per round and mode (default: 30)")
+  @Option(
+      names = "--steps",
+      description =
+          "measured steps per round and mode (default: 30); each run trains one more, its first,"
+              + " untimed: that step also waits for the run's tasks to start")
   int steps = 30;
 
   @Option(

@@ -75,6 +75,14 @@ final class CanariesCommand implements Callable<Integer> {
   int candidates = 10_000;
 
   @Option(
+      names = "--canaries-per-count",
+      description =
+          "canaries (distinct secrets) per insertion count (default ${DEFAULT-VALUE}); a row's mean"
+              + " exposure is a mean over these, so more of them keep one secret that the model finds"
+              + " likely from the start (a year, a round number) from moving the row")
+  int canariesPerCount = CanaryPlan.STANDARD_CANARIES_PER_COUNT;
+
+  @Option(
       names = "--seed",
       description =
           "seed of the canaries' secrets and the candidate sample (default ${DEFAULT-VALUE})")
@@ -90,6 +98,10 @@ final class CanariesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (canariesPerCount < 1) {
+      throw new InvalidInputException(
+          "--canaries-per-count must be >= 1; provided value: " + canariesPerCount);
+    }
     JobConfig c = JobConfig.load(config, sets);
     List<String> npSets = new ArrayList<>(sets);
     npSets.add("training.no-privacy=true");
@@ -111,10 +123,7 @@ final class CanariesCommand implements Callable<Integer> {
     }
     CanaryPlan plan =
         CanaryPlan.seeded(
-            CanaryFormat.pin(),
-            CanaryPlan.STANDARD_INSERTIONS,
-            CanaryPlan.STANDARD_CANARIES_PER_COUNT,
-            seed);
+            CanaryFormat.pin(), CanaryPlan.STANDARD_INSERTIONS, canariesPerCount, seed);
     UserSettings users = UserSettings.of(c);
     SecretSharer experiment =
         new SecretSharer(plan, text.window())

@@ -114,7 +114,10 @@ class CliInitFromTest {
     assertTrue(wrong.err().contains("holds the network"), wrong.err());
   }
 
-  /** canaries.json names the public model its runs started from. */
+  /**
+   * canaries.json names the public model its runs started from (and holds as many canaries per
+   * insertion count as --canaries-per-count asks).
+   */
   @Test
   void canariesJsonNamesTheSavedModel() throws IOException {
     Path conf = CanariesCliTest.corpus(dir);
@@ -124,12 +127,30 @@ class CliInitFromTest {
     String saved = publicRun.resolve("model.json").toString();
     Path out = dir.resolve("canaries");
     CliRunner.Result r =
-        oneEpoch("canaries", conf, out, "--set", "model.init-from=" + saved, "--candidates", "200");
+        oneEpoch(
+            "canaries",
+            conf,
+            out,
+            "--set",
+            "model.init-from=" + saved,
+            "--candidates",
+            "200",
+            "--canaries-per-count",
+            "2");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode report = json(out.resolve("canaries.json"));
     assertEquals(saved, report.path("init_from").asText());
     assertTrue(
         report.path("init_from_note").asText().contains("must be public"), report.toString());
+    JsonNode canaries = report.path("models").path(0).path("canaries");
+    assertEquals(8, canaries.size(), canaries.toString());
+    for (int k = 0; k < 8; k++) {
+      assertEquals(List.of(1, 4, 16, 64).get(k / 2), canaries.path(k).path("insertions").asInt());
+    }
+    CliRunner.Result none = oneEpoch("canaries", conf, out, "--canaries-per-count", "0");
+    assertEquals(2, none.exitCode(), none.err());
+    assertEquals(
+        "dpsgd: error: --canaries-per-count must be >= 1; provided value: 0", none.err().strip());
   }
 
   private static CliRunner.Result oneEpoch(String command, Path conf, Path out, String... extra) {
