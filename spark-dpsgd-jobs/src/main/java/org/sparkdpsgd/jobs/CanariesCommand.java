@@ -63,6 +63,14 @@ final class CanariesCommand implements Callable<Integer> {
       description = "override a setting, e.g. --set training.epochs=30 (repeatable)")
   List<String> sets = new ArrayList<>();
 
+  @Option(
+      names = "--non-private-set",
+      description =
+          "override a training.* setting for the non-private model only, after --set, e.g."
+              + " --non-private-set training.learning-rate=0.01 (repeatable): each model at its"
+              + " own best recipe")
+  List<String> nonPrivateSets = new ArrayList<>();
+
   @Option(names = "--output", required = true, description = "output directory")
   String output;
 
@@ -102,8 +110,17 @@ final class CanariesCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "--canaries-per-count must be >= 1; provided value: " + canariesPerCount);
     }
+    for (String set : nonPrivateSets) {
+      // The two models share the corpus, the canaries and the test set: only how the
+      // non-private one trains may differ.
+      if (!set.strip().startsWith("training.")) {
+        throw new InvalidInputException(
+            "--non-private-set takes training.* settings only; provided value: " + set);
+      }
+    }
     JobConfig c = JobConfig.load(config, sets);
     List<String> npSets = new ArrayList<>(sets);
+    npSets.addAll(nonPrivateSets);
     npSets.add("training.no-privacy=true");
     JobConfig cNp = JobConfig.load(config, npSets);
     DpSgdConfig dp = TrainerSettings.from(c);
@@ -179,12 +196,13 @@ final class CanariesCommand implements Callable<Integer> {
       json.set(
           "dp_run",
           TestingHooks.mark(
-              privacy(dpRun.privacy(), result.dpTest()), console.hooks.get(SecretSharer.PRIVATE)));
+              privacy(dpRun.privacy(), result.dpTest(), dp),
+              console.hooks.get(SecretSharer.PRIVATE)));
+      ObjectNode npJson = privacy(npRun.privacy(), result.nonPrivateTest(), np);
+      npJson.set("overrides", OutputWriter.JSON.valueToTree(nonPrivateSets));
       json.set(
           "non_private_run",
-          TestingHooks.mark(
-              privacy(npRun.privacy(), result.nonPrivateTest()),
-              console.hooks.get(SecretSharer.NON_PRIVATE)));
+          TestingHooks.mark(npJson, console.hooks.get(SecretSharer.NON_PRIVATE)));
       json.put("recipe", dpRun.spec().describe());
       RunDisclosures.putInitFrom(json, dp.initFrom());
       try (OutputStream o = out.fs().create(out.file("canaries.json"), true)) {
@@ -309,7 +327,7 @@ final class CanariesCommand implements Callable<Integer> {
         c.number("data.feature-shift"));
   }
 
-  private static ObjectNode privacy(PrivacyReport p, Evaluation eval) {
+  private static ObjectNode privacy(PrivacyReport p, Evaluation eval, DpSgdConfig recipe) {
     ObjectNode n = OutputWriter.JSON.createObjectNode();
     n.put(
         "privacy_guarantee",
@@ -328,6 +346,8 @@ final class CanariesCommand implements Callable<Integer> {
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());
     n.put("privacy_unit", p.nonPrivate() ? "none" : p.privacyUnit());
+    n.put("optimizer", recipe.optimizer().name());
+    n.put("learning_rate", recipe.optimizer().learningRate());
     if (eval != null) {
       n.put("test_perplexity", eval.perplexity());
       n.put("test_bits_per_character", eval.bitsPerCharacter());

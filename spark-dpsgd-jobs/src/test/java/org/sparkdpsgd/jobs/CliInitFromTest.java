@@ -2,6 +2,7 @@ package org.sparkdpsgd.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,7 +117,8 @@ class CliInitFromTest {
 
   /**
    * canaries.json names the public model its runs started from (and holds as many canaries per
-   * insertion count as --canaries-per-count asks).
+   * insertion count as --canaries-per-count asks); --non-private-set changes the non-private
+   * model's recipe only, and takes training.* settings only.
    */
   @Test
   void canariesJsonNamesTheSavedModel() throws IOException {
@@ -136,9 +138,21 @@ class CliInitFromTest {
             "--candidates",
             "200",
             "--canaries-per-count",
-            "2");
+            "2",
+            "--non-private-set",
+            "training.epochs=2",
+            "--non-private-set",
+            "training.learning-rate=0.05");
     assertEquals(0, r.exitCode(), r.err());
     JsonNode report = json(out.resolve("canaries.json"));
+    JsonNode dpRun = report.path("dp_run");
+    JsonNode npRun = report.path("non_private_run");
+    double q = dpRun.path("sampling_rate").asDouble();
+    assertEquals(Math.ceil(1 / q), dpRun.path("steps").asDouble(), 0, report.toString());
+    assertEquals(Math.ceil(2 / q), npRun.path("steps").asDouble(), 0, report.toString());
+    assertEquals(0.05, npRun.path("learning_rate").asDouble(), 0);
+    assertNotEquals(0.05, dpRun.path("learning_rate").asDouble());
+    assertEquals("training.epochs=2", npRun.path("overrides").path(0).asText());
     assertEquals(saved, report.path("init_from").asText());
     assertTrue(
         report.path("init_from_note").asText().contains("must be public"), report.toString());
@@ -147,6 +161,13 @@ class CliInitFromTest {
     for (int k = 0; k < 8; k++) {
       assertEquals(List.of(1, 4, 16, 64).get(k / 2), canaries.path(k).path("insertions").asInt());
     }
+    CliRunner.Result data =
+        oneEpoch("canaries", conf, out, "--non-private-set", "data.train=/elsewhere");
+    assertEquals(2, data.exitCode(), data.err());
+    assertEquals(
+        "dpsgd: error: --non-private-set takes training.* settings only; provided value:"
+            + " data.train=/elsewhere",
+        data.err().strip());
     CliRunner.Result none = oneEpoch("canaries", conf, out, "--canaries-per-count", "0");
     assertEquals(2, none.exitCode(), none.err());
     assertEquals(
