@@ -1,10 +1,7 @@
 package org.sparkdpsgd.train;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -31,10 +28,11 @@ import org.sparkdpsgd.data.ExampleBlock;
 /**
  * Steps without a Spark job each: one job for the whole run whose tasks ({@link ResidentTask}, one
  * per partition) stay on the executors that cache their blocks, and take each step's weights from
- * the driver over a socket and send their clipped sums back. A Spark job costs 18–22 ms in local[2]
- * (58 ms on a 2-worker standalone cluster) even when its tasks do nothing (scheduling, task
- * serialisation, the broadcast, the result's way back); an empty resident step costs 2.5–3.5 ms
- * (6.4 ms on that cluster).
+ * the driver over a socket and send their clipped sums back (in memory instead, {@link InJvmLinks},
+ * when Spark runs them in the driver's own JVM). A Spark job costs 18–22 ms in local[2] (58 ms on a
+ * 2-worker standalone cluster) even when its tasks do nothing (scheduling, task serialisation, the
+ * broadcast, the result's way back); an empty resident step costs 2.5–3.5 ms (6.4 ms on that
+ * cluster).
  *
  * <p>What a step computes is unchanged: the same aggregator, keyed by the same step, merged
  * exactly, so the sums are bit-identical to a per-step job's ({@code ResidentStepsTest}). Faults
@@ -108,13 +106,27 @@ final class ResidentSteps implements AutoCloseable {
     return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 
-  /** Starts the run's job; its tasks connect while the caller goes on. */
+  /**
+   * Starts the run's job; its tasks connect while the caller goes on. Tasks that Spark runs in this
+   * JVM (local mode) link in memory unless {@code -Dsparkdpsgd.resident-link=socket} (or the
+   * environment variable {@code SPARKDPSGD_RESIDENT_LINK}) asks for sockets, to compare the two.
+   */
   static ResidentSteps start(JavaRDD<ExampleBlock> blocks, StepContext settings, long connectMillis)
       throws IOException {
-    return new ResidentSteps(blocks, settings, connectMillis);
+    String link =
+        System.getProperty("sparkdpsgd.resident-link", System.getenv("SPARKDPSGD_RESIDENT_LINK"));
+    return start(blocks, settings, connectMillis, !"socket".equalsIgnoreCase(link));
   }
 
-  private ResidentSteps(JavaRDD<ExampleBlock> blocks, StepContext settings, long connectMillis)
+  /** As above; {@code inJvmLinks} false: every task connects to the driver's socket. */
+  static ResidentSteps start(
+      JavaRDD<ExampleBlock> blocks, StepContext settings, long connectMillis, boolean inJvmLinks)
+      throws IOException {
+    return new ResidentSteps(blocks, settings, connectMillis, inJvmLinks);
+  }
+
+  private ResidentSteps(
+      JavaRDD<ExampleBlock> blocks, StepContext settings, long connectMillis, boolean inJvmLinks)
       throws IOException {
     this.settings = settings;
     this.partitions = blocks.getNumPartitions();
@@ -129,6 +141,9 @@ final class ResidentSteps implements AutoCloseable {
     acceptor = new Thread(this::acceptAll, "dpsgd-resident-steps-acceptor");
     acceptor.setDaemon(true);
     acceptor.start();
+    if (inJvmLinks) {
+      InJvmLinks.open(token, (link, partition) -> register(new Connection(link, partition)));
+    }
     connectDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectMillis);
     JavaFutureAction<Void> started;
     try {
@@ -137,6 +152,7 @@ final class ResidentSteps implements AutoCloseable {
           blocks.foreachPartitionAsync(
               new ResidentTask(host, server.getLocalPort(), token, settings.atStep(0)));
     } catch (RuntimeException e) {
+      InJvmLinks.close(token);
       server.close();
       throw e;
     } finally {
@@ -183,7 +199,7 @@ final class ResidentSteps implements AutoCloseable {
           continue;
         }
         try {
-          byte[] frame = StepWire.readFrame(c.in, () -> connection(p) == c && !job.isDone());
+          byte[] frame = c.link.receive(() -> connection(p) == c && !job.isDone());
           ClippedGradientAggregator sums = ClippedGradientAggregator.fromWire(context, frame);
           timings.addResidentResultBytes(frame.length);
           total = total == null ? sums : total.merge(sums);
@@ -308,7 +324,8 @@ final class ResidentSteps implements AutoCloseable {
   private Connection handshake(Socket s) throws IOException {
     s.setTcpNoDelay(true);
     s.setSoTimeout(HELLO_MILLIS);
-    InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+    // Unbuffered: nothing after the hello may be read into a buffer that the link would not see.
+    InputStream in = s.getInputStream();
     byte[] hello = StepWire.readFrame(in, () -> false, StepWire.HELLO_BYTES);
     ByteBuffer b = ByteBuffer.wrap(hello);
     byte[] sent = new byte[StepWire.TOKEN_BYTES];
@@ -320,8 +337,7 @@ final class ResidentSteps implements AutoCloseable {
     if (partition < 0 || partition >= partitions) {
       throw new IOException("unknown partition " + partition);
     }
-    s.setSoTimeout(ResidentTask.POLL_MILLIS);
-    return new Connection(s, partition, in, new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+    return new Connection(ResidentLink.over(s), partition);
   }
 
   /** Stops the tasks and ends the job. */
@@ -354,6 +370,7 @@ final class ResidentSteps implements AutoCloseable {
       job.cancel(true);
       Thread.currentThread().interrupt();
     } finally {
+      InJvmLinks.close(token);
       closeQuietly(server);
       for (Connection c : open.values()) {
         c.close();
@@ -369,26 +386,22 @@ final class ResidentSteps implements AutoCloseable {
     }
   }
 
-  /** One task attempt's connection. */
+  /** One task attempt's link. */
   private static final class Connection {
-    final Socket socket;
+    final ResidentLink link;
     final int partition;
-    final InputStream in;
-    final OutputStream out;
 
-    Connection(Socket socket, int partition, InputStream in, OutputStream out) {
-      this.socket = socket;
+    Connection(ResidentLink link, int partition) {
+      this.link = link;
       this.partition = partition;
-      this.in = in;
-      this.out = out;
     }
 
     void send(byte[] message) throws IOException {
-      StepWire.writeFrame(out, message);
+      link.send(message);
     }
 
     void close() {
-      closeQuietly(socket);
+      link.close();
     }
   }
 }

@@ -1,9 +1,5 @@
 package org.sparkdpsgd.train;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -45,37 +41,49 @@ final class ResidentTask implements VoidFunction<Iterator<ExampleBlock>> {
   @Override
   public void call(Iterator<ExampleBlock> partition) throws Exception {
     TaskContext task = TaskContext.get();
+    ResidentLink inJvm = InJvmLinks.connect(token, task.partitionId());
+    if (inJvm != null) {
+      try {
+        serve(inJvm, partition, task);
+      } finally {
+        inJvm.close();
+      }
+      return;
+    }
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(driverHost, driverPort), 30_000);
       socket.setTcpNoDelay(true);
-      socket.setSoTimeout(POLL_MILLIS);
-      InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-      OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      ResidentLink link = ResidentLink.over(socket);
       // Hello first: the driver learns at once that the task has a slot; reading (or recomputing)
       // the blocks may take long.
-      StepWire.writeFrame(out, StepWire.hello(token, task.partitionId(), task.taskAttemptId()));
-      List<ExampleBlock> blocks = new ArrayList<>();
-      partition.forEachRemaining(blocks::add);
-      while (true) {
-        StepWire.Step step =
-            StepWire.readStep(
-                StepWire.readFrame(
-                    in,
-                    () -> {
-                      task.killTaskIfInterrupted(); // throws when Spark cancels the job
-                      return true;
-                    }));
-        if (step == null) {
-          return;
-        }
-        // Also here: while steps keep coming the wait above never times out.
-        task.killTaskIfInterrupted();
-        // Never serialised (the result is toWire's sums), so a plain supplier of the weights.
-        ClippedGradientAggregator sums =
-            ClippedGradientAggregator.of(settings.atStep(step.step()), step::weights);
-        sums.addAll(blocks, task.cpus()); // a task with several cores uses them all
-        StepWire.writeFrame(out, sums.toWire());
+      link.send(StepWire.hello(token, task.partitionId(), task.taskAttemptId()));
+      serve(link, partition, task);
+    }
+  }
+
+  /** Takes the blocks, then answers steps until a stop (or until the link or the job ends). */
+  private void serve(ResidentLink link, Iterator<ExampleBlock> partition, TaskContext task)
+      throws Exception {
+    List<ExampleBlock> blocks = new ArrayList<>();
+    partition.forEachRemaining(blocks::add);
+    while (true) {
+      StepWire.Step step =
+          StepWire.readStep(
+              link.receive(
+                  () -> {
+                    task.killTaskIfInterrupted(); // throws when Spark cancels the job
+                    return true;
+                  }));
+      if (step == null) {
+        return;
       }
+      // Also here: while steps keep coming the wait above never times out.
+      task.killTaskIfInterrupted();
+      // Never serialised (the result is toWire's sums), so a plain supplier of the weights.
+      ClippedGradientAggregator sums =
+          ClippedGradientAggregator.of(settings.atStep(step.step()), step::weights);
+      sums.addAll(blocks, task.cpus()); // a task with several cores uses them all
+      link.send(sums.toWire());
     }
   }
 }

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sparkdpsgd.TestData;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.StepContext;
@@ -34,9 +36,10 @@ import org.sparkdpsgd.sampling.SamplingKey;
 /**
  * Resident tasks compute, bit for bit, what one Spark job per step computes: for DP and non-private
  * steps, in float and double, over several steps with changing weights, when a task attempt is
- * killed between steps (Spark relaunches it; the driver sends the step again), and with a stranger
- * on the driver's port. Where they cannot run (more partitions than task slots, or a tree) the run
- * uses per-step jobs, and says so.
+ * killed between steps (Spark relaunches it; the driver sends the step again), whether the tasks
+ * link to the driver in memory (local mode) or over its socket, and with a stranger on the driver's
+ * port. Where they cannot run (more partitions than task slots, or a tree) the run uses per-step
+ * jobs, and says so.
  */
 @Timeout(300) // a deadlock fails the test instead of hanging the build
 class ResidentStepsTest {
@@ -90,8 +93,22 @@ class ResidentStepsTest {
     assertEquals(expected.lossSum(), actual.lossSum(), 0.0, what);
   }
 
-  @Test
-  void residentStepsEqualPerStepJobsBitForBit() throws Exception {
+  /**
+   * Local mode runs the tasks in this JVM, where they link to the driver in memory unless told to
+   * use its socket (as executors in their own JVMs do); the count of in-memory links tells which
+   * way they went.
+   */
+  private static ResidentSteps start(StepContext s, boolean inJvm) throws Exception {
+    long before = InJvmLinks.linksMade();
+    ResidentSteps resident = ResidentSteps.start(data.rdd(), s, 30_000, inJvm);
+    resident.run(s.atStep(0), weightsOf(0), new StepTimings()); // every task has linked
+    assertEquals(inJvm ? 2 : 0, InJvmLinks.linksMade() - before, "in-memory links");
+    return resident;
+  }
+
+  @ParameterizedTest(name = "in-JVM links {0}")
+  @ValueSource(booleans = {true, false})
+  void residentStepsEqualPerStepJobsBitForBit(boolean inJvm) throws Exception {
     assertEquals(2, data.rdd().getNumPartitions());
     assertNull(ResidentSteps.unavailable(data.rdd(), 2));
     for (double clip : new double[] {0.7, Double.POSITIVE_INFINITY}) {
@@ -99,7 +116,7 @@ class ResidentStepsTest {
         StepContext s = settings(clip, useDouble);
         List<ClippedGradientAggregator> jobs = perStepJobs(s, 4);
         StepTimings timings = new StepTimings();
-        try (ResidentSteps resident = ResidentSteps.start(data.rdd(), s, 30_000)) {
+        try (ResidentSteps resident = start(s, inJvm)) {
           for (long t = 1; t <= 4; t++) {
             ClippedGradientAggregator expected = jobs.get((int) t - 1);
             ClippedGradientAggregator actual = resident.run(s.atStep(t), weightsOf(t), timings);
@@ -112,8 +129,9 @@ class ResidentStepsTest {
     }
   }
 
-  @Test
-  void aKilledTaskIsRelaunchedAndGetsTheStepAgain() throws Exception {
+  @ParameterizedTest(name = "in-JVM links {0}")
+  @ValueSource(booleans = {true, false})
+  void aKilledTaskIsRelaunchedAndGetsTheStepAgain(boolean inJvm) throws Exception {
     SparkContext sc = data.rdd().context();
     Map<Integer, List<Long>> attemptsByPartition = new ConcurrentHashMap<>();
     SparkListener starts =
@@ -128,7 +146,8 @@ class ResidentStepsTest {
     StepContext s = settings(0.7, false);
     List<ClippedGradientAggregator> jobs = perStepJobs(s, 3);
     sc.addSparkListener(starts);
-    try (ResidentSteps resident = ResidentSteps.start(data.rdd(), s, 30_000)) {
+    long linksBefore = InJvmLinks.linksMade();
+    try (ResidentSteps resident = ResidentSteps.start(data.rdd(), s, 30_000, inJvm)) {
       assertSameSums(
           jobs.get(0), resident.run(s.atStep(1), weightsOf(1), new StepTimings()), "before");
       long residentTask = attemptsByPartition.get(0).get(0);
@@ -142,6 +161,7 @@ class ResidentStepsTest {
       sc.listenerBus().waitUntilEmpty(10_000);
       assertEquals(2, attemptsByPartition.get(0).size(), "partition 0 ran a second attempt");
       assertEquals(1, attemptsByPartition.get(1).size(), "partition 1 kept its task");
+      assertEquals(inJvm ? 3 : 0, InJvmLinks.linksMade() - linksBefore, "in-memory links");
     } finally {
       sc.removeSparkListener(starts);
     }
