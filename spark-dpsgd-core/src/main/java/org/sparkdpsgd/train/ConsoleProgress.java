@@ -19,6 +19,7 @@ public final class ConsoleProgress implements ProgressListener {
   private final double everySeconds;
   private final double delta;
   private double lastPrinted = Double.NEGATIVE_INFINITY;
+  private double lastSeen = Double.NEGATIVE_INFINITY;
   private long firstStep = -1;
   private double firstStepEnd;
   private String units = "examples";
@@ -40,6 +41,12 @@ public final class ConsoleProgress implements ProgressListener {
 
   @Override
   public void onStep(StepMetrics m) {
+    if (m.elapsedSeconds() < lastSeen) {
+      // A new run (dpsgd repeat trains several with one listener): its clock starts again.
+      lastPrinted = Double.NEGATIVE_INFINITY;
+      firstStep = -1;
+    }
+    lastSeen = m.elapsedSeconds();
     if (firstStep < 0) {
       firstStep = m.step();
       firstStepEnd = m.elapsedSeconds();

@@ -37,6 +37,29 @@ class ConsoleProgressTest {
     assertTrue(l.get(0).startsWith("step 1/20 (5%)  ε 0.100 (δ=1e-05)  100 examples/s"), l.get(0));
   }
 
+  /**
+   * dpsgd repeat trains several runs with one listener, each with its own clock: a second run's
+   * steps print every 10 s of its own time, with its own estimate (not held back until its clock
+   * passes the first run's end, as they once were).
+   */
+  @Test
+  void aSecondRunPrintsFromItsOwnStart() {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    ConsoleProgress p =
+        new ConsoleProgress(new PrintStream(buf, true, StandardCharsets.UTF_8), 10, 1e-5);
+    for (int run = 0; run < 2; run++) {
+      for (int t = 1; t <= 100; t++) {
+        p.onStep(new StepMetrics(t, 100, Double.NaN, 1, 5 * (run == 0 ? 2 : 1) * t, 100));
+      }
+    }
+    List<String> l = buf.toString(StandardCharsets.UTF_8).lines().toList();
+    // run 1 (10 s a step): every step; run 2 (5 s a step): steps 1, 3, 5, ..., 99 and 100
+    assertEquals(100 + 51, l.size(), l.toString());
+    assertTrue(l.get(100).startsWith("step 1/100 "), l.get(100));
+    assertTrue(
+        l.get(106).startsWith("step 13/100 ") && l.get(106).endsWith("7m15s left"), l.get(106));
+  }
+
   @Test
   void aLeakedLossIsLabelledAsSuch() {
     assertTrue(lines(0.5).get(0).contains("loss 0.5000 (UN-NOISED, LEAKS)"));
