@@ -41,6 +41,8 @@ class BenchCliTest {
             .count());
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
     assertEquals(3000, json.get("examples").asLong());
+    // No --warmup-steps: logistic regression's default, enough for the JIT (not the 2 timed steps)
+    assertEquals(400, json.get("warmup_steps").asInt(), json.toString());
     assertTrue(json.get("run_start_ms_median").asDouble() > 0, json.toString());
     assertEquals("synthetic 3000x5", json.get("data").asText());
     double[] dp = doubles(json.get("dp_examples_per_s_rounds"));
