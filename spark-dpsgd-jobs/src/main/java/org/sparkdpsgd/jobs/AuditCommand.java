@@ -203,7 +203,8 @@ final class AuditCommand implements Callable<Integer> {
               audit.canariesCount());
           hooks.add(TestingHooks.apply(trainer, System.out));
           trainer.listener(
-              new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta()));
+              new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta())
+                  .units(plan.userLevel() ? "users" : "examples"));
         });
     OneRunAuditResult r = audit.run(data.train(), dp);
     PrivacyReport p = r.run().privacy();

@@ -144,7 +144,9 @@ final class MiaAudit {
       if (reference < 0) {
         hooks.put(model, new ArrayList<>(used));
       }
-      trainer.listener(new ConsoleProgress(System.out, progressSeconds, plan.delta()));
+      trainer.listener(
+          new ConsoleProgress(System.out, progressSeconds, plan.delta())
+              .units(plan.userLevel() ? "users" : "examples"));
     }
 
     @Override

@@ -1,11 +1,13 @@
 package org.sparkdpsgd.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdpsgd.audit.CanaryFormat;
@@ -58,6 +60,13 @@ class RecordLevelCanariesCliTest {
     CliRunner.Result r = CliRunner.run(all);
     assertEquals(0, r.exitCode(), r.err());
     System.out.print(r.out());
+    // The DP model's progress counts what each step samples: records (users) when they are the
+    // unit. (The non-private model, ε ∞, has no unit to protect and samples windows.)
+    String unit = r.out().contains("Poisson sampling of users") ? " users/s" : " examples/s";
+    List<String> progress =
+        r.out().lines().filter(l -> l.startsWith("step ") && !l.contains("ε ∞")).toList();
+    assertFalse(progress.isEmpty(), r.out());
+    assertTrue(progress.stream().allMatch(l -> l.contains(unit)), unit + ": " + progress);
     return OutputWriter.JSON.readTree(out.resolve("canaries.json").toFile());
   }
 
