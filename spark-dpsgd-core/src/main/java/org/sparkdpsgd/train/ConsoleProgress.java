@@ -31,12 +31,13 @@ public final class ConsoleProgress implements ProgressListener {
   }
 
   /**
-   * What the rate counts: "examples", or "users" for user-level privacy (a step samples users, and
-   * the rate is the expected batch per second).
+   * Progress of a run of {@code plan}: its δ, and what its rate counts: examples, or users when the
+   * plan samples users (user-level privacy: the rate is the expected batch per second).
    */
-  public ConsoleProgress units(String plural) {
-    this.units = plural;
-    return this;
+  public static ConsoleProgress of(PrintStream out, double everySeconds, TrainingPlan plan) {
+    ConsoleProgress p = new ConsoleProgress(out, everySeconds, plan.delta());
+    p.units = plan.userLevel() ? "users" : "examples";
+    return p;
   }
 
   @Override

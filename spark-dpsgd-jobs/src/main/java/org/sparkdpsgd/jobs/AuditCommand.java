@@ -202,9 +202,7 @@ final class AuditCommand implements Callable<Integer> {
               "== one-run audit: %d gradient canaries ride along one training run of the config%n",
               audit.canariesCount());
           hooks.add(TestingHooks.apply(trainer, System.out));
-          trainer.listener(
-              new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta())
-                  .units(plan.userLevel() ? "users" : "examples"));
+          trainer.listener(ConsoleProgress.of(System.out, c.number("progress-seconds"), plan));
         });
     OneRunAuditResult r = audit.run(data.train(), dp);
     PrivacyReport p = r.run().privacy();

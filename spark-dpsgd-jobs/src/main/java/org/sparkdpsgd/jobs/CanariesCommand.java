@@ -249,9 +249,7 @@ final class CanariesCommand implements Callable<Integer> {
               ? "== training the DP model"
               : "== training the same recipe WITHOUT privacy (NO guarantee)");
       hooks.put(model, TestingHooks.apply(trainer, System.out));
-      trainer.listener(
-          new ConsoleProgress(System.out, progressSeconds, plan.delta())
-              .units(plan.userLevel() ? "users" : "examples"));
+      trainer.listener(ConsoleProgress.of(System.out, progressSeconds, plan));
     }
 
     @Override

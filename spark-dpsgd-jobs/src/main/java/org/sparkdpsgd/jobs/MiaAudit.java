@@ -144,9 +144,7 @@ final class MiaAudit {
       if (reference < 0) {
         hooks.put(model, new ArrayList<>(used));
       }
-      trainer.listener(
-          new ConsoleProgress(System.out, progressSeconds, plan.delta())
-              .units(plan.userLevel() ? "users" : "examples"));
+      trainer.listener(ConsoleProgress.of(System.out, progressSeconds, plan));
     }
 
     @Override

@@ -158,8 +158,7 @@ final class RepeatCommand implements Callable<Integer> {
               + sides.score().numExamples()
               + " examples)");
       ConsoleProgress progress =
-          new ConsoleProgress(System.out, c.number("progress-seconds"), plans.get(0).delta())
-              .units(plans.get(0).userLevel() ? "users" : "examples");
+          ConsoleProgress.of(System.out, c.number("progress-seconds"), plans.get(0));
       probe.listener(progress);
       try (TrainableInput train = TrainableInput.of(probe, sides.train(), spec);
           TrainableInput score = TrainableInput.of(probe, sides.score(), spec)) {

@@ -138,9 +138,7 @@ final class TrainCommand implements Callable<Integer> {
             "WARNING: training.debug-leak-training-loss = true: the training loss is shown and"
                 + " stored WITHOUT noise; it is outside the privacy guarantee (report.json lists it under \"leaks\")");
       }
-      trainer.listener(
-          new ConsoleProgress(System.out, c.number("progress-seconds"), plan.delta())
-              .units(plan.userLevel() ? "users" : "examples"));
+      trainer.listener(ConsoleProgress.of(System.out, c.number("progress-seconds"), plan));
       RunCurves curves = new RunCurves();
       if (testData != null) {
         trainer.snapshots(reportEvaluations, curves);
