@@ -9,6 +9,7 @@ split of the training set unless --test. Needs numpy.
   python sweep.py --seeds 2                      # the shipped recipe
   python sweep.py --seeds 2 --flip aug           # k = 2 augmentation multiplicity (image and mirror)
   python sweep.py --seeds 1 --nonpriv --batch 1024 --lr 0.01 --epochs 40   # no clipping, no noise
+  python sweep.py --seeds 3 --sigma 0            # clipping without noise: the most DP-SGD could reach
 """
 import numpy as np, gzip, sys, time, argparse
 p = argparse.ArgumentParser()
@@ -31,6 +32,9 @@ p.add_argument('--j1', action='store_true')
 p.add_argument('--seed0', type=int, default=0)
 p.add_argument('--maps', type=int, default=81)
 p.add_argument('--pool', type=int, default=1)
+p.add_argument('--norm', default='group', choices=['group', 'rms'], help='rms: divide each group by its RMS, no centring')
+p.add_argument('--crop', type=int, default=0, help='drop this many rings of border positions of the 7 x 7 maps')
+p.add_argument('--save', default='', help='write each seed\'s W, b to SAVE-<seed>.npz (for tta.py)')
 a = p.parse_args()
 D = 3969
 def load(part, n):
@@ -61,9 +65,11 @@ def feat(X):
     if a.transform == 'log': X = np.log(X + a.eps)
     elif a.transform == 'sqrt': X = np.sqrt(X)
     X = X[:, :a.maps]
+    if a.crop: X = X[:, :, a.crop:7 - a.crop, a.crop:7 - a.crop]
     if a.pool == 2: X = np.pad(X, ((0,0),(0,0),(0,1),(0,1)), mode='edge').reshape(X.shape[0], X.shape[1], 4, 2, 4, 2).mean((3,5))
     n = X.shape[0]; g = X.reshape(n, a.groups, -1)
-    g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
+    if a.norm == 'rms': g = g / np.sqrt((g * g).mean(2, keepdims=True) + 1e-5)
+    else: g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
     return g.reshape(n, -1).astype(np.float32)
 Ftr, Fva = feat(Xtr), feat(Xva)
 if a.j1:
@@ -123,5 +129,6 @@ for seed in range(a.seed0, a.seed0 + a.seeds):
             W -= a.lr * vW; b -= a.lr * vb
     acc = ((Fva @ W + b).argmax(1) == yva).mean()
     accs.append(acc)
+    if a.save: np.savez(f'{a.save}-{seed + 1}.npz', W=W, b=b)
     print(f'seed {seed+1}: {100*acc:.2f}%  ({steps} steps, {time.time()-t0:.0f} s)', flush=True)
 print(f'{vars(a)} mean {100*np.mean(accs):.2f}')
