@@ -35,6 +35,7 @@ p.add_argument('--pool', type=int, default=1)
 p.add_argument('--norm', default='group', choices=['group', 'rms'], help='rms: divide each group by its RMS, no centring')
 p.add_argument('--crop', type=int, default=0, help='drop this many rings of border positions of the 7 x 7 maps')
 p.add_argument('--save', default='', help='write each seed\'s W, b to SAVE-<seed>.npz (for tta.py)')
+p.add_argument('--pixels', type=float, default=0, help='append the image\'s own pixels, standardised per image, times this weight')
 a = p.parse_args()
 D = 3969
 def load(part, n):
@@ -83,6 +84,15 @@ if a.j1:
         g = (g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)
         return g.reshape(n, -1).astype(np.float32)
     Ftr = np.concatenate([Ftr, feat1(Ytr1)], 1); Fva = np.concatenate([Fva, feat1(Yva1)], 1)
+if a.pixels:
+    def pixels(part, n):
+        with gzip.open(f'/usr/share/datasets/fashion-mnist/{part}-images-idx3-ubyte.gz') as f:
+            P = np.frombuffer(f.read()[16:], dtype=np.uint8).reshape(n, 784).astype(np.float32)
+        return a.pixels * (P - P.mean(1, keepdims=True)) / np.sqrt(P.var(1, keepdims=True) + 1e-5)
+    Ptr = pixels('train', 60000)
+    if a.test: Pva = pixels('t10k', 10000)
+    else: Pva, Ptr = Ptr[va], Ptr[tr]
+    Ftr = np.concatenate([Ftr, Ptr], 1); Fva = np.concatenate([Fva, Pva], 1)
 if a.flip != 'none':
     Ftr2 = feat(flip(Xtr)); Fva2 = feat(flip(Xva))
 if a.flip == 'tie':
