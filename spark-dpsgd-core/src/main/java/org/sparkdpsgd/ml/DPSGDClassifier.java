@@ -186,8 +186,8 @@ public final class DPSGDClassifier
             "layers",
             "the network body as a JSON array of layers, e.g. [{\"type\":\"conv2d\",\"filters\":16,\"kernel\":8,"
                 + "\"stride\":2,\"padding\":3},{\"type\":\"tanh\"},{\"type\":\"maxpool\",\"size\":2,\"stride\":1},"
-                + "{\"type\":\"dense\",\"units\":32},{\"type\":\"tanh\"}] (types: conv2d, maxpool, avgpool, flatten,"
-                + " groupnorm, dense, tanh, relu, tempered-sigmoid); a dense output layer is appended. Empty = the MLP"
+                + "{\"type\":\"dense\",\"units\":32},{\"type\":\"tanh\"}] (types: scattering, conv2d, maxpool, avgpool,"
+                + " flatten, groupnorm, append-input, dense, tanh, relu, tempered-sigmoid); a dense output layer is appended. Empty = the MLP"
                 + " of hiddenLayers/activation",
             new ValidLayers());
     inputShape =

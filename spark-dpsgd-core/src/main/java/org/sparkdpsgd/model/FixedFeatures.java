@@ -42,6 +42,10 @@ public final class FixedFeatures implements Serializable {
     for (int l = 0; l < fixed.size(); l++) {
       if (fixed.get(l) instanceof ScatteringLayer scattering) {
         x = scattering.apply(x, m);
+      } else if (fixed.get(l) instanceof AppendInputLayer append) {
+        INDArray input = Nd4j.create(rows, new long[] {m, spec.inputDim()}, 'c');
+        INDArray features = Nd4j.create(x, new long[] {m, shapes.get(l).size()}, 'c');
+        x = append.forward(features, input).castTo(DataType.FLOAT).dup('c').data().asFloat();
       } else {
         // a parameter-free normalisation: one forward pass over the block's rows
         Shape in = shapes.get(l);
@@ -60,7 +64,11 @@ public final class FixedFeatures implements Serializable {
               () -> {
                 List<Shape> shapes = spec.inputShapes();
                 return java.util.stream.IntStream.range(0, spec.fixedLayers())
-                    .mapToObj(l -> spec.layers().get(l).create(shapes.get(l), DataType.FLOAT))
+                    .mapToObj(
+                        l ->
+                            spec.layers()
+                                .get(l)
+                                .create(shapes.get(l), spec.input(), DataType.FLOAT))
                     .toList();
               });
     }

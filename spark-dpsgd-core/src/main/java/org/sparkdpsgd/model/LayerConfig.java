@@ -107,6 +107,10 @@ public final class LayerConfig {
               integer(m, "angles", 8, where),
               bool(m, "multiscale", false, where));
         }
+        case "append-input" -> {
+          keys(m, where, "weight");
+          yield new LayerSpec.AppendInput(number(m, "weight", 1.0, where));
+        }
         case "tanh" -> {
           keys(m, where);
           yield LayerSpec.Activate.tanh();
@@ -140,8 +144,8 @@ public final class LayerConfig {
   }
 
   private static final String TYPES =
-      "scattering, conv2d, maxpool, avgpool, flatten, groupnorm, dense, embedding, causal-conv1d,"
-          + " tanh, relu, tempered-sigmoid";
+      "scattering, conv2d, maxpool, avgpool, flatten, groupnorm, append-input, dense, embedding,"
+          + " causal-conv1d, tanh, relu, tempered-sigmoid";
 
   private static void keys(Map<String, ?> m, String where, String... allowed) {
     Set<String> ok = new java.util.HashSet<>(List.of(allowed));

@@ -28,6 +28,19 @@ public sealed interface LayerSpec extends Serializable {
 
   Layer create(Shape in, DataType dtype);
 
+  /**
+   * The output shape when the layer may also read the network's own input ({@link AppendInput});
+   * the other layers ignore it.
+   */
+  default Shape outputShape(Shape in, Shape networkInput) {
+    return outputShape(in);
+  }
+
+  /** {@link #create(Shape, DataType)}, for a layer that may also read the network's input. */
+  default Layer create(Shape in, Shape networkInput, DataType dtype) {
+    return create(in, dtype);
+  }
+
   /** The config/persistence form: {type = ..., ...} (see {@link LayerConfig}). */
   Map<String, Object> toMap();
 
@@ -404,6 +417,54 @@ public sealed interface LayerSpec extends Serializable {
     @Override
     public String describe() {
       return "scattering(J" + scales + ",L" + angles + (multiscale ? ",multiscale" : "") + ")";
+    }
+  }
+
+  /**
+   * The network's own input, each example standardised by its own mean and standard deviation over
+   * all its values (a {@link GroupNorm} of one group without parameters) and multiplied by {@code
+   * weight}, appended after the features computed so far (flattened). After a scattering network it
+   * hands the classifier the pixels' fine detail that the scattering's low-pass averages away; the
+   * weight sets their share of each example's gradient norm beside the normalised maps. It has no
+   * parameters and must follow fixed layers only ({@link ModelSpec#fixedLayers}), so it is computed
+   * once per example with them; it passes back the gradient of the features before it.
+   */
+  record AppendInput(double weight) implements LayerSpec {
+    public AppendInput {
+      Checks.require(
+          weight > 0 && Double.isFinite(weight),
+          "append-input weight must be a positive number; provided value: " + weight);
+    }
+
+    /** Undefined without the network's input: {@link #outputShape(Shape, Shape)}. */
+    @Override
+    public Shape outputShape(Shape in) {
+      throw new IllegalStateException(describe() + " needs the network's input shape");
+    }
+
+    @Override
+    public Shape outputShape(Shape in, Shape networkInput) {
+      return Shape.flat(in.size() + networkInput.size());
+    }
+
+    @Override
+    public Layer create(Shape in, DataType dtype) {
+      throw new IllegalStateException(describe() + " needs the network's input shape");
+    }
+
+    @Override
+    public Layer create(Shape in, Shape networkInput, DataType dtype) {
+      return new AppendInputLayer(weight, in, networkInput, dtype);
+    }
+
+    @Override
+    public Map<String, Object> toMap() {
+      return map("append-input", "weight", weight);
+    }
+
+    @Override
+    public String describe() {
+      return "append-input(" + weight + ")";
     }
   }
 

@@ -47,8 +47,17 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
                 + ") must be the"
                 + " first layer: a scattering network is a fixed feature extractor and passes no gradient back");
       }
+      if (layers.get(l) instanceof LayerSpec.AppendInput && !allFixed(layers.subList(0, l))) {
+        throw new InvalidInputException(
+            "layer "
+                + (l + 1)
+                + " ("
+                + layers.get(l).describe()
+                + ") must follow fixed layers only (a scattering network first, groupnorms without"
+                + " affine after it): it is computed once per example with them");
+      }
       try {
-        s = layers.get(l).outputShape(s);
+        s = layers.get(l).outputShape(s, input);
       } catch (InvalidInputException e) {
         throw new InvalidInputException(
             "layer "
@@ -61,6 +70,13 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
                 + e.getMessage());
       }
     }
+  }
+
+  /**
+   * True when every one of these leading layers is fixed (see {@link #fixedLayers}); false if none.
+   */
+  private static boolean allFixed(List<LayerSpec> leading) {
+    return !leading.isEmpty() && fixedPrefix(leading) == leading.size();
   }
 
   private static boolean startsWithEmbedding(List<LayerSpec> layers) {
@@ -150,14 +166,20 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
 
   /**
    * How many leading layers are fixed feature extractors: a {@link LayerSpec.Scattering} network
-   * first, if any, and the parameter-free group normalisations after it (such as the MLP's
-   * per-example input normalisation). No parameters, nothing learned, each a function of one
-   * example only, so the trainer computes them once per example instead of once per step (and the
-   * first trained layer then needs no input gradient).
+   * first, if any, and the parameter-free group normalisations and input appends after it (such as
+   * the MLP's per-example input normalisation). No parameters, nothing learned, each a function of
+   * one example only, so the trainer computes them once per example instead of once per step (and
+   * the first trained layer then needs no input gradient).
    */
   public int fixedLayers() {
+    return fixedPrefix(layers);
+  }
+
+  private static int fixedPrefix(List<LayerSpec> layers) {
     int k = !layers.isEmpty() && layers.get(0) instanceof LayerSpec.Scattering ? 1 : 0;
-    while (k < layers.size() && layers.get(k) instanceof LayerSpec.GroupNorm g && !g.affine()) {
+    while (k < layers.size()
+        && (layers.get(k) instanceof LayerSpec.GroupNorm g && !g.affine()
+            || k > 0 && layers.get(k) instanceof LayerSpec.AppendInput)) {
       k++;
     }
     return k;
@@ -194,7 +216,7 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     Shape s = firstLayerInput(input, layers, numClasses);
     for (LayerSpec l : allLayers()) {
       shapes.add(s);
-      s = l.outputShape(s);
+      s = l.outputShape(s, input);
     }
     return shapes;
   }

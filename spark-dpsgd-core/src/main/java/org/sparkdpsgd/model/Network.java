@@ -24,7 +24,7 @@ public final class Network {
     List<Shape> shapes = spec.inputShapes();
     List<LayerSpec> all = spec.allLayers();
     for (int l = 0; l < all.size(); l++) {
-      layers.add(all.get(l).create(shapes.get(l), dtype));
+      layers.add(all.get(l).create(shapes.get(l), spec.input(), dtype));
     }
     load(params);
   }
@@ -95,7 +95,7 @@ public final class Network {
   private INDArray forward(INDArray x) {
     INDArray a = x;
     for (Layer layer : layers) {
-      a = layer.forward(a);
+      a = layer instanceof AppendInputLayer append ? append.forward(a, x) : layer.forward(a);
     }
     return a;
   }

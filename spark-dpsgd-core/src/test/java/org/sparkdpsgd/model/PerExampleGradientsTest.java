@@ -33,6 +33,7 @@ class PerExampleGradientsTest {
         Arguments.of(plainGroupNormCnn()),
         Arguments.of(flatGroupNorm()),
         Arguments.of(scatteringCnn()),
+        Arguments.of(scatteringWithInput()),
         Arguments.of(tutorialCnn()),
         Arguments.of(wideMaxPoolCnn()),
         Arguments.of(charLm()),
@@ -214,6 +215,22 @@ class PerExampleGradientsTest {
             new LayerSpec.Scattering(1, 4),
             new LayerSpec.GroupNorm(5),
             new LayerSpec.Conv2D(3, 3, 2, 1),
+            LayerSpec.Activate.tanh()),
+        3);
+  }
+
+  /**
+   * The first command's recipe in small, with the image appended: fixed scattering, a
+   * parameter-free GroupNorm and the standardised input, then trained dense layers.
+   */
+  static ModelSpec scatteringWithInput() {
+    return new ModelSpec(
+        new Shape(1, 8, 8),
+        List.of(
+            new LayerSpec.Scattering(1, 4),
+            new LayerSpec.GroupNorm(5, false),
+            new LayerSpec.AppendInput(0.5),
+            new LayerSpec.Dense(4),
             LayerSpec.Activate.tanh()),
         3);
   }
