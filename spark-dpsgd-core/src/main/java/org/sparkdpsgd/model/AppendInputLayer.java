@@ -4,14 +4,12 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link LayerSpec.AppendInput}: [features, weight · standardise(input)] per example, flat. It
- * reads the network's input besides the previous layer's output, so {@link Network} and {@link
- * FixedFeatures} call {@link #forward(INDArray, INDArray)}. No parameters; the backward pass hands
- * the previous layer the gradient of its own features and drops the input's part (the input needs
- * no gradient).
+ * reads the network's input besides the previous layer's output ({@link #forward(INDArray,
+ * INDArray)}). No parameters, and only fixed layers before it, so no backward pass ever reaches it
+ * ({@link Network#forwardBackward} stops at the first trained layer).
  */
 final class AppendInputLayer implements Layer {
   private final double weight;
@@ -25,30 +23,24 @@ final class AppendInputLayer implements Layer {
     this.standardise = new GroupNormLayer(1, false, networkInput, dtype);
   }
 
-  /**
-   * Refused: this layer needs the network's input as well ({@link #forward(INDArray, INDArray)}).
-   */
+  /** Refused: this layer needs the network's input as well. */
   @Override
   public INDArray forward(INDArray x) {
     throw new IllegalStateException("append-input reads the network's input too");
   }
 
   /** [m × (features + input)]: the features so far, then the weighted, standardised input. */
-  INDArray forward(INDArray previous, INDArray input) {
+  @Override
+  public INDArray forward(INDArray previous, INDArray networkInput) {
     long m = previous.size(0);
-    INDArray own = standardise.forward(input).reshape('c', m, input.length() / m).muli(weight);
+    INDArray own =
+        standardise.forward(networkInput).reshape('c', m, networkInput.length() / m).muli(weight);
     return Nd4j.hstack(previous.dup('c').reshape('c', m, features.size()), own);
   }
 
   @Override
   public INDArray backward(INDArray dOut, boolean needInputGradient, List<ParamGradients> grads) {
-    if (!needInputGradient) {
-      return null;
-    }
-    long m = dOut.size(0);
-    return dOut.reshape('c', m, dOut.length() / m)
-        .get(NDArrayIndex.all(), NDArrayIndex.interval(0, features.size()))
-        .dup('c')
-        .reshape('c', m, features.channels(), features.height(), features.width());
+    throw new IllegalStateException(
+        "append-input is a fixed layer: the backward pass stops at the first trained layer");
   }
 }

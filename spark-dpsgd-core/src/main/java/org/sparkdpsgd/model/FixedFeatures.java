@@ -39,19 +39,26 @@ public final class FixedFeatures implements Serializable {
     float[] x = rows;
     List<Shape> shapes = spec.inputShapes();
     List<Layer> fixed = layers();
+    INDArray networkInput = null; // the block's rows, for a layer that reads them (append-input)
     for (int l = 0; l < fixed.size(); l++) {
       if (fixed.get(l) instanceof ScatteringLayer scattering) {
         x = scattering.apply(x, m);
-      } else if (fixed.get(l) instanceof AppendInputLayer append) {
-        INDArray input = Nd4j.create(rows, new long[] {m, spec.inputDim()}, 'c');
-        INDArray features = Nd4j.create(x, new long[] {m, shapes.get(l).size()}, 'c');
-        x = append.forward(features, input).castTo(DataType.FLOAT).dup('c').data().asFloat();
       } else {
-        // a parameter-free normalisation: one forward pass over the block's rows
+        // a parameter-free normalisation or input append: one forward pass over the block's rows
         Shape in = shapes.get(l);
         INDArray input =
             Nd4j.create(x, new long[] {m, in.channels(), in.height(), in.width()}, 'c');
-        x = fixed.get(l).forward(input).castTo(DataType.FLOAT).dup('c').data().asFloat();
+        if (networkInput == null) {
+          networkInput = Nd4j.create(rows, new long[] {m, spec.inputDim()}, 'c');
+        }
+        x =
+            fixed
+                .get(l)
+                .forward(input, networkInput)
+                .castTo(DataType.FLOAT)
+                .dup('c')
+                .data()
+                .asFloat();
       }
     }
     return x;

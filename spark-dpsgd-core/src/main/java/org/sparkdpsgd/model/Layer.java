@@ -21,6 +21,14 @@ public interface Layer {
   INDArray forward(INDArray x);
 
   /**
+   * The same, for a layer that may also read the network's own input ({@link
+   * LayerSpec.AppendInput}); the others ignore it.
+   */
+  default INDArray forward(INDArray x, INDArray networkInput) {
+    return forward(x);
+  }
+
+  /**
    * Given the loss gradient with respect to the last forward output, adds this layer's per-example
    * parameter gradients to {@code grads} (parametric layers) and returns the gradient with respect
    * to its input, or null when {@code needInputGradient} is false.

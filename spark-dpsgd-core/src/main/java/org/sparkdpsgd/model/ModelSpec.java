@@ -37,39 +37,19 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     }
     Shape s = firstLayerInput(input, layers, numClasses);
     for (int l = 0; l < layers.size(); l++) {
-      checkPlace(layers.get(l), l, sequence);
-      if (l > 0 && layers.get(l) instanceof LayerSpec.Scattering) {
-        throw new InvalidInputException(
-            "layer "
-                + (l + 1)
-                + " ("
-                + layers.get(l).describe()
-                + ") must be the"
-                + " first layer: a scattering network is a fixed feature extractor and passes no gradient back");
-      }
-      if (layers.get(l) instanceof LayerSpec.AppendInput && !allFixed(layers.subList(0, l))) {
-        throw new InvalidInputException(
-            "layer "
-                + (l + 1)
-                + " ("
-                + layers.get(l).describe()
-                + ") must follow fixed layers only (a scattering network first, groupnorms without"
-                + " affine after it): it is computed once per example with them");
-      }
+      checkPlace(layers, l, sequence);
       try {
         s = layers.get(l).outputShape(s, input);
       } catch (InvalidInputException e) {
         throw new InvalidInputException(
-            "layer "
-                + (l + 1)
-                + " ("
-                + layers.get(l).describe()
-                + ") on input "
-                + s
-                + ": "
-                + e.getMessage());
+            where(layers, l) + " on input " + s + ": " + e.getMessage());
       }
     }
+  }
+
+  /** How an error names layer l: "layer 3 (dense(10))". */
+  private static String where(List<LayerSpec> layers, int l) {
+    return "layer " + (l + 1) + " (" + layers.get(l).describe() + ")";
   }
 
   /**
@@ -88,9 +68,22 @@ public record ModelSpec(Shape input, List<LayerSpec> layers, int numClasses)
     return startsWithEmbedding(layers) ? Shape.sequence(input.size() - 1, numClasses) : input;
   }
 
-  /** Refuses a layer where it cannot work (see the class comment). */
-  private static void checkPlace(LayerSpec layer, int l, boolean sequence) {
-    String where = "layer " + (l + 1) + " (" + layer.describe() + ")";
+  /** Refuses layer l where it cannot work (see the class comment). */
+  private static void checkPlace(List<LayerSpec> layers, int l, boolean sequence) {
+    LayerSpec layer = layers.get(l);
+    String where = where(layers, l);
+    if (l > 0 && layer instanceof LayerSpec.Scattering) {
+      throw new InvalidInputException(
+          where
+              + " must be the first layer: a scattering network is a fixed feature extractor and"
+              + " passes no gradient back");
+    }
+    if (layer instanceof LayerSpec.AppendInput && !allFixed(layers.subList(0, l))) {
+      throw new InvalidInputException(
+          where
+              + " must follow fixed layers only (a scattering network first, groupnorms without"
+              + " affine after it): it is computed once per example with them");
+    }
     if (l > 0 && layer instanceof LayerSpec.Embedding) {
       throw new InvalidInputException(
           where + " must be the first layer: an embedding reads token ids");

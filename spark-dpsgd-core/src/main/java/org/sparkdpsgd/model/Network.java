@@ -95,7 +95,7 @@ public final class Network {
   private INDArray forward(INDArray x) {
     INDArray a = x;
     for (Layer layer : layers) {
-      a = layer instanceof AppendInputLayer append ? append.forward(a, x) : layer.forward(a);
+      a = layer.forward(a, x);
     }
     return a;
   }
@@ -141,8 +141,11 @@ public final class Network {
     INDArray losses = loss.losses();
     INDArray delta = loss.gradient();
     List<ParamGradients> grads = new ArrayList<>();
-    for (int l = layers.size() - 1; l >= 0; l--) {
-      delta = layers.get(l).backward(delta, l > 0, grads);
+    // Fixed leading layers have no parameters, so the pass stops at the first trained layer, which
+    // needs no input gradient either.
+    int firstTrained = spec.fixedLayers();
+    for (int l = layers.size() - 1; l >= firstTrained; l--) {
+      delta = layers.get(l).backward(delta, l > firstTrained, grads);
     }
     // Backward visits layers last to first; the flat parameter layout is first to last.
     java.util.Collections.reverse(grads);

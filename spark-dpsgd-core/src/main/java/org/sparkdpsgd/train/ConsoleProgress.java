@@ -22,12 +22,17 @@ public final class ConsoleProgress implements ProgressListener {
   private double lastSeen = Double.NEGATIVE_INFINITY;
   private long firstStep = -1;
   private double firstStepEnd;
-  private String units = "examples";
+  private final String units;
 
   public ConsoleProgress(PrintStream out, double everySeconds, double delta) {
+    this(out, everySeconds, delta, "examples");
+  }
+
+  private ConsoleProgress(PrintStream out, double everySeconds, double delta, String units) {
     this.out = out;
     this.everySeconds = everySeconds;
     this.delta = delta;
+    this.units = units;
   }
 
   /**
@@ -35,9 +40,8 @@ public final class ConsoleProgress implements ProgressListener {
    * plan samples users (user-level privacy: the rate is the expected batch per second).
    */
   public static ConsoleProgress of(PrintStream out, double everySeconds, TrainingPlan plan) {
-    ConsoleProgress p = new ConsoleProgress(out, everySeconds, plan.delta());
-    p.units = plan.userLevel() ? "users" : "examples";
-    return p;
+    return new ConsoleProgress(
+        out, everySeconds, plan.delta(), plan.userLevel() ? "users" : "examples");
   }
 
   @Override

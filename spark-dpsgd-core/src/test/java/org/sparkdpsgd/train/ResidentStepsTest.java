@@ -162,20 +162,17 @@ class ResidentStepsTest {
       // The scheduler posts a task's start from its own event loop, so on a loaded machine the
       // listener can hear of the relaunched attempt after the steps it served: wait for it.
       long deadline = System.nanoTime() + 30_000_000_000L;
-      do {
+      sc.listenerBus().waitUntilEmpty(10_000);
+      while (attemptsByPartition.get(0).size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
         sc.listenerBus().waitUntilEmpty(10_000);
-      } while (attemptsByPartition.get(0).size() < 2 && System.nanoTime() < deadline && sleep(50));
+      }
       assertEquals(2, attemptsByPartition.get(0).size(), "partition 0 ran a second attempt");
       assertEquals(1, attemptsByPartition.get(1).size(), "partition 1 kept its task");
       assertEquals(inJvm ? 3 : 0, InJvmLinks.linksMade() - linksBefore, "in-memory links");
     } finally {
       sc.removeSparkListener(starts);
     }
-  }
-
-  private static boolean sleep(long millis) throws InterruptedException {
-    Thread.sleep(millis);
-    return true;
   }
 
   @Test

@@ -39,7 +39,8 @@ class RecordLevelCanariesCliTest {
 
   @TempDir Path dir;
 
-  private JsonNode run(String name, String... sets) throws IOException {
+  /** {@code unit}: what the DP model's progress rate counts, " users/s" or " examples/s". */
+  private JsonNode run(String name, String unit, String... sets) throws IOException {
     Path conf = CanariesCliTest.corpus(dir);
     Path out = dir.resolve(name);
     String[] args = {
@@ -62,7 +63,6 @@ class RecordLevelCanariesCliTest {
     System.out.print(r.out());
     // The DP model's progress counts what each step samples: records (users) when they are the
     // unit. (The non-private model, ε ∞, has no unit to protect and samples windows.)
-    String unit = r.out().contains("Poisson sampling of users") ? " users/s" : " examples/s";
     List<String> progress =
         r.out().lines().filter(l -> l.startsWith("step ") && !l.contains("ε ∞")).toList();
     assertFalse(progress.isEmpty(), r.out());
@@ -73,8 +73,8 @@ class RecordLevelCanariesCliTest {
   @Test
   void recordLevelDpHidesARepeatedSecretThatExampleLevelDpDoesNot() throws IOException {
     double chance = Exposure.chanceLevel(CanaryFormat.pin().spaceSize());
-    JsonNode records = run("records", "--set", "data.user-col=record");
-    JsonNode examples = run("examples");
+    JsonNode records = run("records", " users/s", "--set", "data.user-col=record");
+    JsonNode examples = run("examples", " examples/s");
     double recordLevel = CanariesCliTest.meanExposureAtLeast(records, SecretSharer.PRIVATE, 1);
     double recordLevel16 = CanariesCliTest.meanExposureAtLeast(records, SecretSharer.PRIVATE, 16);
     double exampleLevel = CanariesCliTest.meanExposureAtLeast(examples, SecretSharer.PRIVATE, 64);
