@@ -427,7 +427,7 @@ public sealed interface LayerSpec extends Serializable {
    * hands the classifier the pixels' fine detail that the scattering's low-pass averages away; the
    * weight sets their share of each example's gradient norm beside the normalised maps. It has no
    * parameters and must follow fixed layers only ({@link ModelSpec#fixedLayers}), so it is computed
-   * once per example with them; it passes back the gradient of the features before it.
+   * once per example with them, and no backward pass reaches it.
    */
   record AppendInput(double weight) implements LayerSpec {
     public AppendInput {
