@@ -293,6 +293,29 @@ public final class TrainingBlocks implements AutoCloseable {
   }
 
   /**
+   * These blocks with every row's features f replaced by {@code t}'s g = A (f − μ) (computed once,
+   * on the executors, and cached); the caller closes the result. Rows, labels and block ids are
+   * kept, so the Poisson samples are the ones these blocks would draw.
+   */
+  public TrainingBlocks withTransformedFeatures(org.sparkdpsgd.model.FeatureTransform t) {
+    if (t.dim() != dim) {
+      throw new IllegalArgumentException(
+          "a feature transform of " + t.dim() + " features for blocks of " + dim);
+    }
+    JavaRDD<ExampleBlock> mapped =
+        blocks.map(b -> b.withFeatures(dim, t.apply(b.features(), b.rows())));
+    mapped.persist(CACHED);
+    mapped.setName(blocks.name() + " > normalised");
+    long n = countRowsAndUsers(mapped)[0];
+    if (n != numExamples) {
+      mapped.unpersist(false);
+      throw new IllegalStateException(
+          "normalising changed the number of rows: " + n + " != " + numExamples);
+    }
+    return new TrainingBlocks(mapped, numExamples, dim, numClasses, numUsers, null);
+  }
+
+  /**
    * The rows of these blocks that {@code subset} chooses, cached (the caller closes the result,
    * before closing these blocks: the subset is computed from them). Each block keeps its id, so the
    * membership of a row is decided on the executors from (block id, row) alone. Fails as {@link

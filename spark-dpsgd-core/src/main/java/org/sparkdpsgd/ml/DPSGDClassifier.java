@@ -54,6 +54,8 @@ public final class DPSGDClassifier
   private final DoubleParam adamEpsilon;
   private final Param<String> lrSchedule;
   private final DoubleParam emaDecay;
+  private final DoubleParam normalisationNoiseMultiplier;
+  private final DoubleParam normalisationWhitening;
   private final DoubleParam featureScale;
   private final DoubleParam featureShift;
   private final IntParam blockRows;
@@ -147,6 +149,14 @@ public final class DPSGDClassifier
     adamEpsilon = withDefault(KnobParams.doubleParam(this, Knobs.ADAM_EPSILON), Knobs.ADAM_EPSILON);
     lrSchedule = withDefault(KnobParams.stringParam(this, Knobs.LR_SCHEDULE), Knobs.LR_SCHEDULE);
     emaDecay = withDefault(KnobParams.doubleParam(this, Knobs.EMA_DECAY), Knobs.EMA_DECAY);
+    normalisationNoiseMultiplier =
+        withDefault(
+            KnobParams.doubleParam(this, Knobs.NORMALISATION_NOISE_MULTIPLIER),
+            Knobs.NORMALISATION_NOISE_MULTIPLIER);
+    normalisationWhitening =
+        withDefault(
+            KnobParams.doubleParam(this, Knobs.NORMALISATION_WHITENING),
+            Knobs.NORMALISATION_WHITENING);
     featureScale =
         withDefault(KnobParams.doubleParam(this, Knobs.FEATURE_SCALE), Knobs.FEATURE_SCALE);
     featureShift =
@@ -287,6 +297,14 @@ public final class DPSGDClassifier
     return emaDecay;
   }
 
+  public DoubleParam normalisationNoiseMultiplier() {
+    return normalisationNoiseMultiplier;
+  }
+
+  public DoubleParam normalisationWhitening() {
+    return normalisationWhitening;
+  }
+
   public DoubleParam featureScale() {
     return featureScale;
   }
@@ -413,6 +431,14 @@ public final class DPSGDClassifier
 
   public DPSGDClassifier setEmaDecay(double v) {
     return put(Knobs.EMA_DECAY, emaDecay, v);
+  }
+
+  public DPSGDClassifier setNormalisationNoiseMultiplier(double v) {
+    return put(Knobs.NORMALISATION_NOISE_MULTIPLIER, normalisationNoiseMultiplier, v);
+  }
+
+  public DPSGDClassifier setNormalisationWhitening(double v) {
+    return put(Knobs.NORMALISATION_WHITENING, normalisationWhitening, v);
   }
 
   public DPSGDClassifier setFeatureScale(double v) {
@@ -584,6 +610,8 @@ public final class DPSGDClassifier
                 num(adamEpsilon)))
         .lrSchedule(getOrDefault(lrSchedule))
         .emaDecay(num(emaDecay))
+        .normalisationNoiseMultiplier(num(normalisationNoiseMultiplier))
+        .normalisationWhitening(num(normalisationWhitening))
         .featureTransform(num(featureScale), num(featureShift))
         .blockRows((Integer) getOrDefault(blockRows))
         .hiddenLayers(getOrDefault(hiddenLayers))

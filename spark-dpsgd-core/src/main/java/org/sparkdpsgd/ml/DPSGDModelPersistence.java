@@ -131,6 +131,7 @@ final class DPSGDModelPersistence {
             false,
             false,
             0,
+            0,
             0);
     return new DPSGDClassificationModel(uid, spec, doubles(d.get("weights")), unknown);
   }

@@ -70,6 +70,11 @@ record Checkpoint(
       // only when set: checkpoints written before microbatches existed resume per-example runs
       n.put("num_microbatches", plan.numMicrobatches());
     }
+    if (plan.normalises()) {
+      // only when set, as above: the released statistics are part of the run
+      n.put("normalisation_noise_multiplier", plan.normalisationNoiseMultiplier());
+      n.put("normalisation_whitening", plan.normalisationWhitening());
+    }
     if (plan.userLevel()) {
       // only when set, as above; train_examples then counts users
       n.put("user_level", true);

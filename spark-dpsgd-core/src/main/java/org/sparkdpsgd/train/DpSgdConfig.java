@@ -67,6 +67,8 @@ public final class DpSgdConfig implements Serializable {
   boolean nonPrivate = false;
   boolean leakTrainingLoss = Knobs.DEBUG_LEAK_TRAINING_LOSS.defaultBoolean();
   double emaDecay = Knobs.EMA_DECAY.defaultDouble();
+  double normalisationNoiseMultiplier = Knobs.NORMALISATION_NOISE_MULTIPLIER.defaultDouble();
+  double normalisationWhitening = Knobs.NORMALISATION_WHITENING.defaultDouble();
   boolean cosineSchedule = Knobs.LR_SCHEDULE.defaultString().equals("cosine");
 
   /** Where checkpoints go (any Hadoop file system); null = no checkpoints. */
@@ -333,6 +335,24 @@ public final class DpSgdConfig implements Serializable {
     return this;
   }
 
+  /**
+   * Centre and whiten the features the trained layers see with statistics released once by a
+   * Gaussian mechanism of noise multiplier {@code sigma} (0 = off); see {@link
+   * Knobs#NORMALISATION_NOISE_MULTIPLIER} and {@code FeatureNormalisation}.
+   */
+  public DpSgdConfig normalisationNoiseMultiplier(double sigma) {
+    normalisationNoiseMultiplier = Knobs.NORMALISATION_NOISE_MULTIPLIER.check(sigma);
+    return this;
+  }
+
+  /**
+   * The whitening power w in [0, 1] (0 = centring only); see {@link Knobs#NORMALISATION_WHITENING}.
+   */
+  public DpSgdConfig normalisationWhitening(double w) {
+    normalisationWhitening = Knobs.NORMALISATION_WHITENING.check(w);
+    return this;
+  }
+
   /** Cosine decay of the learning rate from its value to 0 over the run (false = constant). */
   public DpSgdConfig cosineSchedule(boolean b) {
     cosineSchedule = b;
@@ -442,6 +462,19 @@ public final class DpSgdConfig implements Serializable {
 
   public double emaDecay() {
     return emaDecay;
+  }
+
+  public double normalisationNoiseMultiplier() {
+    return normalisationNoiseMultiplier;
+  }
+
+  public double normalisationWhitening() {
+    return normalisationWhitening;
+  }
+
+  /** Whether the features are normalised (σ_n > 0, or exactly in a run without privacy). */
+  public boolean normalises() {
+    return normalisationNoiseMultiplier > 0;
   }
 
   public boolean cosineSchedule() {

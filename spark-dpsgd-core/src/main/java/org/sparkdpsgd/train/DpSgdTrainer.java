@@ -6,10 +6,13 @@ import java.util.Arrays;
 import java.util.List;
 import org.sparkdpsgd.aggregate.ClippedGradientAggregator;
 import org.sparkdpsgd.aggregate.ExactSum;
+import org.sparkdpsgd.aggregate.FeatureStatistics;
 import org.sparkdpsgd.aggregate.StepContext;
 import org.sparkdpsgd.data.TrainingBlocks;
 import org.sparkdpsgd.ledger.BudgetLedger;
 import org.sparkdpsgd.ledger.ConfigFingerprint;
+import org.sparkdpsgd.model.FeatureLayout;
+import org.sparkdpsgd.model.FeatureTransform;
 import org.sparkdpsgd.model.FixedFeatures;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.noise.NoisePrefetcher;
@@ -38,6 +41,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  * <p>Resuming from checkpoints and the charge reservations they carry are in {@link
  * CheckpointedRun}; the reservation in a budget shared across runs ({@link #ledger}) is made in
  * {@link #fit} before the first step.
+ *
+ * <p>With feature normalisation (σ_n > 0, {@link FeatureNormalisation}) the features the trained
+ * layers see are centred and whitened by statistics released once before the first step (charged
+ * once, composed with the steps), and the transform is folded into the first dense layer of every
+ * model handed out, so the model takes the raw features.
  */
 public final class DpSgdTrainer {
   private final DpSgdConfig config;
@@ -50,6 +58,10 @@ public final class DpSgdTrainer {
   private ModelSnapshots snapshots = null;
   private int snapshotCount = 0;
   private PrivacyLedger ledger = null;
+  private FeatureLayout featureLayout = null;
+
+  /** Most channels whose C × C second moment feature normalisation whitens. */
+  static final int MAX_WHITENED_CHANNELS = 2048;
 
   public DpSgdTrainer(DpSgdConfig config) {
     this.config = config;
@@ -123,6 +135,17 @@ public final class DpSgdTrainer {
     return this;
   }
 
+  /**
+   * The channel layout of the features feature normalisation whitens, for a caller that applied the
+   * model's fixed layers itself and passes {@link #fit(TrainingBlocks, TrainingPlan, ModelSpec,
+   * double[])} the trainable part only ({@link FeatureLayout#of} of the whole model). Without this
+   * call the layout comes from the spec given to fit.
+   */
+  public DpSgdTrainer featureLayout(FeatureLayout layout) {
+    this.featureLayout = layout;
+    return this;
+  }
+
   /** Plans the run for this data (all checks happen here) without training. */
   public TrainingPlan plan(TrainingBlocks data) {
     return data.byUser()
@@ -170,6 +193,7 @@ public final class DpSgdTrainer {
               + plan.numMicrobatches()
               + ")");
     }
+    FeatureLayout layout = plan.normalises() ? checkNormalisation(plan, spec) : null;
     CheckpointedRun.Resume resume = openCheckpoints(data, plan, spec);
     PrivacyCharge charge = new PrivacyCharge(plan, config.accountant);
     PrivacyLedger.Reservation held = reserve(data, plan, resume);
@@ -178,7 +202,7 @@ public final class DpSgdTrainer {
       if (held != null) {
         listener.onNote(held.describe());
       }
-      result = fitResumed(data, plan, spec, initial, resume, charge);
+      result = fitResumed(data, plan, spec, layout, initial, resume, charge);
     } catch (RuntimeException | Error e) {
       if (held != null && charge.chargedByThisAttempt() == 0) {
         try {
@@ -195,22 +219,144 @@ public final class DpSgdTrainer {
     return result;
   }
 
+  /**
+   * Refuses, before any privacy is spent, what feature normalisation does not support yet; returns
+   * the layout of the features it normalises.
+   */
+  private FeatureLayout checkNormalisation(TrainingPlan plan, ModelSpec spec) {
+    String value = "; provided value: " + plan.normalisationNoiseMultiplier();
+    String knob = "feature normalisation (privacy.normalisation-noise-multiplier > 0)";
+    if (config.checkpointDir != null) {
+      throw new InvalidInputException(
+          knob
+              + " cannot use checkpoints yet (checkpoint directory "
+              + config.checkpointDir
+              + "): the released statistics are not checkpointed"
+              + value);
+    }
+    if (ledger != null || config.ledger != null) {
+      throw new InvalidInputException(
+          knob + " cannot be charged to a privacy ledger yet; unset privacy.ledger" + value);
+    }
+    if (plan.numMicrobatches() > 0) {
+      throw new InvalidInputException(
+          knob
+              + " cannot be combined with microbatches: set training.num-microbatches = 0"
+              + value);
+    }
+    if (plan.userLevel()) {
+      throw new InvalidInputException(
+          knob
+              + " is example-level (one example's features are bounded): unset data.user-col"
+              + value);
+    }
+    if (audit != null) {
+      throw new InvalidInputException(
+          knob + " cannot be combined with an audit (the canaries see raw features)" + value);
+    }
+    ModelSpec trainable = spec.trainable();
+    if (trainable.isSequence()
+        || !(trainable.allLayers().get(0) instanceof org.sparkdpsgd.model.LayerSpec.Dense)) {
+      throw new InvalidInputException(
+          knob
+              + " needs a dense first trained layer to fold into; the model's is "
+              + trainable.allLayers().get(0).describe()
+              + value);
+    }
+    FeatureLayout layout = featureLayout != null ? featureLayout : FeatureLayout.of(spec);
+    if (layout.mapsDim() > trainable.inputDim()) {
+      throw new InvalidInputException(
+          "feature layout "
+              + layout
+              + " has more map features than the "
+              + trainable.inputDim()
+              + " features the trained layers take");
+    }
+    if (plan.normalisationWhitening() > 0 && layout.channels() > MAX_WHITENED_CHANNELS) {
+      throw new InvalidInputException(
+          knob
+              + " whitens at most "
+              + MAX_WHITENED_CHANNELS
+              + " channels; the features have "
+              + layout.channels()
+              + ": set training.normalisation-whitening = 0 (centring only); provided value: "
+              + plan.normalisationWhitening());
+    }
+    return layout;
+  }
+
   private TrainingResult fitResumed(
       TrainingBlocks data,
       TrainingPlan plan,
       ModelSpec spec,
+      FeatureLayout layout,
       double[] initial,
       CheckpointedRun.Resume resume,
       PrivacyCharge charge) {
     if (spec.fixedLayers() == 0) {
-      return fitTrainable(data, plan, spec, initial, resume, charge);
+      return fitFeatures(data, plan, spec, layout, initial, resume, charge);
     }
     if (resume.latest() != null && resume.latest().complete()) {
-      return fitTrainable(data, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
+      return fitTrainable(data, plan, spec.trainable(), initial, resume, charge, null)
+          .withSpec(spec);
     }
     try (TrainingBlocks features = fixedFeatures(data, spec)) {
-      return fitTrainable(features, plan, spec.trainable(), initial, resume, charge).withSpec(spec);
+      return fitFeatures(features, plan, spec.trainable(), layout, initial, resume, charge)
+          .withSpec(spec);
     }
+  }
+
+  /**
+   * Trains {@code trainable} on {@code features}, normalised first when the plan says so: the
+   * statistics are aggregated, charged, released with noise and turned into a transform; the
+   * normalised features are cached for the run and unpersisted after it.
+   */
+  private TrainingResult fitFeatures(
+      TrainingBlocks features,
+      TrainingPlan plan,
+      ModelSpec trainable,
+      FeatureLayout layout,
+      double[] initial,
+      CheckpointedRun.Resume resume,
+      PrivacyCharge charge) {
+    if (!plan.normalises()) {
+      return fitTrainable(features, plan, trainable, initial, resume, charge, null);
+    }
+    FeatureTransform t = normalisation(features, plan, layout, charge);
+    try (TrainingBlocks normalised = features.withTransformedFeatures(t)) {
+      return fitTrainable(normalised, plan, trainable, initial, resume, charge, t);
+    }
+  }
+
+  /** The released transform; the release is charged before it is computed. */
+  FeatureTransform normalisation(
+      TrainingBlocks features, TrainingPlan plan, FeatureLayout layout, PrivacyCharge charge) {
+    long t0 = System.nanoTime();
+    boolean whitens = plan.normalisationWhitening() > 0;
+    FeatureStatistics stats =
+        FeatureNormalisation.statistics(
+            features, layout, whitens, plan.nonPrivate(), config.aggregationDepth);
+    charge.chargeRelease();
+    double sigmaN = plan.nonPrivate() ? 0 : plan.normalisationNoiseMultiplier();
+    FeatureTransform t =
+        FeatureNormalisation.release(
+            stats,
+            plan.numExamples(),
+            sigmaN,
+            plan.normalisationWhitening(),
+            noise != null ? noise : NoiseSources.secure());
+    listener.onNote(
+        String.format(
+            java.util.Locale.ROOT,
+            "feature normalisation: %s of %d features (%s) released %s in %.1f s",
+            whitens ? "mean and channel covariance" : "mean",
+            features.dim(),
+            layout,
+            plan.nonPrivate()
+                ? "exactly (no privacy)"
+                : "once with noise multiplier σ_n = " + sigmaN,
+            (System.nanoTime() - t0) / 1e9));
+    return t;
   }
 
   /**
@@ -295,7 +441,10 @@ public final class DpSgdTrainer {
       ModelSpec spec,
       double[] initial,
       CheckpointedRun.Resume resume,
-      PrivacyCharge charge) {
+      PrivacyCharge charge,
+      FeatureTransform normalised) {
+    java.util.function.UnaryOperator<double[]> fold =
+        normalised == null ? p -> p : p -> normalised.fold(p, spec);
     NoiseSource noiseSource = noise != null ? noise : NoiseSources.secure();
     SamplingKey key = samplingKey != null ? samplingKey : SamplingKey.secure();
     Optimizer optimizer = config.optimizer.create(initial.length);
@@ -378,7 +527,8 @@ public final class DpSgdTrainer {
         metrics.add(m);
         listener.onStep(m);
         if (snapshots != null && isSnapshotStep(t, plan.steps(), snapshotCount)) {
-          snapshots.onSnapshot(t, m.epsilon(), ema != null ? ema.average() : params.clone());
+          snapshots.onSnapshot(
+              t, m.epsilon(), fold.apply(ema != null ? ema.average() : params.clone()));
         }
       }
     }
@@ -387,6 +537,7 @@ public final class DpSgdTrainer {
     if (ema != null) {
       params = ema.average();
     }
+    params = fold.apply(params);
     PrivacyReport report =
         new PrivacyReport(
             charge.epsilon(plan.delta()),
@@ -402,7 +553,10 @@ public final class DpSgdTrainer {
             noiseSource.secure() && !plan.nonPrivate(),
             plan.nonPrivate(),
             plan.numMicrobatches(),
-            plan.userLevel() ? plan.numExamples() : 0);
+            plan.userLevel() ? plan.numExamples() : 0,
+            charge.releaseCharged() && !plan.nonPrivate()
+                ? plan.normalisationNoiseMultiplier()
+                : 0);
     return new TrainingResult(spec, params, report, metrics, wall, timings);
   }
 

@@ -79,6 +79,17 @@ public final class Knobs {
           "privacy budget ledger shared by the runs over the same data, on any Hadoop path (unset = none; create one"
               + " with dpsgd ledger init). Before its first step a run reserves its charge there, composed with every"
               + " earlier run's by the ledger's accountant, and is refused if the total would pass the budget");
+  public static final Knob NORMALISATION_NOISE_MULTIPLIER =
+      new Knob(
+          "privacy.normalisation-noise-multiplier",
+          "normalisationNoiseMultiplier",
+          Type.DOUBLE,
+          0.0,
+          (n, v) -> Checks.nonNegative(n, (Double) v),
+          "noise multiplier sigma_n of the one Gaussian release of the feature statistics (mean and"
+              + " channel covariance of the features the trained layers see, each example's features"
+              + " scaled to norm <= 1) used to centre and whiten them; 0 = no normalisation. Charged"
+              + " once, composed with the steps (a target epsilon calibrates sigma with it included)");
   public static final Knob EXPECTED_BATCH_SIZE =
       new Knob(
           "training.expected-batch-size",
@@ -201,6 +212,22 @@ public final class Knobs {
           unitInterval(),
           "decay of the exponential moving average of the weights returned as the model (0 = off);"
               + " averaging released weights is post-processing and costs no privacy");
+  public static final Knob NORMALISATION_WHITENING =
+      new Knob(
+          "training.normalisation-whitening",
+          "normalisationWhitening",
+          Type.DOUBLE,
+          0.5,
+          (n, v) -> {
+            double x = (Double) v;
+            if (!(x >= 0 && x <= 1)) {
+              throw Checks.fail(n, "in [0, 1]", x);
+            }
+          },
+          "with normalisationNoiseMultiplier > 0: the power w of the channel whitening, each"
+              + " eigen-direction of the released channel covariance scaled by (lambda /"
+              + " mean lambda)^(-w/2) (0 = centring only, 1 = full whitening); folded into the first"
+              + " dense layer at the end, so the model takes the raw features");
   public static final Knob AGGREGATION_DEPTH =
       new Knob(
           "training.aggregation-depth",
@@ -333,6 +360,7 @@ public final class Knobs {
           DELTA,
           ACCOUNTANT,
           LEDGER,
+          NORMALISATION_NOISE_MULTIPLIER,
           EXPECTED_BATCH_SIZE,
           SAMPLING_RATE,
           NUM_MICROBATCHES,
@@ -346,6 +374,7 @@ public final class Knobs {
           ADAM_EPSILON,
           LR_SCHEDULE,
           EMA_DECAY,
+          NORMALISATION_WHITENING,
           AGGREGATION_DEPTH,
           RESIDENT_TASKS,
           CHECKPOINT_DIR,

@@ -2,6 +2,7 @@ package org.sparkdpsgd.train;
 
 import org.sparkdpsgd.privacy.AccountantKind;
 import org.sparkdpsgd.privacy.DpEvent;
+import org.sparkdpsgd.privacy.NoOpEvent;
 import org.sparkdpsgd.privacy.PrivacyAccountant;
 import org.sparkdpsgd.privacy.RdpAccountant;
 
@@ -9,10 +10,13 @@ import org.sparkdpsgd.privacy.RdpAccountant;
  * The privacy a run has spent: every step that released a noisy update is composed into the
  * accountant, before that update is used. Progress lines show the RDP ε (cheap to update every
  * step) whatever accountant the report uses. A non-private run counts its steps and composes
- * nothing.
+ * nothing. A run that normalises its features composes the statistics' release once ({@link
+ * #chargeRelease}), before the normalised features are used.
  */
 final class PrivacyCharge {
   private final DpEvent event;
+  private final DpEvent release;
+  private boolean released;
   private final boolean nonPrivate;
   private final PrivacyAccountant accountant;
   private final RdpAccountant progress = new RdpAccountant();
@@ -21,6 +25,7 @@ final class PrivacyCharge {
 
   PrivacyCharge(TrainingPlan plan, AccountantKind kind) {
     this.event = plan.stepEvent();
+    this.release = plan.normalisationEvent();
     this.nonPrivate = plan.nonPrivate();
     this.accountant = kind.create();
   }
@@ -31,6 +36,26 @@ final class PrivacyCharge {
       compose(Math.toIntExact(steps));
     }
     charged += steps;
+  }
+
+  /**
+   * Charges the one-time release of the feature statistics (a no-op event without normalisation or
+   * privacy); a second call is a bug.
+   */
+  void chargeRelease() {
+    if (released) {
+      throw new IllegalStateException("the feature statistics were already charged");
+    }
+    released = true;
+    if (!nonPrivate && !(release instanceof NoOpEvent)) {
+      accountant.compose(release);
+      progress.compose(release);
+    }
+  }
+
+  /** Whether {@link #chargeRelease} was called. */
+  boolean releaseCharged() {
+    return released;
   }
 
   /** Charges one step. */

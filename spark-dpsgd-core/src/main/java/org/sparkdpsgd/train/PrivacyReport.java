@@ -11,6 +11,9 @@ import java.io.Serializable;
  *     before microbatches existed read as 0, which is what those runs did.
  * @param users U for user-level privacy (each step samples users; ε protects all of one user's
  *     examples at once), or 0 for example-level; reports saved before user-level privacy read 0
+ * @param normalisationNoiseMultiplier σ_n of the one release of the feature statistics (mean and
+ *     channel covariance, sensitivity √2 with noise √2·σ_n) composed with the steps into ε, or 0
+ *     without feature normalisation; reports saved before it existed read 0
  */
 public record PrivacyReport(
     double epsilon,
@@ -26,7 +29,8 @@ public record PrivacyReport(
     boolean secureNoise,
     boolean nonPrivate,
     int numMicrobatches,
-    long users)
+    long users,
+    double normalisationNoiseMultiplier)
     implements Serializable {
 
   /** The neighbouring relation the guarantee is for (example-level, add or remove one). */
@@ -57,6 +61,19 @@ public record PrivacyReport(
         noiseMultiplier / 2);
   }
 
+  /** What the release of the feature statistics added to ε, or "" without it. */
+  String normalisation() {
+    if (!(normalisationNoiseMultiplier > 0)) {
+      return "";
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "; plus one release of the feature statistics (mean and channel covariance for feature"
+            + " normalisation, each example's features scaled to norm <= 1) by a Gaussian mechanism"
+            + " with noise multiplier σ_n = %.4f, composed with the steps",
+        normalisationNoiseMultiplier);
+  }
+
   public String summary() {
     if (nonPrivate) {
       return "NO PRIVACY GUARANTEE: trained without clipping and noise";
@@ -64,7 +81,7 @@ public record PrivacyReport(
     return String.format(
         java.util.Locale.ROOT,
         "(ε = %.4f, δ = %.1e)-DP by %s accounting; σ = %.4f, C = %.4g, q = %.6f (expected batch %.1f%s), "
-            + "%d steps (%.2f epochs) over %s; Poisson sampling%s, neighbouring datasets: %s%s%s",
+            + "%d steps (%.2f epochs) over %s; Poisson sampling%s, neighbouring datasets: %s%s%s%s",
         epsilon,
         delta,
         accountant.toUpperCase(java.util.Locale.ROOT),
@@ -79,6 +96,7 @@ public record PrivacyReport(
         users > 0 ? " of users, each user's mean gradient clipped to C" : "",
         neighbouring(),
         microbatches(),
+        normalisation(),
         secureNoise ? "" : "; WARNING: testing noise source, no guarantee");
   }
 }

@@ -1,7 +1,10 @@
 package org.sparkdpsgd.train;
 
+import java.util.List;
+import org.sparkdpsgd.privacy.ComposedEvent;
 import org.sparkdpsgd.privacy.DpEvent;
 import org.sparkdpsgd.privacy.GaussianEvent;
+import org.sparkdpsgd.privacy.NoOpEvent;
 import org.sparkdpsgd.privacy.NoiseCalibration;
 import org.sparkdpsgd.privacy.PoissonSampledEvent;
 import org.sparkdpsgd.privacy.PrivacyStatement;
@@ -25,7 +28,15 @@ import org.sparkdpsgd.util.InvalidInputException;
  * size is q·U users, and each user's clipped mean gradient has sensitivity C: the accounting is the
  * example-level one with users in place of examples. Microbatches are refused with it.
  *
+ * <p>Feature normalisation ({@code normalisationNoiseMultiplier} σ_n > 0) releases the features'
+ * statistics once, before the first step, by one Gaussian mechanism of noise multiplier σ_n
+ * (sensitivity 1 in its units, {@code FeatureNormalisation}); the planned ε composes it with the T
+ * steps ({@link #runEvent()}) and a target ε calibrates σ with it included. A run without privacy
+ * computes exact statistics and charges nothing.
+ *
  * @param numExamples the number of privacy units: examples, or users when {@code userLevel}
+ * @param normalisationNoiseMultiplier σ_n of the statistics' release, or 0 without normalisation
+ * @param normalisationWhitening the whitening power w (meaningful only with normalisation)
  */
 public record TrainingPlan(
     long numExamples,
@@ -40,7 +51,9 @@ public record TrainingPlan(
     boolean nonPrivate,
     String warning,
     int numMicrobatches,
-    boolean userLevel) {
+    boolean userLevel,
+    double normalisationNoiseMultiplier,
+    double normalisationWhitening) {
 
   /**
    * Most unclipped values a step may hold per task and on the driver in microbatch mode: M sums of
@@ -92,6 +105,8 @@ public record TrainingPlan(
     long steps = c.steps > 0 ? c.steps : (long) Math.ceil(c.epochs / q);
     double epochs = steps * q;
     String warning = c.nonPrivate ? null : PrivacyStatement.deltaWarning(c.delta, n, userLevel);
+    double sigmaN = c.normalisationNoiseMultiplier;
+    DpEvent release = normalisationEvent(c.nonPrivate ? 0 : sigmaN);
     double sigma;
     double epsilon;
     if (c.nonPrivate) {
@@ -103,7 +118,7 @@ public record TrainingPlan(
         sigma =
             sensitivityFactor(m)
                 * NoiseCalibration.calibrateNoiseMultiplier(
-                    c.targetEpsilon, c.delta, q, steps, c.accountant);
+                    c.targetEpsilon, c.delta, q, steps, c.accountant, release);
       } else {
         sigma = c.noiseMultiplier;
         if (sigma == 0) {
@@ -117,7 +132,7 @@ public record TrainingPlan(
       epsilon =
           c.accountant
               .create()
-              .compose(runEvent(q, sigma / sensitivityFactor(m), steps))
+              .compose(runEvent(release, q, sigma / sensitivityFactor(m), steps))
               .getEpsilon(c.delta);
     }
     return new TrainingPlan(
@@ -133,7 +148,9 @@ public record TrainingPlan(
         c.nonPrivate,
         warning,
         m,
-        userLevel);
+        userLevel,
+        sigmaN,
+        c.normalisationWhitening);
   }
 
   /** Sensitivity of a step's sum in units of C: 1 per example, 2 with microbatches. */
@@ -180,6 +197,32 @@ public record TrainingPlan(
 
   static DpEvent runEvent(double q, double sigma, long steps) {
     return new SelfComposedEvent(stepEvent(q, sigma), Math.toIntExact(steps));
+  }
+
+  /** The one-time release of the feature statistics before T steps (if any), then the steps. */
+  static DpEvent runEvent(DpEvent release, double q, double sigma, long steps) {
+    DpEvent run = runEvent(q, sigma, steps);
+    return release instanceof NoOpEvent ? run : new ComposedEvent(List.of(release, run));
+  }
+
+  /** The release of the feature statistics: Gaussian(σ_n), or nothing when σ_n = 0. */
+  public static DpEvent normalisationEvent(double sigmaN) {
+    return sigmaN > 0 ? new GaussianEvent(sigmaN) : new NoOpEvent();
+  }
+
+  /** Whether the run normalises its features (σ_n > 0; exactly, without noise, if non-private). */
+  public boolean normalises() {
+    return normalisationNoiseMultiplier > 0;
+  }
+
+  /** The event charged once before the first step: the statistics' release, or a no-op. */
+  public DpEvent normalisationEvent() {
+    return normalisationEvent(nonPrivate ? 0 : normalisationNoiseMultiplier);
+  }
+
+  /** Everything the run charges: the statistics' release (if any) composed with its T steps. */
+  public DpEvent runEvent() {
+    return runEvent(normalisationEvent(), samplingRate, accountedNoiseMultiplier(), steps);
   }
 
   /** The event charged per step: σ/2 in place of σ with microbatches (sensitivity 2C). */

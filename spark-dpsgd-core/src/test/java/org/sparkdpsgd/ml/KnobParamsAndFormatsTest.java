@@ -60,6 +60,8 @@ class KnobParamsAndFormatsTest {
     m.put("adamEpsilon", 1e-6);
     m.put("lrSchedule", "cosine");
     m.put("emaDecay", 0.99);
+    m.put("normalisationNoiseMultiplier", 20.0);
+    m.put("normalisationWhitening", 0.25);
     m.put("aggregationDepth", 3);
     m.put("checkpointDir", "/tmp/not-used");
     m.put("ledger", "/tmp/no-ledger");
@@ -142,6 +144,8 @@ class KnobParamsAndFormatsTest {
     assertEquals(1e-6, d.optimizer().epsilon());
     assertTrue(d.cosineSchedule());
     assertEquals(0.99, d.emaDecay());
+    assertEquals(20.0, d.normalisationNoiseMultiplier());
+    assertEquals(0.25, d.normalisationWhitening());
     assertEquals(2.0, d.featureScale());
     assertEquals(-1.0, d.featureShift());
     assertEquals(512, d.blockRows());

@@ -35,6 +35,8 @@ public class KnobsTest {
     m.put("adamEpsilon", 0.0);
     m.put("lrSchedule", "linear");
     m.put("emaDecay", 1.0);
+    m.put("normalisationNoiseMultiplier", -0.5);
+    m.put("normalisationWhitening", 1.5);
     m.put("aggregationDepth", 0);
     m.put("checkpointDir", " ");
     m.put("ledger", "");
@@ -113,6 +115,8 @@ public class KnobsTest {
     actual.put(Knobs.ADAM_EPSILON, c.optimizer.epsilon());
     actual.put(Knobs.LR_SCHEDULE, c.cosineSchedule ? "cosine" : "constant");
     actual.put(Knobs.EMA_DECAY, c.emaDecay);
+    actual.put(Knobs.NORMALISATION_NOISE_MULTIPLIER, c.normalisationNoiseMultiplier);
+    actual.put(Knobs.NORMALISATION_WHITENING, c.normalisationWhitening);
     actual.put(Knobs.AGGREGATION_DEPTH, c.aggregationDepth);
     actual.put(Knobs.CHECKPOINT_DIR, c.checkpointDir);
     actual.put(Knobs.LEDGER, c.ledger);
@@ -149,6 +153,14 @@ public class KnobsTest {
         refusal(() -> c.l2NormClip((Double) bad.get("l2NormClip"))));
     assertEquals("refused", refusal(() -> c.delta((Double) bad.get("delta"))));
     assertEquals("refused", refusal(() -> c.emaDecay((Double) bad.get("emaDecay"))));
+    assertEquals(
+        "refused",
+        refusal(
+            () ->
+                c.normalisationNoiseMultiplier((Double) bad.get("normalisationNoiseMultiplier"))));
+    assertEquals(
+        "refused",
+        refusal(() -> c.normalisationWhitening((Double) bad.get("normalisationWhitening"))));
     assertEquals("refused", refusal(() -> c.lrSchedule((String) bad.get("lrSchedule"))));
     assertEquals("refused", refusal(() -> c.featureTransform(Double.NaN, 0)));
     assertEquals("refused", refusal(() -> c.checkpoints(" ", 5)));

@@ -132,7 +132,7 @@ class MicrobatchTrainingTest {
 
     PrivacyReport r =
         new PrivacyReport(
-            2.0, 1e-5, "rdp", 1.1, 1.0, 0.01, 100, 10, 0.1, 10_000, true, false, 8, 0);
+            2.0, 1e-5, "rdp", 1.1, 1.0, 0.01, 100, 10, 0.1, 10_000, true, false, 8, 0, 0);
     assertTrue(r.summary().contains("8 microbatches per step"), r.summary());
     assertTrue(r.summary().contains("sensitivity 2C, accounted as σ/2 = 0.5500"), r.summary());
   }

@@ -122,6 +122,8 @@ public final class TrainerSettings {
                     c.number(Knobs.ADAM_BETA2.key()),
                     c.number(Knobs.ADAM_EPSILON.key()))));
     d.emaDecay(c.number(Knobs.EMA_DECAY.key()));
+    d.normalisationNoiseMultiplier(c.number(Knobs.NORMALISATION_NOISE_MULTIPLIER.key()));
+    d.normalisationWhitening(c.number(Knobs.NORMALISATION_WHITENING.key()));
     d.lrSchedule(c.string(Knobs.LR_SCHEDULE.key()));
     d.aggregationDepth(c.integer(Knobs.AGGREGATION_DEPTH.key()));
     d.residentTasks(c.bool(Knobs.RESIDENT_TASKS.key()));

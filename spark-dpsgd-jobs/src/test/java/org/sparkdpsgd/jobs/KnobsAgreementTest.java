@@ -104,6 +104,8 @@ class KnobsAgreementTest {
     assertEquals(table.delta(), cli.delta());
     assertEquals(table.optimizer(), cli.optimizer());
     assertEquals(table.emaDecay(), cli.emaDecay());
+    assertEquals(table.normalisationNoiseMultiplier(), cli.normalisationNoiseMultiplier());
+    assertEquals(table.normalisationWhitening(), cli.normalisationWhitening());
     assertEquals(table.cosineSchedule(), cli.cosineSchedule());
     assertEquals(table.aggregationDepth(), cli.aggregationDepth());
     assertEquals(table.blockRows(), cli.blockRows());
@@ -150,6 +152,8 @@ class KnobsAgreementTest {
             Map.entry(Knobs.ADAM_EPSILON, "0"),
             Map.entry(Knobs.LR_SCHEDULE, "linear"),
             Map.entry(Knobs.EMA_DECAY, "1"),
+            Map.entry(Knobs.NORMALISATION_NOISE_MULTIPLIER, "-1"),
+            Map.entry(Knobs.NORMALISATION_WHITENING, "2"),
             Map.entry(Knobs.AGGREGATION_DEPTH, "0"),
             Map.entry(Knobs.CHECKPOINT_EVERY, "0"),
             Map.entry(Knobs.BLOCK_ROWS, "-4"),
