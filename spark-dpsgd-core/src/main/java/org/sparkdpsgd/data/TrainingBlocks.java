@@ -302,8 +302,9 @@ public final class TrainingBlocks implements AutoCloseable {
       throw new IllegalArgumentException(
           "a feature transform of " + t.dim() + " features for blocks of " + dim);
     }
+    int d = dim; // the closure must not capture this (not serializable)
     JavaRDD<ExampleBlock> mapped =
-        blocks.map(b -> b.withFeatures(dim, t.apply(b.features(), b.rows())));
+        blocks.map(b -> b.withFeatures(d, t.apply(b.features(), b.rows())));
     mapped.persist(CACHED);
     mapped.setName(blocks.name() + " > normalised");
     long n = countRowsAndUsers(mapped)[0];
