@@ -12,6 +12,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdpsgd.data.RowSubset;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.model.FeatureLayout;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.train.ConsoleProgress;
 import org.sparkdpsgd.train.DpSgdConfig;
@@ -176,7 +177,11 @@ final class RepeatCommand implements Callable<Integer> {
             long seed = firstSeed + i;
             System.out.printf(Locale.ROOT, "run %d of %d (init seed %d)%n", i + 1, seeds, seed);
             v.dp().initSeed(seed);
-            DpSgdTrainer trainer = new DpSgdTrainer(v.dp()).listener(progress);
+            // The trainer sees only the trainable part; feature normalisation (if on) needs the
+            // channel layout of the whole model's fixed features. Each run releases (and is
+            // charged for) its own statistics.
+            DpSgdTrainer trainer =
+                new DpSgdTrainer(v.dp()).listener(progress).featureLayout(FeatureLayout.of(spec));
             double[] initial =
                 savedStart == null ? train.spec().initialParams(seed) : savedStart.clone();
             TrainingResult r = trainer.fit(train.blocks(), plan, train.spec(), initial);

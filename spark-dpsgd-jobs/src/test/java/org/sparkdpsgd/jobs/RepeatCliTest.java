@@ -26,6 +26,71 @@ class RepeatCliTest {
 
   @TempDir Path dir;
 
+  /**
+   * With feature normalisation each run releases its own statistics of the shared fixed features
+   * (their channel layout passed from the whole model) and is charged for them: ε is the plan's,
+   * the release composed with the steps.
+   */
+  @Test
+  void eachRunReleasesAndIsChargedForItsOwnNormalisation() throws IOException {
+    Path train = CliTrainTest.imageCsv(dir, "train.csv", 1500, 3);
+    Path test = CliTrainTest.imageCsv(dir, "test.csv", 400, 4);
+    Path out = dir.resolve("repeat");
+    CliRunner.Result r =
+        CliRunner.run(
+            "repeat",
+            "--seeds",
+            "2",
+            "--output",
+            out.toString(),
+            "--set",
+            "data.format=csv",
+            "--set",
+            "data.train=" + train,
+            "--set",
+            "data.test=" + test,
+            "--set",
+            "data.num-classes=2",
+            "--set",
+            "model.type=cnn",
+            "--set",
+            "model.input-shape=[1,4,4]",
+            "--set",
+            "model.layers=[{type=scattering,scales=1,angles=2},{type=append-input,weight=0.5}]",
+            "--set",
+            "privacy.normalisation-noise-multiplier=5",
+            "--set",
+            "training.expected-batch-size=150",
+            "--set",
+            "training.epochs=3",
+            "--set",
+            "training.learning-rate=0.5",
+            "--set",
+            "progress-seconds=0");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(2, count(r.out(), "computing the fixed layers"), r.out());
+    // scattering J = 1, L = 2 on 4 x 4: 3 maps of 2 x 2, then the 16 pixels appended
+    assertEquals(
+        2,
+        count(
+            r.out(),
+            "FeatureLayout[channels=3, positions=4]) released once with noise multiplier σ_n = 5.0"),
+        r.out());
+    double planned =
+        org.sparkdpsgd.train.TrainingPlan.resolve(
+                new org.sparkdpsgd.train.DpSgdConfig()
+                    .expectedBatchSize(150)
+                    .epochs(3)
+                    .normalisationNoiseMultiplier(5),
+                1500)
+            .plannedEpsilon();
+    for (int i = 1; i <= 2; i++) {
+      JsonNode own = JSON.readTree(out.resolve("run-" + i).resolve("report.json").toFile());
+      assertEquals(planned, own.get("epsilon").asDouble(), 1e-9, own.toString());
+      assertTrue(own.get("privacy_guarantee").asText().contains("σ_n = 5.0000"), own.toString());
+    }
+  }
+
   @Test
   void threeSeedsShareTheFixedFeaturesAndReportTheirSpread() throws IOException {
     Path train = CliTrainTest.imageCsv(dir, "train.csv", 1500, 3);
