@@ -294,6 +294,10 @@ final class TrainCommand implements Callable<Integer> {
     n.put("expected_batch_size", p.expectedBatchSize());
     // 0 = per-example clipping; M > 0: sensitivity 2C, epsilon is for noise_multiplier / 2
     n.put("num_microbatches", p.numMicrobatches());
+    if (p.normalisationNoiseMultiplier() > 0) {
+      // the feature statistics' one Gaussian release, composed into epsilon with the steps
+      n.put("normalisation_noise_multiplier", p.normalisationNoiseMultiplier());
+    }
     n.put("steps", p.steps());
     n.put("epochs", p.epochs());
     n.put("train_examples", p.trainExamples());
