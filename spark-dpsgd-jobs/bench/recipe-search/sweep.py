@@ -10,6 +10,9 @@ split of the training set unless --test. Needs numpy.
   python sweep.py --seeds 2 --flip aug           # k = 2 augmentation multiplicity (image and mirror)
   python sweep.py --seeds 1 --nonpriv --batch 1024 --lr 0.01 --epochs 40   # no clipping, no noise
   python sweep.py --seeds 3 --sigma 0            # clipping without noise: the most DP-SGD could reach
+  python sweep.py --seeds 3 --pixels 0.5 --dp-stats 20 --chan-whiten 0.5 --lr 8 --sigma 4.06
+                                                 # centred and channel-whitened by privately released statistics
+  python sweep.py --seeds 2 --pixels 0.5 --pca 1000 --whiten 0.5 --lr 4   # NON-private PCA whitening: a ceiling
 """
 import numpy as np, gzip, sys, time, argparse
 p = argparse.ArgumentParser()
@@ -36,6 +39,17 @@ p.add_argument('--norm', default='group', choices=['group', 'rms'], help='rms: d
 p.add_argument('--crop', type=int, default=0, help='drop this many rings of border positions of the 7 x 7 maps')
 p.add_argument('--save', default='', help='write each seed\'s W, b to SAVE-<seed>.npz (for tta.py)')
 p.add_argument('--pixels', type=float, default=0, help='append the image\'s own pixels, standardised per image, times this weight')
+p.add_argument('--pca', type=int, default=0, help='project the features on the top PCA directions of the training features')
+p.add_argument('--pca-sigma', type=float, default=0, help='DP-PCA: each example scaled to norm <= 1, Gaussian noise of this sd on the second-moment matrix')
+p.add_argument('--center', type=float, default=0, help='subtract this fraction of the training features\' mean')
+p.add_argument('--stdize', type=float, default=0, help='divide each feature by its training sd to this power')
+p.add_argument('--chan-whiten', type=float, default=0, help='ZCA-whiten the 81 channels (over all positions) to this power')
+p.add_argument('--chan-sigma', type=float, default=0, help='DP noise on the 81 x 81 channel second moment (examples scaled to norm <= 1)')
+p.add_argument('--space-whiten', type=float, default=0, help='then ZCA-whiten the 49 positions (over all channels) to this power')
+p.add_argument('--group-whiten', type=float, default=0, help='ZCA-whiten each group of 3 maps (147 features) to this power')
+p.add_argument('--dp-stats', type=float, default=0, help='centre and channel-whiten with statistics released by one Gaussian mechanism of this noise multiplier (sensitivity 1 for the pair: the features are at most 64.54 long)')
+p.add_argument('--keep-rest', action='store_true', help='keep the directions after the top PCA ones (scaled as the last one of them)')
+p.add_argument('--whiten', type=float, default=0, help='scale each PCA direction by eigenvalue^(-WHITEN/2) (0: plain projection, 1: full whitening), then rescale to the original mean norm')
 a = p.parse_args()
 D = 3969
 def load(part, n):
@@ -97,6 +111,97 @@ if a.flip != 'none':
     Ftr2 = feat(flip(Xtr)); Fva2 = feat(flip(Xva))
 if a.flip == 'tie':
     Ftr = (Ftr + Ftr2) / 2; Fva = (Fva + Fva2) / 2
+if a.dp_stats:
+    # every feature vector is at most R long (27 groups of 147 standardised values, 784 pixels x 0.5),
+    # so u = f / R has norm <= 1; the pair (sum u, sum over positions v v^T of u's scattering part)
+    # changes by at most sqrt(2) when one example comes or goes: noise sd sqrt(2) * sigma on each
+    R = np.sqrt(3969 + a.pixels ** 2 * 784)
+    rs = np.random.default_rng(777)
+    n = Ftr.shape[0]
+    U = Ftr / R
+    mu = R * (U.sum(0) + rs.normal(0, np.sqrt(2) * a.dp_stats, U.shape[1])) / n
+    S = U[:, :3969].reshape(-1, 81, 49)
+    C = np.einsum('ncp,ndp->cd', S, S).astype(np.float64)
+    E = rs.normal(0, np.sqrt(2) * a.dp_stats, C.shape); C += np.triu(E) + np.triu(E, 1).T
+    # the covariance of the centred channels: second moment minus the (noisy) mean's part
+    M = (mu[:3969] / R).reshape(81, 49)
+    C = C / n - M @ M.T
+    ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
+    Z = ((V * (ev / ev.mean()) ** (-a.chan_whiten / 2)) @ V.T).astype(np.float32)
+    before = np.linalg.norm(Ftr, axis=1).mean()
+    def norm_(F):
+        F = F - mu.astype(np.float32)
+        return np.concatenate([np.einsum('ncp,cd->ndp', F[:, :3969].reshape(-1, 81, 49), Z).reshape(-1, 3969), F[:, 3969:]], 1)
+    Ftr, Fva = norm_(Ftr), norm_(Fva)
+    print(f'dp stats, mean norm {np.linalg.norm(Ftr, axis=1).mean():.1f} (was {before:.1f})', flush=True)
+if a.center or a.stdize:
+    before = np.linalg.norm(Ftr, axis=1).mean()
+    mu = Ftr.mean(0)
+    sd = Ftr.std(0) if a.stdize else None
+    Ftr = Ftr - a.center * mu; Fva = Fva - a.center * mu
+    if a.stdize:
+        d = (sd + 1e-3) ** -a.stdize
+        Ftr = Ftr * d; Fva = Fva * d
+    r = before / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r
+    print(f'centred/standardised, norm x {r:.2f}', flush=True)
+if a.chan_whiten and not a.dp_stats:
+    before = np.linalg.norm(Ftr, axis=1).mean()
+    S = Ftr[:, :3969].reshape(-1, 81, 49)
+    U = S / np.maximum(1, np.linalg.norm(Ftr, axis=1))[:, None, None]
+    C = np.einsum('ncp,ndp->cd', U, U).astype(np.float64)
+    if a.chan_sigma:
+        E = np.random.default_rng(998).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
+    ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
+    Z = ((V * (ev / ev.mean()) ** (-a.chan_whiten / 2)) @ V.T).astype(np.float32)
+    def cw(F):
+        return np.concatenate([np.einsum('ncp,cd->ndp', F[:, :3969].reshape(-1, 81, 49), Z).reshape(-1, 3969), F[:, 3969:]], 1)
+    Ftr, Fva = cw(Ftr), cw(Fva)
+    if a.space_whiten:
+        S = Ftr[:, :3969].reshape(-1, 81, 49)
+        U = S / np.maximum(1, np.linalg.norm(Ftr, axis=1))[:, None, None]
+        C = np.einsum('ncp,ncq->pq', U, U).astype(np.float64)
+        if a.chan_sigma:
+            E = np.random.default_rng(997).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
+        ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
+        Zs = ((V * (ev / ev.mean()) ** (-a.space_whiten / 2)) @ V.T).astype(np.float32)
+        def sw(F):
+            return np.concatenate([np.einsum('ncp,pq->ncq', F[:, :3969].reshape(-1, 81, 49), Zs).reshape(-1, 3969), F[:, 3969:]], 1)
+        Ftr, Fva = sw(Ftr), sw(Fva)
+    r = before / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r
+    print(f'channel-whitened, norm x {r:.2f}', flush=True)
+if a.group_whiten:
+    before = np.linalg.norm(Ftr, axis=1).mean()
+    U = Ftr / np.maximum(1, np.linalg.norm(Ftr, axis=1, keepdims=True))
+    for g in range(27):
+        sl = slice(147 * g, 147 * (g + 1))
+        C = (U[:, sl].T @ U[:, sl]).astype(np.float64)
+        if a.chan_sigma:
+            E = np.random.default_rng(900 + g).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
+        ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
+        Z = ((V * (ev / ev.mean()) ** (-a.group_whiten / 2)) @ V.T).astype(np.float32)
+        Ftr[:, sl] = Ftr[:, sl] @ Z; Fva[:, sl] = Fva[:, sl] @ Z
+    r = before / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r
+if a.pca:
+    t0 = time.time()
+    if a.pca_sigma:
+        U = Ftr / np.maximum(1, np.linalg.norm(Ftr, axis=1, keepdims=True))
+        M = (U.T @ U).astype(np.float64)
+        E = np.random.default_rng(999).normal(0, a.pca_sigma, M.shape); M += np.triu(E) + np.triu(E, 1).T
+    else:
+        M = (Ftr.T @ Ftr).astype(np.float64)
+    ev, V = np.linalg.eigh(M); order = np.argsort(ev)[::-1][:a.pca]; ev, V = ev[order], V[:, order]
+    scale = np.maximum(ev, ev[0] * 1e-6) ** (-a.whiten / 2)
+    before = np.linalg.norm(Ftr, axis=1).mean()
+    if a.keep_rest:
+        # x' = x + V (diag(scale / scale_K) - I) V^T x: the top directions shrunk to the K-th one's level
+        Vs = V.astype(np.float32); d = (scale / scale[-1] - 1).astype(np.float32)
+        Ftr = Ftr + ((Ftr @ Vs) * d) @ Vs.T; Fva = Fva + ((Fva @ Vs) * d) @ Vs.T
+    else:
+        P = (V * scale).astype(np.float32)
+        Ftr, Fva = Ftr @ P, Fva @ P
+    r = before / np.linalg.norm(Ftr, axis=1).mean()
+    Ftr *= r; Fva *= r
+    print(f'pca {a.pca} in {time.time()-t0:.0f} s, mean norm {np.linalg.norm(Ftr, axis=1).mean():.1f}', flush=True)
 N = Ftr.shape[0]
 def softmax(z):
     z = z - z.max(1, keepdims=True); e = np.exp(z); return e / e.sum(1, keepdims=True)
