@@ -36,6 +36,12 @@ public final class FeatureStatistics implements Serializable {
     this.exact = exact;
   }
 
+  /**
+   * u is scaled 1e-9 below norm 1: the norm and the products are rounded (a relative error of about
+   * d·2⁻⁵³), and ‖u‖ ≤ 1 is the release's sensitivity, so it must hold after rounding too.
+   */
+  public static final double BOUND_MARGIN = 1e-9;
+
   /** R = √d, the norm below which an example's features are only scaled by 1/R. */
   public static double radius(int dim) {
     return Math.sqrt(dim);
@@ -50,7 +56,7 @@ public final class FeatureStatistics implements Serializable {
     }
     double norm = Math.sqrt(sq);
     // A non-finite norm (an overflowing or NaN feature) contributes nothing rather than NaN.
-    return Double.isFinite(norm) ? 1.0 / Math.max(radius(dim), norm) : 0.0;
+    return Double.isFinite(norm) ? (1 - BOUND_MARGIN) / Math.max(radius(dim), norm) : 0.0;
   }
 
   public FeatureStatistics add(ExampleBlock b) {

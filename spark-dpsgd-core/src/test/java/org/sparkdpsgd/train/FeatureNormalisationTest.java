@@ -108,17 +108,19 @@ class FeatureNormalisationTest {
         new FeatureStatistics(5, layout, true, false)
             .add(new ExampleBlock(0, 3, 5, rows, new int[3]));
     double r = Math.sqrt(5);
-    assertArrayEquals(new double[] {2 / r, 2 / r, 1 / r, 1 / r, 0}, stats.sum(), 1e-12);
-    assertArrayEquals(new double[] {4 / 5.0, 0, 2 / 5.0}, stats.upperSecondMoment(), 1e-12);
+    double m = 1 - FeatureStatistics.BOUND_MARGIN; // u = m f / R
+    assertArrayEquals(new double[] {2 * m / r, 2 * m / r, m / r, m / r, 0}, stats.sum(), 1e-12);
+    assertArrayEquals(
+        new double[] {4 * m * m / 5.0, 0, 2 * m * m / 5.0}, stats.upperSecondMoment(), 1e-12);
     double[] cov =
         FeatureNormalisation.covariance(stats.sum(), stats.upperSecondMoment(), 3, layout);
-    double c = 4 / 45.0;
+    double c = 4 * m * m / 45.0;
     assertArrayEquals(new double[] {c, -c, -c, c}, cov, 1e-12);
 
     // Zero noise: the release is the post-processing of the exact sums. w = 1.
     FeatureTransform t =
         FeatureNormalisation.release(stats, 3, 5.0, 1.0, NoiseSources.zeroForTesting());
-    assertArrayEquals(new double[] {2 / 3.0, 2 / 3.0, 1 / 3.0, 1 / 3.0, 0}, t.mean(), 1e-12);
+    assertArrayEquals(new double[] {2 * m / 3, 2 * m / 3, m / 3, m / 3, 0}, t.mean(), 1e-12);
     double floor = 1e-4;
     double meanLambda = (1 + floor) / 2; // in units of 8/9
     double a = Math.pow(1 / meanLambda, -0.5);
@@ -126,11 +128,12 @@ class FeatureNormalisationTest {
     // Z = a v1 v1ᵀ + b v2 v2ᵀ, v1 = (1, −1)/√2, v2 = (1, 1)/√2
     double[] z = {(a + b) / 2, (b - a) / 2, (b - a) / 2, (a + b) / 2};
     assertArrayEquals(z, t.whitening(), 1e-9 * b);
-    // f1 − μ = (1/3, −2/3, −1/3, 2/3, 1/2): at each position the channel pair lies along v1.
+    // f1 − μ/m = (1/3, −2/3, −1/3, 2/3, 1/2): at each position the channel pair lies along v1
+    // (the mean is m times the data's, the margin 1e-9 below it, which moves this by < 1e-9·b)
     assertArrayEquals(
         new double[] {a / 3, -2 * a / 3, -a / 3, 2 * a / 3, 0.5},
         t.apply(new double[] {1, 0, 0, 1, 0.5}),
-        1e-9);
+        2e-9 * b);
     // w = 0: centring only; w = 0.5: the square root of the w = 1 scales
     assertNull(
         FeatureNormalisation.transform(stats.sum(), stats.upperSecondMoment(), 3, layout, 0)

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkdpsgd.model.FeatureLayout;
 import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.model.ModelSpec;
 import org.sparkdpsgd.train.DpSgdConfig;
+import org.sparkdpsgd.train.TrainingPlan;
 
 /** The configs shipped in conf/ load, use only known keys, and say what the README promises. */
 class ShippedConfigsTest {
@@ -65,6 +67,17 @@ class ShippedConfigsTest {
     assertEquals(3, spec.fixedLayers(), spec.describe());
     assertTrue(spec.trainable().layers().isEmpty(), spec.describe());
     assertEquals((81 * 7 * 7 + 784) * 10 + 10, spec.numParams());
+    // the features are centred and channel-whitened with privately released statistics, whose
+    // release the plan composes with the 367 steps (σ from dp_accounting: 4.0596, not 4.049)
+    assertEquals(20.0, c.number("privacy.normalisation-noise-multiplier"));
+    assertEquals(0.5, c.number("training.normalisation-whitening"));
+    assertEquals(
+        new FeatureLayout(81, 49),
+        FeatureLayout.of(spec),
+        "the channels whitened: 81 maps of 7 x 7");
+    TrainingPlan plan = TrainingPlan.resolve(d, 60_000);
+    assertEquals(367, plan.steps());
+    assertEquals(4.0595594097855665, plan.noiseMultiplier(), 1e-6 * 4.06);
     String readme =
         java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"))
             .lines()
