@@ -106,6 +106,15 @@ public record TrainingPlan(
     double epochs = steps * q;
     String warning = c.nonPrivate ? null : PrivacyStatement.deltaWarning(c.delta, n, userLevel);
     double sigmaN = c.normalisationNoiseMultiplier;
+    if (sigmaN > 0 && c.initFrom != null) {
+      // Saved weights take the raw features; the steps would start from them on normalised ones.
+      throw new InvalidInputException(
+          "feature normalisation (privacy.normalisation-noise-multiplier > 0) cannot start from"
+              + " saved weights yet (model.init-from "
+              + c.initFrom
+              + "): they take the raw features; provided value: "
+              + sigmaN);
+    }
     DpEvent release = normalisationEvent(c.nonPrivate ? 0 : sigmaN);
     double sigma;
     double epsilon;

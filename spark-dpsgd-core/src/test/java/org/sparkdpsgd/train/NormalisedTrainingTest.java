@@ -154,5 +154,14 @@ class NormalisedTrainingTest {
             .getMessage();
     assertTrue(msg.startsWith(prefix) && msg.contains("audit") && msg.endsWith(value), msg);
     assertTrue(!new java.io.File("/tmp/dpsgd-normalisation-never-written").exists());
+    // saved weights take the raw features: refused when the plan is made, before they are read
+    String init =
+        assertThrows(
+                InvalidInputException.class,
+                () ->
+                    new DpSgdTrainer(dp().initFrom("/tmp/dpsgd-normalisation-no-model")).fit(data))
+            .getMessage();
+    assertTrue(
+        init.startsWith(prefix) && init.contains("model.init-from") && init.endsWith(value), init);
   }
 }
