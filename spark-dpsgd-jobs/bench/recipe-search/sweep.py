@@ -111,6 +111,14 @@ if a.flip != 'none':
     Ftr2 = feat(flip(Xtr)); Fva2 = feat(flip(Xva))
 if a.flip == 'tie':
     Ftr = (Ftr + Ftr2) / 2; Fva = (Fva + Fva2) / 2
+def sym_noise(M, sd, rng):
+    """M plus symmetric Gaussian noise: sd on each entry of the upper triangle, mirrored."""
+    E = rng.normal(0, sd, M.shape)
+    return M + np.triu(E) + np.triu(E, 1).T
+def zca(C, power):
+    """V diag((lambda / mean lambda)^(-power/2)) V^T, eigenvalues floored at 1e-4 of the largest."""
+    ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
+    return ((V * (ev / ev.mean()) ** (-power / 2)) @ V.T).astype(np.float32)
 if a.dp_stats:
     # every feature vector is at most R long (27 groups of 147 standardised values, 784 pixels x 0.5),
     # so u = f / R has norm <= 1; the pair (sum u, sum over positions v v^T of u's scattering part)
@@ -122,12 +130,11 @@ if a.dp_stats:
     mu = R * (U.sum(0) + rs.normal(0, np.sqrt(2) * a.dp_stats, U.shape[1])) / n
     S = U[:, :3969].reshape(-1, 81, 49)
     C = np.einsum('ncp,ndp->cd', S, S).astype(np.float64)
-    E = rs.normal(0, np.sqrt(2) * a.dp_stats, C.shape); C += np.triu(E) + np.triu(E, 1).T
+    C = sym_noise(C, np.sqrt(2) * a.dp_stats, rs)
     # the covariance of the centred channels: second moment minus the (noisy) mean's part
     M = (mu[:3969] / R).reshape(81, 49)
     C = C / n - M @ M.T
-    ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
-    Z = ((V * (ev / ev.mean()) ** (-a.chan_whiten / 2)) @ V.T).astype(np.float32)
+    Z = zca(C, a.chan_whiten)
     before = np.linalg.norm(Ftr, axis=1).mean()
     def norm_(F):
         F = F - mu.astype(np.float32)
@@ -150,9 +157,8 @@ if a.chan_whiten and not a.dp_stats:
     U = S / np.maximum(1, np.linalg.norm(Ftr, axis=1))[:, None, None]
     C = np.einsum('ncp,ndp->cd', U, U).astype(np.float64)
     if a.chan_sigma:
-        E = np.random.default_rng(998).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
-    ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
-    Z = ((V * (ev / ev.mean()) ** (-a.chan_whiten / 2)) @ V.T).astype(np.float32)
+        C = sym_noise(C, a.chan_sigma, np.random.default_rng(998))
+    Z = zca(C, a.chan_whiten)
     def cw(F):
         return np.concatenate([np.einsum('ncp,cd->ndp', F[:, :3969].reshape(-1, 81, 49), Z).reshape(-1, 3969), F[:, 3969:]], 1)
     Ftr, Fva = cw(Ftr), cw(Fva)
@@ -161,9 +167,8 @@ if a.chan_whiten and not a.dp_stats:
         U = S / np.maximum(1, np.linalg.norm(Ftr, axis=1))[:, None, None]
         C = np.einsum('ncp,ncq->pq', U, U).astype(np.float64)
         if a.chan_sigma:
-            E = np.random.default_rng(997).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
-        ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
-        Zs = ((V * (ev / ev.mean()) ** (-a.space_whiten / 2)) @ V.T).astype(np.float32)
+            C = sym_noise(C, a.chan_sigma, np.random.default_rng(997))
+        Zs = zca(C, a.space_whiten)
         def sw(F):
             return np.concatenate([np.einsum('ncp,pq->ncq', F[:, :3969].reshape(-1, 81, 49), Zs).reshape(-1, 3969), F[:, 3969:]], 1)
         Ftr, Fva = sw(Ftr), sw(Fva)
@@ -176,9 +181,8 @@ if a.group_whiten:
         sl = slice(147 * g, 147 * (g + 1))
         C = (U[:, sl].T @ U[:, sl]).astype(np.float64)
         if a.chan_sigma:
-            E = np.random.default_rng(900 + g).normal(0, a.chan_sigma, C.shape); C += np.triu(E) + np.triu(E, 1).T
-        ev, V = np.linalg.eigh(C); ev = np.maximum(ev, ev.max() * 1e-4)
-        Z = ((V * (ev / ev.mean()) ** (-a.group_whiten / 2)) @ V.T).astype(np.float32)
+            C = sym_noise(C, a.chan_sigma, np.random.default_rng(900 + g))
+        Z = zca(C, a.group_whiten)
         Ftr[:, sl] = Ftr[:, sl] @ Z; Fva[:, sl] = Fva[:, sl] @ Z
     r = before / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r
 if a.pca:
@@ -186,7 +190,7 @@ if a.pca:
     if a.pca_sigma:
         U = Ftr / np.maximum(1, np.linalg.norm(Ftr, axis=1, keepdims=True))
         M = (U.T @ U).astype(np.float64)
-        E = np.random.default_rng(999).normal(0, a.pca_sigma, M.shape); M += np.triu(E) + np.triu(E, 1).T
+        M = sym_noise(M, a.pca_sigma, np.random.default_rng(999))
     else:
         M = (Ftr.T @ Ftr).astype(np.float64)
     ev, V = np.linalg.eigh(M); order = np.argsort(ev)[::-1][:a.pca]; ev, V = ev[order], V[:, order]

@@ -281,15 +281,7 @@ public final class TrainingBlocks implements AutoCloseable {
     int outDim = fixed.outputDim();
     JavaRDD<ExampleBlock> mapped =
         blocks.map(b -> b.withFeatures(outDim, fixed.apply(b.features(), b.rows())));
-    mapped.persist(CACHED); // the fixed features are costly to recompute, too
-    mapped.setName(blocks.name() + " > " + fixed.describe());
-    long n = countRowsAndUsers(mapped)[0];
-    if (n != numExamples) {
-      mapped.unpersist(false);
-      throw new IllegalStateException(
-          "fixed features changed the number of rows: " + n + " != " + numExamples);
-    }
-    return new TrainingBlocks(mapped, numExamples, outDim, numClasses, numUsers, null);
+    return cachedFeatures(mapped, outDim, fixed.describe());
   }
 
   /**
@@ -305,15 +297,24 @@ public final class TrainingBlocks implements AutoCloseable {
     int d = dim; // the closure must not capture this (not serializable)
     JavaRDD<ExampleBlock> mapped =
         blocks.map(b -> b.withFeatures(d, t.apply(b.features(), b.rows())));
+    return cachedFeatures(mapped, dim, "normalised");
+  }
+
+  /**
+   * {@code mapped} (these blocks with new features of {@code outDim} values per row, named {@code
+   * step}) cached and counted: the new features are costly to recompute, and a map that lost or
+   * added rows is a bug.
+   */
+  private TrainingBlocks cachedFeatures(JavaRDD<ExampleBlock> mapped, int outDim, String step) {
     mapped.persist(CACHED);
-    mapped.setName(blocks.name() + " > normalised");
+    mapped.setName(blocks.name() + " > " + step);
     long n = countRowsAndUsers(mapped)[0];
     if (n != numExamples) {
       mapped.unpersist(false);
       throw new IllegalStateException(
-          "normalising changed the number of rows: " + n + " != " + numExamples);
+          step + " changed the number of rows: " + n + " != " + numExamples);
     }
-    return new TrainingBlocks(mapped, numExamples, dim, numClasses, numUsers, null);
+    return new TrainingBlocks(mapped, numExamples, outDim, numClasses, numUsers, null);
   }
 
   /**
