@@ -32,6 +32,23 @@ public final class PrivacyStatement {
       double delta,
       int numMicrobatches,
       boolean includePld) {
+    return describe(
+        samplingRate, noiseMultiplier, steps, delta, numMicrobatches, new NoOpEvent(), includePld);
+  }
+
+  /**
+   * @param normalisationRelease the one-time release of the feature statistics before the first
+   *     step (feature normalisation), composed with the steps into every ε as training composes it;
+   *     a {@link NoOpEvent} without normalisation
+   */
+  public static String describe(
+      double samplingRate,
+      double noiseMultiplier,
+      long steps,
+      double delta,
+      int numMicrobatches,
+      DpEvent normalisationRelease,
+      boolean includePld) {
     if (numMicrobatches < 0) {
       throw Checks.fail("num-microbatches", ">= 0", numMicrobatches);
     }
@@ -56,7 +73,14 @@ public final class PrivacyStatement {
               numMicrobatches,
               accounted));
     }
-    appendEpsilons(sb, samplingRate, accounted, steps, delta, includePld);
+    if (!(normalisationRelease instanceof NoOpEvent)) {
+      sb.append(
+          "  plus feature normalisation: the features' statistics are released once before the"
+              + " first step by "
+              + describeRelease(normalisationRelease)
+              + ", composed with the steps into ε\n");
+    }
+    appendEpsilons(sb, samplingRate, accounted, steps, delta, normalisationRelease, includePld);
     sb.append(
         "Assumptions: Poisson sampling (each example in each step independently with probability q), "
             + "example-level privacy, add-or-remove-one neighbouring datasets");
@@ -91,7 +115,8 @@ public final class PrivacyStatement {
             steps,
             steps * userSamplingRate,
             delta));
-    appendEpsilons(sb, userSamplingRate, noiseMultiplier, steps, delta, includePld);
+    appendEpsilons(
+        sb, userSamplingRate, noiseMultiplier, steps, delta, new NoOpEvent(), includePld);
     sb.append(
         String.format(
             Locale.ROOT,
@@ -129,15 +154,20 @@ public final class PrivacyStatement {
         n);
   }
 
-  /** The ε lines: RDP always, PLD if asked for, both charged for the accounted noise multiplier. */
+  /**
+   * The ε lines: RDP always, PLD if asked for, both charged for the one-time release (first, as
+   * training charges it) and the steps at the accounted noise multiplier.
+   */
   private static void appendEpsilons(
       StringBuilder sb,
       double samplingRate,
       double accounted,
       long steps,
       double delta,
+      DpEvent oneTime,
       boolean includePld) {
     RdpAccountant rdp = new RdpAccountant();
+    rdp.compose(oneTime);
     rdp.compose(
         new PoissonSampledEvent(samplingRate, new GaussianEvent(accounted)),
         Math.toIntExact(steps));
@@ -151,6 +181,7 @@ public final class PrivacyStatement {
     if (includePld) {
       try {
         PrivacyAccountant pld = AccountantKind.PLD.create();
+        pld.compose(oneTime);
         pld.compose(
             new PoissonSampledEvent(samplingRate, new GaussianEvent(accounted)),
             Math.toIntExact(steps));
@@ -161,6 +192,13 @@ public final class PrivacyStatement {
         sb.append("  (PLD accounting: ").append(unavailable.getMessage()).append(")\n");
       }
     }
+  }
+
+  /** In words for the Gaussian release training makes; any other event in its record form. */
+  private static String describeRelease(DpEvent release) {
+    return release instanceof GaussianEvent g
+        ? "a Gaussian mechanism with noise multiplier σ_n = " + sixDigits(g.noiseMultiplier())
+        : release.toString();
   }
 
   /** 6 significant digits without trailing zeros: "256", not "256.000". */

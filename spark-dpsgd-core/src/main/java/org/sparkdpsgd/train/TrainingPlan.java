@@ -208,8 +208,11 @@ public record TrainingPlan(
     return new SelfComposedEvent(stepEvent(q, sigma), Math.toIntExact(steps));
   }
 
-  /** The one-time release of the feature statistics before T steps (if any), then the steps. */
-  static DpEvent runEvent(DpEvent release, double q, double sigma, long steps) {
+  /**
+   * The one-time release of the feature statistics before T steps (if any), then the steps; public
+   * so that {@code dpsgd calibrate} reports the ε training will plan.
+   */
+  public static DpEvent runEvent(DpEvent release, double q, double sigma, long steps) {
     DpEvent run = runEvent(q, sigma, steps);
     return release instanceof NoOpEvent ? run : new ComposedEvent(List.of(release, run));
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.sparkdpsgd.privacy.AccountantKind;
+import org.sparkdpsgd.privacy.DpEvent;
 import org.sparkdpsgd.privacy.NoiseCalibration;
 import org.sparkdpsgd.privacy.PrivacyStatement;
 import org.sparkdpsgd.train.TrainingPlan;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The smallest noise multiplier that meets a target (ε, δ). With microbatches the accountant is
- * charged for σ/2 (sensitivity 2C), so σ/2 is calibrated and doubled, as training does.
+ * charged for σ/2 (sensitivity 2C), so σ/2 is calibrated and doubled, as training does. With
+ * feature normalisation its one-time release is composed with the steps, as training calibrates.
  */
 @Command(
     name = "calibrate",
@@ -55,6 +57,14 @@ final class CalibrateCommand implements Callable<Integer> {
               + " is calibrated and σ doubled")
   int numMicrobatches;
 
+  @Option(
+      names = "--normalisation-noise-multiplier",
+      paramLabel = "SIGMA_N",
+      description =
+          "σ_n of feature normalisation's one-time release (privacy.normalisation-noise-multiplier;"
+              + " default 0 = none): composed with the steps, σ is calibrated for what it leaves")
+  double normalisationNoiseMultiplier;
+
   @Option(names = "--accountant", description = "rdp | pld (default rdp)")
   String accountant = "rdp";
 
@@ -67,16 +77,17 @@ final class CalibrateCommand implements Callable<Integer> {
     Checks.openProbability("--delta", delta);
     AccountantKind kind = AccountantKind.parse(accountant);
     SamplingArgs.checkMicrobatches(numMicrobatches, users);
+    SamplingArgs.checkNormalisation(normalisationNoiseMultiplier, numMicrobatches, users);
+    DpEvent release = TrainingPlan.normalisationEvent(normalisationNoiseMultiplier);
     SamplingArgs s = SamplingArgs.resolve(n, users, batchSize, epochs, samplingRate, steps);
     double factor = TrainingPlan.sensitivityFactor(numMicrobatches);
     double accounted =
         NoiseCalibration.calibrateNoiseMultiplier(
-            targetEpsilon, delta, s.samplingRate(), s.steps(), kind);
+            targetEpsilon, delta, s.samplingRate(), s.steps(), kind, release);
     double sigma = factor * accounted;
     double eps =
         kind.create()
-            .compose(
-                TrainingPlan.stepEvent(s.samplingRate(), accounted), Math.toIntExact(s.steps()))
+            .compose(TrainingPlan.runEvent(release, s.samplingRate(), accounted, s.steps()))
             .getEpsilon(delta);
     if (json) {
       ObjectNode o = OutputWriter.JSON.createObjectNode();
@@ -89,6 +100,7 @@ final class CalibrateCommand implements Callable<Integer> {
       o.put("accountant", kind.name().toLowerCase(Locale.ROOT));
       o.put("num_microbatches", numMicrobatches);
       o.put("accounted_noise_multiplier", accounted);
+      o.put("normalisation_noise_multiplier", normalisationNoiseMultiplier);
       o.put("privacy_unit", s.userLevel() ? "user" : "example");
       if (s.userLevel()) {
         o.put("users", s.population());
@@ -113,6 +125,13 @@ final class CalibrateCommand implements Callable<Integer> {
                 + " for σ/2 = %.6f, which is what was calibrated%n",
             numMicrobatches,
             accounted);
+      }
+      if (normalisationNoiseMultiplier > 0) {
+        System.out.printf(
+            Locale.ROOT,
+            "  feature normalisation included: ε composes its one-time release (Gaussian"
+                + " mechanism, σ_n = %s) with the steps, as training does%n",
+            PrivacyStatement.sixDigits(normalisationNoiseMultiplier));
       }
       if (s.userLevel()) {
         System.out.printf(

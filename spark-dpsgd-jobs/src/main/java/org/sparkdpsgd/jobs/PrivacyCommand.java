@@ -11,6 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
 import org.sparkdpsgd.privacy.PrivacyStatement;
 import org.sparkdpsgd.privacy.PrivacyTable;
+import org.sparkdpsgd.train.TrainingPlan;
+import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,6 +57,14 @@ final class PrivacyCommand implements Callable<Integer> {
               + " sensitivity 2C, accounted as σ/2")
   int numMicrobatches;
 
+  @Option(
+      names = "--normalisation-noise-multiplier",
+      paramLabel = "SIGMA_N",
+      description =
+          "σ_n of feature normalisation's one-time release (privacy.normalisation-noise-multiplier;"
+              + " default 0 = none), composed with the steps into ε")
+  double normalisationNoiseMultiplier;
+
   @Option(names = "--delta", description = "δ (default 1e-5)")
   double delta = 1e-5;
 
@@ -71,6 +81,13 @@ final class PrivacyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Checks.nonNegative("--normalisation-noise-multiplier", normalisationNoiseMultiplier);
+    if (batch != null && normalisationNoiseMultiplier != 0) {
+      // The table's rows have no column for it; a row is the steps alone.
+      throw new InvalidInputException(
+          "--normalisation-noise-multiplier applies to one run, not to --batch tables; give the"
+              + " run's flags without --batch for its ε with the release");
+    }
     if (batch != null && numMicrobatches != 0) {
       throw new InvalidInputException(
           "--num-microbatches applies to one run, not to --batch tables; halve the"
@@ -93,6 +110,7 @@ final class PrivacyCommand implements Callable<Integer> {
       return 0;
     }
     SamplingArgs.checkMicrobatches(numMicrobatches, users);
+    SamplingArgs.checkNormalisation(normalisationNoiseMultiplier, numMicrobatches, users);
     if (noiseMultiplier == null) {
       throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
     }
@@ -102,7 +120,13 @@ final class PrivacyCommand implements Callable<Integer> {
             ? PrivacyStatement.describeUsers(
                 s.samplingRate(), noiseMultiplier, s.steps(), delta, s.population(), !noPld)
             : PrivacyStatement.describe(
-                s.samplingRate(), noiseMultiplier, s.steps(), delta, numMicrobatches, !noPld));
+                s.samplingRate(),
+                noiseMultiplier,
+                s.steps(),
+                delta,
+                numMicrobatches,
+                TrainingPlan.normalisationEvent(normalisationNoiseMultiplier),
+                !noPld));
     if (s.population() > 0) {
       String warning = PrivacyStatement.deltaWarning(delta, s.population(), s.userLevel());
       if (warning != null) {

@@ -77,4 +77,28 @@ record SamplingArgs(double samplingRate, long steps, long population, boolean us
     }
     return numMicrobatches;
   }
+
+  /**
+   * σ_n of feature normalisation's release (privacy.normalisation-noise-multiplier; 0 = none), >= 0
+   * and finite, refused where training refuses it (DpSgdTrainer): with microbatches, and with
+   * user-level data, since the release bounds one example's features, not one user's.
+   */
+  static double checkNormalisation(double sigmaN, int numMicrobatches, Long users) {
+    Checks.nonNegative("--normalisation-noise-multiplier", sigmaN);
+    if (sigmaN > 0 && numMicrobatches != 0) {
+      throw new InvalidInputException(
+          "--normalisation-noise-multiplier and --num-microbatches cannot be combined: training"
+              + " refuses feature normalisation with microbatches; provided value:"
+              + " --num-microbatches "
+              + numMicrobatches);
+    }
+    if (sigmaN > 0 && users != null) {
+      throw new InvalidInputException(
+          "--normalisation-noise-multiplier and --users cannot be combined: feature normalisation"
+              + " is example-level (one example's features are bounded), training refuses it with"
+              + " data.user-col; provided value: --users "
+              + users);
+    }
+    return sigmaN;
+  }
 }

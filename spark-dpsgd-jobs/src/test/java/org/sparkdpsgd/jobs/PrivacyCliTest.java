@@ -8,8 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdpsgd.privacy.AccountantKind;
+import org.sparkdpsgd.privacy.ComposedEvent;
+import org.sparkdpsgd.privacy.GaussianEvent;
+import org.sparkdpsgd.privacy.SelfComposedEvent;
+import org.sparkdpsgd.train.TrainingPlan;
 
 /** `dpsgd privacy` and `dpsgd calibrate` print the pinned dp_accounting numbers. */
 class PrivacyCliTest {
@@ -202,6 +209,168 @@ class PrivacyCliTest {
     assertTrue(
         text.out().lines().anyMatch(l -> l.endsWith("6000 users, expected users per step 256")),
         text.out());
+  }
+
+  /** The ScatterNet recipe's sampling: q = 8192 / 60000, 50 epochs = 367 steps. */
+  private static final String[] RECIPE = {
+    "--n", "60000", "--batch-size", "8192", "--epochs", "50", "--delta", "1e-5"
+  };
+
+  private static final String[] NORMALISED = {"--normalisation-noise-multiplier", "20"};
+
+  /**
+   * With --normalisation-noise-multiplier σ_n, calibrate composes the statistics' release with the
+   * steps as training does: the σ pinned from dp_accounting in FeatureNormalisationTest (same
+   * tolerance), above the steps-only σ, and the reported ε is the composed one.
+   */
+  @Test
+  void calibrateWithNormalisationComposesTheRelease() throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    CliRunner.Result r =
+        CliRunner.run(concat("calibrate", "--target-epsilon", "3", "--json", RECIPE, NORMALISED));
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode with = mapper.readTree(r.out().strip());
+    double sigma = with.get("noise_multiplier").asDouble();
+    assertEquals(4.0595594097855665, sigma, 1e-6 * 4.06);
+    assertEquals(367, with.get("steps").asLong());
+    assertEquals(20.0, with.get("normalisation_noise_multiplier").asDouble(), 0.0);
+    // the composed ε meets the target closely; the steps alone at this σ would spend less
+    double eps = with.get("epsilon").asDouble();
+    assertTrue(eps <= 3.0 && eps > 3.0 - 1e-6, "" + eps);
+
+    JsonNode without =
+        mapper.readTree(
+            CliRunner.run(concat("calibrate", "--target-epsilon", "3", "--json", RECIPE))
+                .out()
+                .strip());
+    double stepsOnly = without.get("noise_multiplier").asDouble();
+    assertTrue(stepsOnly < sigma && stepsOnly > 4.049, stepsOnly + " vs " + sigma);
+    assertEquals(0.0, without.get("normalisation_noise_multiplier").asDouble(), 0.0);
+
+    String[] eps1 = {"--target-epsilon", "1", "--delta", "1e-5", "--n", "60000"};
+    JsonNode one =
+        mapper.readTree(
+            CliRunner.run(
+                    concat(
+                        "calibrate",
+                        "--json",
+                        eps1,
+                        "--batch-size",
+                        "8192",
+                        "--epochs",
+                        "15",
+                        NORMALISED))
+                .out()
+                .strip());
+    assertEquals(110, one.get("steps").asLong());
+    assertEquals(6.113033933135939, one.get("noise_multiplier").asDouble(), 1e-6 * 6.11);
+
+    CliRunner.Result text =
+        CliRunner.run(concat("calibrate", "--target-epsilon", "3", RECIPE, NORMALISED));
+    CliRunner.Result plainText =
+        CliRunner.run(concat("calibrate", "--target-epsilon", "3", RECIPE));
+    assertEquals(0, text.exitCode(), text.err());
+    assertTrue(text.out().startsWith("noise multiplier σ = 4.05955"), text.out());
+    assertTrue(
+        text.out()
+            .contains(
+                "  feature normalisation included: ε composes its one-time release (Gaussian"
+                    + " mechanism, σ_n = 20) with the steps, as training does"),
+        text.out());
+    assertEquals(plainText.out().lines().count() + 1, text.out().lines().count(), text.out());
+  }
+
+  /**
+   * privacy composes the release into both ε: at σ = 4 the RDP ε FeatureNormalisationTest pins
+   * (3.0524395407967697 with σ_n = 20, 3.043394007849334 without), ε = 3 at the σ calibrate finds,
+   * and the PLD ε of the composed event.
+   */
+  @Test
+  void privacyWithNormalisationComposesTheRelease() {
+    String[] sigma4 = concat("privacy", "--noise-multiplier", "4.0", RECIPE);
+    CliRunner.Result with = CliRunner.run(concat(sigma4, NORMALISED, "--no-pld"));
+    CliRunner.Result without = CliRunner.run(concat(sigma4, "--no-pld"));
+    assertEquals(0, with.exitCode(), with.err());
+    assertTrue(with.out().contains("ε = 3.05244 by RDP"), with.out());
+    assertTrue(without.out().contains("ε = 3.04339 by RDP"), without.out());
+    assertTrue(
+        with.out()
+            .contains(
+                "  plus feature normalisation: the features' statistics are released once before"
+                    + " the first step by a Gaussian mechanism with noise multiplier σ_n = 20,"
+                    + " composed with the steps into ε"),
+        with.out());
+    assertFalse(without.out().contains("feature normalisation"), without.out());
+
+    CliRunner.Result calibrated =
+        CliRunner.run(
+            concat(
+                "privacy",
+                "--noise-multiplier",
+                "4.0595594097855665",
+                RECIPE,
+                NORMALISED,
+                "--no-pld"));
+    assertTrue(calibrated.out().contains("ε = 3.00000 by RDP"), calibrated.out());
+
+    double q = 8192.0 / 60000;
+    double pld =
+        AccountantKind.PLD
+            .create()
+            .compose(
+                new ComposedEvent(
+                    List.of(
+                        new GaussianEvent(20),
+                        new SelfComposedEvent(TrainingPlan.stepEvent(q, 4.0), 367))))
+            .getEpsilon(1e-5);
+    String pldLine = String.format(Locale.ROOT, "ε = %.6g by PLD", pld);
+    CliRunner.Result withPld = CliRunner.run(concat(sigma4, NORMALISED));
+    CliRunner.Result withoutPld = CliRunner.run(sigma4);
+    assertTrue(withPld.out().contains(pldLine), pldLine + "\n" + withPld.out());
+    assertFalse(withoutPld.out().contains(pldLine), withoutPld.out());
+    assertTrue(withoutPld.out().contains("by PLD"), withoutPld.out());
+  }
+
+  /** Training's refusals of feature normalisation, made by both commands before any accounting. */
+  @Test
+  void normalisationRefusalsAreOneLineNamingTheFlag() throws Exception {
+    String[] privacy = concat("privacy", "--noise-multiplier", "4.0", "--no-pld");
+    String[] calibrate = {"calibrate", "--target-epsilon", "3"};
+    for (String[] command : List.of(privacy, calibrate)) {
+      String e =
+          CliErrorsTest.userError(concat(command, RECIPE, NORMALISED, "--num-microbatches", "16"));
+      assertTrue(
+          e.contains(
+              "--normalisation-noise-multiplier and --num-microbatches cannot be combined:"
+                  + " training refuses feature normalisation with microbatches; provided value:"
+                  + " --num-microbatches 16"),
+          e);
+      String[] users = {
+        "--users", "60000", "--batch-size", "8192", "--epochs", "50", "--delta", "1e-5"
+      };
+      e = CliErrorsTest.userError(concat(command, users, NORMALISED));
+      assertTrue(
+          e.contains(
+              "--normalisation-noise-multiplier and --users cannot be combined: feature"
+                  + " normalisation is example-level"),
+          e);
+      assertTrue(e.endsWith("provided value: --users 60000"), e);
+      for (String bad : new String[] {"-1", "NaN", "Infinity"}) {
+        e =
+            CliErrorsTest.userError(
+                concat(command, RECIPE, "--normalisation-noise-multiplier", bad));
+        assertTrue(
+            e.contains(
+                "--normalisation-noise-multiplier must be >= 0 and finite; provided value: "
+                    + Double.parseDouble(bad)),
+            e);
+      }
+    }
+    Path in = Files.writeString(dir.resolve("n.csv"), "q,noise_multiplier,steps,delta\n");
+    String e = CliErrorsTest.userError(concat("privacy", "--batch", in.toString(), NORMALISED));
+    assertTrue(
+        e.contains("--normalisation-noise-multiplier applies to one run, not to --batch tables"),
+        e);
   }
 
   /** The arguments in order, with String[] parts spliced in. */
