@@ -48,6 +48,11 @@ p.add_argument('--chan-sigma', type=float, default=0, help='DP noise on the 81 x
 p.add_argument('--space-whiten', type=float, default=0, help='then ZCA-whiten the 49 positions (over all channels) to this power')
 p.add_argument('--group-whiten', type=float, default=0, help='ZCA-whiten each group of 3 maps (147 features) to this power')
 p.add_argument('--dp-stats', type=float, default=0, help='centre and channel-whiten with statistics released by one Gaussian mechanism of this noise multiplier (sensitivity 1 for the pair: the features are at most 64.54 long)')
+p.add_argument('--dp-space', type=float, default=0, help='with --dp-stats: also release the 49 x 49 position second moment and whiten the positions to this power (Kronecker-factored)')
+p.add_argument('--dp-pix', type=float, default=0, help='with --dp-stats: also release the 28 x 28 row and column second moments of the pixels and whiten them to this power')
+p.add_argument('--norm-to', type=float, default=0, help='with --dp-stats: rescale the normalised features to this mean norm (the channel-only recipe gives 51.6)')
+p.add_argument('--ema', default='', help='comma-separated decays: also score exponential moving averages of the weights')
+p.add_argument('--tail-decay', type=float, default=0, help='decay the learning rate linearly to 0 over this last fraction of the steps')
 p.add_argument('--keep-rest', action='store_true', help='keep the directions after the top PCA ones (scaled as the last one of them)')
 p.add_argument('--whiten', type=float, default=0, help='scale each PCA direction by eigenvalue^(-WHITEN/2) (0: plain projection, 1: full whitening), then rescale to the original mean norm')
 a = p.parse_args()
@@ -121,25 +126,39 @@ def zca(C, power):
     return ((V * (ev / ev.mean()) ** (-power / 2)) @ V.T).astype(np.float32)
 if a.dp_stats:
     # every feature vector is at most R long (27 groups of 147 standardised values, 784 pixels x 0.5),
-    # so u = f / R has norm <= 1; the pair (sum u, sum over positions v v^T of u's scattering part)
-    # changes by at most sqrt(2) when one example comes or goes: noise sd sqrt(2) * sigma on each
+    # so u = f / R has norm <= 1; the released tuple (sum u, then each second moment: the channels'
+    # sum over positions of v v^T, and with --dp-space the positions', with --dp-pix the pixel rows'
+    # and columns') changes by at most sqrt(1 + k) for k matrices (each at most |u|^2 <= 1 in
+    # Frobenius norm, and the scattering and pixel parts share |u|^2 <= 1): noise sd sqrt(1 + k) * sigma
     R = np.sqrt(3969 + a.pixels ** 2 * 784)
+    k = 1 + (a.dp_space > 0) + 2 * (a.dp_pix > 0)
+    sd = np.sqrt(1 + k) * a.dp_stats
     rs = np.random.default_rng(777)
     n = Ftr.shape[0]
     U = Ftr / R
-    mu = R * (U.sum(0) + rs.normal(0, np.sqrt(2) * a.dp_stats, U.shape[1])) / n
+    mu = R * (U.sum(0) + rs.normal(0, sd, U.shape[1])) / n
     S = U[:, :3969].reshape(-1, 81, 49)
-    C = np.einsum('ncp,ndp->cd', S, S).astype(np.float64)
-    C = sym_noise(C, np.sqrt(2) * a.dp_stats, rs)
-    # the covariance of the centred channels: second moment minus the (noisy) mean's part
     M = (mu[:3969] / R).reshape(81, 49)
-    C = C / n - M @ M.T
+    C = sym_noise(np.einsum('ncp,ndp->cd', S, S).astype(np.float64), sd, rs) / n - M @ M.T
     Z = zca(C, a.chan_whiten)
+    Zs = np.eye(49, dtype=np.float32)
+    if a.dp_space:
+        Cs = sym_noise(np.einsum('ncp,ncq->pq', S, S).astype(np.float64), sd, rs) / n - M.T @ M
+        Zs = zca(Cs, a.dp_space)
+    Zr = Zc = np.eye(28, dtype=np.float32)
+    if a.dp_pix:
+        P = U[:, 3969:].reshape(-1, 28, 28); Mp = (mu[3969:] / R).reshape(28, 28)
+        Zr = zca(sym_noise(np.einsum('nij,nkj->ik', P, P).astype(np.float64), sd, rs) / n - Mp @ Mp.T, a.dp_pix)
+        Zc = zca(sym_noise(np.einsum('nij,nik->jk', P, P).astype(np.float64), sd, rs) / n - Mp.T @ Mp, a.dp_pix)
     before = np.linalg.norm(Ftr, axis=1).mean()
     def norm_(F):
         F = F - mu.astype(np.float32)
-        return np.concatenate([np.einsum('ncp,cd->ndp', F[:, :3969].reshape(-1, 81, 49), Z).reshape(-1, 3969), F[:, 3969:]], 1)
+        sc = np.einsum('ncp,cd,pq->ndq', F[:, :3969].reshape(-1, 81, 49), Z, Zs, optimize=True).reshape(-1, 3969)
+        px = np.einsum('nij,ik,jl->nkl', F[:, 3969:].reshape(-1, 28, 28), Zr, Zc, optimize=True).reshape(-1, 784)
+        return np.concatenate([sc, px], 1)
     Ftr, Fva = norm_(Ftr), norm_(Fva)
+    if a.norm_to:
+        r = a.norm_to / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r
     print(f'dp stats, mean norm {np.linalg.norm(Ftr, axis=1).mean():.1f} (was {before:.1f})', flush=True)
 if a.center or a.stdize:
     before = np.linalg.norm(Ftr, axis=1).mean()
@@ -216,6 +235,8 @@ for seed in range(a.seed0, a.seed0 + a.seeds):
     vW = np.zeros_like(W); vb = np.zeros_like(b)
     steps = int(round(a.epochs * N / a.batch)); q = a.batch / N
     t0 = time.time()
+    emas = [float(d) for d in a.ema.split(',') if d]
+    avg = [[W.copy(), b.copy()] for _ in emas]
     for s in range(steps):
         if a.nonpriv:
             idx = rng.choice(N, a.batch, replace=False)
@@ -245,9 +266,14 @@ for seed in range(a.seed0, a.seed0 + a.seeds):
             W -= a.lr * (mW/c1) / (np.sqrt(sW/c2) + 1e-8); b -= a.lr * (mb/c1) / (np.sqrt(sb/c2) + 1e-8)
         else:
             vW = 0.9 * vW + gW; vb = 0.9 * vb + gb
-            W -= a.lr * vW; b -= a.lr * vb
+            lr = a.lr * min(1, (steps - s) / (a.tail_decay * steps)) if a.tail_decay else a.lr
+            W -= lr * vW; b -= lr * vb
+        for d, (aW, ab) in zip(emas, avg):
+            aW *= d; aW += (1 - d) * W; ab *= d; ab += (1 - d) * b
     acc = ((Fva @ W + b).argmax(1) == yva).mean()
     accs.append(acc)
+    for d, (aW, ab) in zip(emas, avg):
+        print(f'seed {seed+1} ema {d}: {100*((Fva @ aW + ab).argmax(1) == yva).mean():.2f}%', flush=True)
     if a.save: np.savez(f'{a.save}-{seed + 1}.npz', W=W, b=b)
     print(f'seed {seed+1}: {100*acc:.2f}%  ({steps} steps, {time.time()-t0:.0f} s)', flush=True)
 print(f'{vars(a)} mean {100*np.mean(accs):.2f}')

@@ -70,7 +70,7 @@ class ShippedConfigsTest {
     // the features are centred and channel-whitened with privately released statistics, whose
     // release the plan composes with the 367 steps (σ from dp_accounting: 4.0596, not 4.049)
     assertEquals(20.0, c.number("privacy.normalisation-noise-multiplier"));
-    assertEquals(0.5, c.number("training.normalisation-whitening"));
+    assertEquals(0.3, c.number("training.normalisation-whitening"));
     assertEquals(
         new FeatureLayout(81, 49),
         FeatureLayout.of(spec),
