@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.sparkdpsgd.TestData;
 import org.sparkdpsgd.data.TrainingBlocks;
+import org.sparkdpsgd.data.UserBlocks;
 import org.sparkdpsgd.model.LayerSpec;
 import org.sparkdpsgd.optim.OptimizerSpec;
 import org.sparkdpsgd.privacy.AccountantKind;
@@ -163,5 +164,107 @@ class NormalisedTrainingTest {
             .getMessage();
     assertTrue(
         init.startsWith(prefix) && init.contains("model.init-from") && init.endsWith(value), init);
+  }
+
+  /**
+   * The release bounds one EXAMPLE's features (‖u‖ ≤ 1), so its σ_n is no guarantee for a user who
+   * owns several rows: a user-level run must be refused before the statistics are computed, not
+   * charged as if its features were example-level.
+   */
+  @Test
+  void userLevelDataIsRefusedBeforeAnyStep() {
+    try (TrainingBlocks users =
+        UserLevelTrainingTest.prepare(
+            UserLevelTrainingTest.usersFrame(30, 4, false, false),
+            16,
+            new UserBlocks.Grouping("user", 0))) {
+      assertTrue(users.byUser());
+      // the batch fits the 30 users, so the plan is made and the refusal is normalisation's own
+      DpSgdConfig c = dp().expectedBatchSize(10);
+      assertTrue(new DpSgdTrainer(c).plan(users).userLevel());
+      Recorder seen = new Recorder();
+      String msg =
+          assertThrows(
+                  InvalidInputException.class, () -> new DpSgdTrainer(c).listener(seen).fit(users))
+              .getMessage();
+      assertTrue(
+          msg.startsWith("feature normalisation (privacy.normalisation-noise-multiplier > 0)")
+              && msg.contains("example-level")
+              && msg.contains("data.user-col")
+              && msg.endsWith("provided value: 2.0"),
+          msg);
+      // no statistics were released (that leaves a note) and no step ran
+      assertEquals(List.of(), seen.notes);
+      assertEquals(0, seen.steps);
+      // without normalisation the same user-level run is accepted: the refusal is σ_n's alone
+      TrainingResult r = new DpSgdTrainer(c.normalisationNoiseMultiplier(0).steps(1)).fit(users);
+      assertEquals(30, r.privacy().users());
+    }
+  }
+
+  /**
+   * The C × C channel covariance is aggregated on the executors and eigendecomposed on the driver,
+   * so whitening more than {@link DpSgdTrainer#MAX_WHITENED_CHANNELS} channels is refused before
+   * any statistics are computed; centring only (w = 0) keeps d values, not C², and trains.
+   */
+  @Test
+  void moreChannelsThanCanBeWhitenedAreRefusedUnlessTheRunOnlyCentres() {
+    int wide = DpSgdTrainer.MAX_WHITENED_CHANNELS + 1;
+    // a flat input of d features is d channels at one position; a few rows keep this fast
+    try (TrainingBlocks few = blocks(TestData.gaussianClasses(40, wide, 3, 4, 1))) {
+      DpSgdConfig c =
+          new DpSgdConfig()
+              .l2NormClip(1)
+              .noiseMultiplier(1.0)
+              .expectedBatchSize(10)
+              .steps(2)
+              .optimizer(OptimizerSpec.sgd(0.1))
+              .hiddenLayers(new int[0])
+              .normalisationNoiseMultiplier(2.0)
+              .normalisationWhitening(0.5);
+      Recorder refused = new Recorder();
+      String msg =
+          assertThrows(
+                  InvalidInputException.class, () -> new DpSgdTrainer(c).listener(refused).fit(few))
+              .getMessage();
+      assertEquals(
+          "feature normalisation (privacy.normalisation-noise-multiplier > 0) whitens at most "
+              + DpSgdTrainer.MAX_WHITENED_CHANNELS
+              + " channels; the features have "
+              + wide
+              + ": set training.normalisation-whitening = 0 (centring only); provided value: 0.5",
+          msg);
+      assertEquals(List.of(), refused.notes);
+      assertEquals(0, refused.steps);
+      Recorder centred = new Recorder();
+      TrainingResult r = new DpSgdTrainer(c.normalisationWhitening(0)).listener(centred).fit(few);
+      // the normalisation ran (centring only) and was charged; both steps ran
+      assertTrue(
+          centred.notes.stream()
+              .anyMatch(n -> n.startsWith("feature normalisation: mean of " + wide + " features")),
+          centred.notes.toString());
+      assertEquals(2, centred.steps);
+      assertEquals(2, r.metrics().size());
+      assertEquals(2.0, r.privacy().normalisationNoiseMultiplier());
+      assertEquals(TrainingPlan.resolve(c, 40).plannedEpsilon(), r.privacy().epsilon(), 1e-9);
+      assertEquals((wide + 1) * 3, r.params().length);
+      assertTrue(java.util.Arrays.stream(r.params()).allMatch(Double::isFinite));
+    }
+  }
+
+  /** Counts the steps and keeps the notes a run reports (the release leaves a note). */
+  private static final class Recorder implements ProgressListener {
+    final List<String> notes = new ArrayList<>();
+    int steps;
+
+    @Override
+    public void onStep(StepMetrics m) {
+      steps++;
+    }
+
+    @Override
+    public void onNote(String note) {
+      notes.add(note);
+    }
   }
 }
