@@ -10,6 +10,7 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.sparkdpsgd.model.Activation;
 import org.sparkdpsgd.model.ModelSpec;
+import org.sparkdpsgd.train.Knobs;
 import org.sparkdpsgd.train.PrivacyReport;
 
 /**
@@ -24,10 +25,30 @@ public final class DPSGDClassificationModel
   private ModelSpec spec;
   private double[] params;
   private PrivacyReport privacy;
+  // The fixed transform x · scale + shift that training applied to every feature while packing
+  // the data (featureScale / featureShift): the network only ever saw transformed features, so
+  // predictRaw applies it too.
+  private double featureScale = 1.0;
+  private double featureShift = 0.0;
   private transient java.util.List<org.sparkdpsgd.train.StepMetrics> trainingMetrics;
 
+  /** A model trained on untransformed features (feature scale 1, shift 0). */
   public DPSGDClassificationModel(
       String uid, ModelSpec spec, double[] params, PrivacyReport privacy) {
+    this(uid, spec, params, privacy, 1.0, 0.0);
+  }
+
+  /**
+   * A model whose network was trained on features x · featureScale + featureShift; it applies the
+   * same transform to the raw features it scores.
+   */
+  public DPSGDClassificationModel(
+      String uid,
+      ModelSpec spec,
+      double[] params,
+      PrivacyReport privacy,
+      double featureScale,
+      double featureShift) {
     this(PendingUid.offer(uid), spec);
     if (params.length != spec.numParams()) {
       throw new IllegalArgumentException(
@@ -35,6 +56,8 @@ public final class DPSGDClassificationModel
     }
     this.params = params.clone();
     this.privacy = privacy;
+    this.featureScale = Knobs.FEATURE_SCALE.check(featureScale);
+    this.featureShift = Knobs.FEATURE_SHIFT.check(featureShift);
   }
 
   /** The uid was offered just before: Spark's params read it while super() runs. */
@@ -86,6 +109,16 @@ public final class DPSGDClassificationModel
     return this;
   }
 
+  /** The scale training applied to every feature (the estimator's featureScale); 1 = none. */
+  public double featureScale() {
+    return featureScale;
+  }
+
+  /** The shift training added to every feature after scaling (featureShift); 0 = none. */
+  public double featureShift() {
+    return featureShift;
+  }
+
   /** ε, δ, accountant, σ, C, q, steps of the training run. */
   public PrivacyReport privacyReport() {
     return privacy;
@@ -107,7 +140,16 @@ public final class DPSGDClassificationModel
       throw new IllegalArgumentException(
           "features vector has size " + features.size() + "; the model expects " + spec.inputDim());
     }
-    return Vectors.dense(NetworkForward.logits(spec, params, features.toArray()));
+    double[] x = features.toArray();
+    if (featureScale != 1.0 || featureShift != 0.0) {
+      // a new array: a DenseVector's toArray() is its own storage, which must not change
+      double[] t = new double[x.length];
+      for (int k = 0; k < x.length; k++) {
+        t[k] = x[k] * featureScale + featureShift;
+      }
+      x = t;
+    }
+    return Vectors.dense(NetworkForward.logits(spec, params, x));
   }
 
   @Override
@@ -131,7 +173,8 @@ public final class DPSGDClassificationModel
 
   @Override
   public DPSGDClassificationModel copy(ParamMap extra) {
-    DPSGDClassificationModel m = new DPSGDClassificationModel(uid(), spec, params, privacy);
+    DPSGDClassificationModel m =
+        new DPSGDClassificationModel(uid(), spec, params, privacy, featureScale, featureShift);
     return copyValues(m, extra).setParent(parent());
   }
 
@@ -161,6 +204,16 @@ public final class DPSGDClassificationModel
 
   @Override
   public String toString() {
-    return "DPSGDClassificationModel: uid=" + uid() + ", " + spec + ", " + privacy.summary();
+    String transform =
+        featureScale == 1.0 && featureShift == 0.0
+            ? ""
+            : ", features x * " + featureScale + " + " + featureShift;
+    return "DPSGDClassificationModel: uid="
+        + uid()
+        + ", "
+        + spec
+        + transform
+        + ", "
+        + privacy.summary();
   }
 }

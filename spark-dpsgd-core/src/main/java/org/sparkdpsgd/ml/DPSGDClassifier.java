@@ -576,7 +576,14 @@ public final class DPSGDClassifier
                     getOrDefault(userCol), (Integer) getOrDefault(maxExamplesPerUser))
                 : null)) {
       TrainingResult r = new DpSgdTrainer(config).fit(data);
-      return new DPSGDClassificationModel(uid() + "_model", r.spec(), r.params(), r.privacy())
+      // the model applies the same feature transform before scoring as the packing did here
+      return new DPSGDClassificationModel(
+              uid() + "_model",
+              r.spec(),
+              r.params(),
+              r.privacy(),
+              config.featureScale(),
+              config.featureShift())
           .withTrainingMetrics(r.metrics())
           .setParent(this);
     }

@@ -19,6 +19,12 @@ import org.sparkdpsgd.util.InvalidInputException;
  * 1 had {"spec": {"inputDim", "hidden", "activation", "numClasses"}, "params", "privacy"}. Version
  * 0 (the first release's layout) stored {"inputDim", "hidden", "activation", "numClasses",
  * "weights"} and no privacy report; it still loads, with the report marked as unknown.
+ *
+ * <p>Version 3 data also holds "featureScale" and "featureShift", the fixed transform training
+ * applied to every feature, which the model applies before scoring. Models saved before they were
+ * recorded lack them and load with scale 1 and shift 0 (what such code scored with). The fields are
+ * optional, so the format version stays 3; code from before them loads a new model but ignores its
+ * transform.
  */
 final class DPSGDModelPersistence {
   private DPSGDModelPersistence() {}
@@ -53,6 +59,8 @@ final class DPSGDModelPersistence {
       params.add(v);
     }
     d.set("privacy", StagePersistence.JSON.valueToTree(model.privacyReport()));
+    d.put("featureScale", model.featureScale());
+    d.put("featureShift", model.featureShift());
     return d;
   }
 
@@ -92,7 +100,14 @@ final class DPSGDModelPersistence {
         new ModelSpec(new Shape(shape[0], shape[1], shape[2]), layers, s.get("numClasses").asInt());
     PrivacyReport report =
         StagePersistence.JSON.convertValue(d.get("privacy"), PrivacyReport.class);
-    return new DPSGDClassificationModel(uid, spec, doubles(d.get("params")), report);
+    // absent from models saved before the transform was recorded: those scored raw features
+    return new DPSGDClassificationModel(
+        uid,
+        spec,
+        doubles(d.get("params")),
+        report,
+        d.path("featureScale").asDouble(1.0),
+        d.path("featureShift").asDouble(0.0));
   }
 
   /** Version 1: an MLP given by hidden sizes and one activation. */

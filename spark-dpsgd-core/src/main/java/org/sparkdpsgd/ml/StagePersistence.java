@@ -30,10 +30,11 @@ import org.sparkdpsgd.util.InvalidInputException;
  */
 final class StagePersistence {
   /**
-   * The version this code writes. 3: metadata adds {@code defaultParamMap}; model data as in 2. 2:
-   * model data's spec is an input shape and a list of layers. 1: the spec was an MLP (hidden sizes,
-   * one activation) and the data has a privacy report. 0 (no {@code formatVersion} field): no
-   * privacy report, weights under "weights". Fixtures of each are under {@code
+   * The version this code writes. 3: metadata adds {@code defaultParamMap}; model data as in 2
+   * (later with optional featureScale / featureShift, see {@link DPSGDModelPersistence}). 2: model
+   * data's spec is an input shape and a list of layers. 1: the spec was an MLP (hidden sizes, one
+   * activation) and the data has a privacy report. 0 (no {@code formatVersion} field): no privacy
+   * report, weights under "weights". Fixtures of each are under {@code
    * src/test/resources/{model,estimator}-format-vN}.
    */
   static final int FORMAT_VERSION = 3;
