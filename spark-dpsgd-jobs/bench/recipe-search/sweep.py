@@ -141,11 +141,10 @@ if a.dp_stats:
     M = (mu[:3969] / R).reshape(81, 49)
     C = sym_noise(np.einsum('ncp,ndp->cd', S, S).astype(np.float64), sd, rs) / n - M @ M.T
     Z = zca(C, a.chan_whiten)
-    Zs = np.eye(49, dtype=np.float32)
+    Zs = np.eye(49, dtype=np.float32)  # the positions untouched unless --dp-space
     if a.dp_space:
         Cs = sym_noise(np.einsum('ncp,ncq->pq', S, S).astype(np.float64), sd, rs) / n - M.T @ M
         Zs = zca(Cs, a.dp_space)
-    Zr = Zc = np.eye(28, dtype=np.float32)
     if a.dp_pix:
         P = U[:, 3969:].reshape(-1, 28, 28); Mp = (mu[3969:] / R).reshape(28, 28)
         Zr = zca(sym_noise(np.einsum('nij,nkj->ik', P, P).astype(np.float64), sd, rs) / n - Mp @ Mp.T, a.dp_pix)
@@ -154,8 +153,10 @@ if a.dp_stats:
     def norm_(F):
         F = F - mu.astype(np.float32)
         sc = np.einsum('ncp,cd,pq->ndq', F[:, :3969].reshape(-1, 81, 49), Z, Zs, optimize=True).reshape(-1, 3969)
-        px = np.einsum('nij,ik,jl->nkl', F[:, 3969:].reshape(-1, 28, 28), Zr, Zc, optimize=True).reshape(-1, 784)
-        return np.concatenate([sc, px], 1)
+        rest = F[:, 3969:]
+        if a.dp_pix:
+            rest = np.einsum('nij,ik,jl->nkl', rest.reshape(-1, 28, 28), Zr, Zc, optimize=True).reshape(-1, 784)
+        return np.concatenate([sc, rest], 1)
     Ftr, Fva = norm_(Ftr), norm_(Fva)
     if a.norm_to:
         r = a.norm_to / np.linalg.norm(Ftr, axis=1).mean(); Ftr *= r; Fva *= r

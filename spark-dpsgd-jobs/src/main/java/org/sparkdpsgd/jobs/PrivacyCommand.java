@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import org.sparkdpsgd.privacy.PrivacyStatement;
 import org.sparkdpsgd.privacy.PrivacyTable;
 import org.sparkdpsgd.train.TrainingPlan;
-import org.sparkdpsgd.util.Checks;
 import org.sparkdpsgd.util.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,7 +80,7 @@ final class PrivacyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Checks.nonNegative("--normalisation-noise-multiplier", normalisationNoiseMultiplier);
+    SamplingArgs.checkNormalisation(normalisationNoiseMultiplier, numMicrobatches, users);
     if (batch != null && normalisationNoiseMultiplier != 0) {
       // The table's rows have no column for it; a row is the steps alone.
       throw new InvalidInputException(
@@ -110,7 +109,6 @@ final class PrivacyCommand implements Callable<Integer> {
       return 0;
     }
     SamplingArgs.checkMicrobatches(numMicrobatches, users);
-    SamplingArgs.checkNormalisation(normalisationNoiseMultiplier, numMicrobatches, users);
     if (noiseMultiplier == null) {
       throw new InvalidInputException("--noise-multiplier is required (or use --batch FILE.csv)");
     }
